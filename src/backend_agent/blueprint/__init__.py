@@ -1,0 +1,3 @@
+"""The blueprint part of backend-agent."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The design part of backend-agent."""
+
+__all__: list[str] = []

@@ -1,0 +1,65 @@
+"""The gate contract: every gate says whether it applies, runs with a time bound, and returns evidence."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+GateStatus = Literal["pass", "fail", "skip", "error"]
+
+
+class Finding(BaseModel):
+    """One concrete shortfall: what, where, how bad, and how to fix it."""
+
+    rule: str  # e.g. "bandit:B608", "probe:bola", "load:p95"
+    message: str
+    severity: Literal["low", "medium", "high", "critical", "info"] = "medium"
+    file: str | None = None
+    line: int | None = None
+    operation: str | None = None  # e.g. "GET /api/items/{id}"
+    hint: str | None = None
+
+
+class GateResult(BaseModel):
+    """The outcome of one gate with its evidence (metrics, raw tool output excerpts, findings)."""
+
+    gate: str
+    status: GateStatus
+    summary: str
+    findings: list[Finding] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    hint: str | None = None
+    duration_s: float = 0.0
+
+
+class Target(BaseModel):
+    """The backend project being checked, and how to start it."""
+
+    root: Path
+    app: str | None = None  # "package.module:app"
+    start_command: list[str] | None = None  # overrides uvicorn start; "{port}" is substituted
+    database_url: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)  # from [tool.backend-agent] / backend-agent.toml
+
+
+class Gate(ABC):
+    """A quality gate. Subclasses set ``name`` and implement ``applicable`` and ``run``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    timeout_s: ClassVar[float] = 300.0
+
+    @abstractmethod
+    def applicable(self, target: Target) -> str | None:
+        """Return None when the gate applies, else the reason it is skipped."""
+
+    @abstractmethod
+    def run(self, target: Target) -> GateResult:
+        """Run the gate; failures of the checked project are results, not exceptions."""
+
+
+__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target"]

@@ -1,0 +1,3 @@
+"""The generate part of backend-agent."""
+
+__all__: list[str] = []

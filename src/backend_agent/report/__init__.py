@@ -1,0 +1,3 @@
+"""The report part of backend-agent."""
+
+__all__: list[str] = []

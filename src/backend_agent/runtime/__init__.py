@@ -1,0 +1,3 @@
+"""The runtime part of backend-agent."""
+
+__all__: list[str] = []
