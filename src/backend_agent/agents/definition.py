@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 DefinitionFormat = Literal["claude-code", "opencode", "body-only", "builtin"]
 AgentMode = Literal["primary", "subagent", "all"]
+DefinitionScope = Literal["path", "project", "user", "builtin"]
 PermissionAction = Literal["allow", "ask", "deny"]
 
 
@@ -77,6 +78,7 @@ class AgentDefinition(BaseModel):
     triggers: Triggers = Field(default_factory=Triggers)
     source_path: str | None = None
     format: DefinitionFormat = "claude-code"
+    scope: DefinitionScope | None = None  # where discovery found it; None when loaded directly
     unknown_keys: dict[str, Any] = Field(default_factory=dict)
     issues: list[SourceIssue] = Field(default_factory=list)
 
@@ -89,6 +91,7 @@ __all__ = [
     "AgentDefinition",
     "AgentMode",
     "DefinitionFormat",
+    "DefinitionScope",
     "Example",
     "PermissionAction",
     "PermissionRules",

@@ -1,3 +1,98 @@
-"""The blueprint part of backend-agent."""
+"""The blueprint language: ``*.blueprint.yaml`` -> validated spec models.
 
-__all__: list[str] = []
+Public surface: the spec models, ``load_blueprint``, ``parse_blueprint``, ``blueprint_json_schema``,
+``explain`` and ``resolve_relations`` (every relation including the sides named by ``inverse``).
+"""
+
+from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
+from backend_agent.blueprint.api import (
+    Action,
+    Condition,
+    CustomAction,
+    EntityApi,
+    Envelope,
+    FeedAction,
+    FeedScope,
+    Filter,
+    Operation,
+    QueryAction,
+    ToggleAction,
+    TransitionAction,
+)
+from backend_agent.blueprint.entity import (
+    Computed,
+    Derive,
+    EntityOptions,
+    Field,
+    Index,
+    Relation,
+    RelationKind,
+    RelationRequest,
+    RelationResponse,
+    View,
+)
+from backend_agent.blueprint.explain import explain
+from backend_agent.blueprint.jsonschema import blueprint_json_schema
+from backend_agent.blueprint.loader import load_blueprint, parse_blueprint
+from backend_agent.blueprint.schema import (
+    AUTH_OPERATIONS,
+    Auth,
+    AuthOperation,
+    AuthOperations,
+    Blueprint,
+    Entity,
+    ErrorStyle,
+    Pagination,
+    PasswordPolicy,
+    Service,
+    Tokens,
+    auth_operation,
+)
+from backend_agent.blueprint.types import TYPE_NAMES, FieldKind, FieldType, parse_type
+
+__all__ = [
+    "AUTH_OPERATIONS",
+    "TYPE_NAMES",
+    "Action",
+    "Auth",
+    "AuthOperation",
+    "AuthOperations",
+    "Blueprint",
+    "Computed",
+    "Condition",
+    "CustomAction",
+    "Derive",
+    "Entity",
+    "EntityApi",
+    "EntityOptions",
+    "Envelope",
+    "ErrorStyle",
+    "FeedAction",
+    "FeedScope",
+    "Field",
+    "FieldKind",
+    "FieldType",
+    "Filter",
+    "Index",
+    "Operation",
+    "Pagination",
+    "PasswordPolicy",
+    "QueryAction",
+    "Relation",
+    "RelationKind",
+    "RelationRequest",
+    "RelationResponse",
+    "ResolvedRelation",
+    "Service",
+    "ToggleAction",
+    "Tokens",
+    "TransitionAction",
+    "View",
+    "auth_operation",
+    "blueprint_json_schema",
+    "explain",
+    "load_blueprint",
+    "parse_blueprint",
+    "parse_type",
+    "resolve_relations",
+]

@@ -1,5 +1,26 @@
 """Quality gates that prove a backend meets its standards (public surface of the gates part)."""
 
-from backend_agent.gates.base import Finding, Gate, GateResult, GateStatus, Target
+from backend_agent.gates.base import Finding, Gate, GateResult, GateStatus, Target, note
+from backend_agent.gates.config import ProjectConfig, detect_app, load_target
+from backend_agent.gates.registry import FAST_GATES, GATE_NAMES, GATES, load_gate
+from backend_agent.gates.runner import EventCallback, GateEvent, run_gate, run_gates
 
-__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target"]
+__all__ = [
+    "FAST_GATES",
+    "GATES",
+    "GATE_NAMES",
+    "EventCallback",
+    "Finding",
+    "Gate",
+    "GateEvent",
+    "GateResult",
+    "GateStatus",
+    "ProjectConfig",
+    "Target",
+    "detect_app",
+    "load_gate",
+    "load_target",
+    "note",
+    "run_gate",
+    "run_gates",
+]

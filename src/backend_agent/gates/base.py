@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -62,4 +64,19 @@ class Gate(ABC):
         """Run the gate; failures of the checked project are results, not exceptions."""
 
 
-__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target"]
+_progress = threading.local()
+
+
+def set_progress_sink(sink: Callable[[str], None] | None) -> None:
+    """Route ``note`` calls made on this thread to ``sink`` (the runner sets it per gate worker)."""
+    _progress.sink = sink
+
+
+def note(message: str) -> None:
+    """Record a step a gate has finished ("bandit: 3 findings"); shown live and kept for timeouts."""
+    sink: Callable[[str], None] | None = getattr(_progress, "sink", None)
+    if sink is not None:
+        sink(message)
+
+
+__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target", "note", "set_progress_sink"]

@@ -28,6 +28,8 @@ class ToolSession(BaseModel):
     reads: dict[str, ReadRecord] = Field(default_factory=dict)
     cwd: str | None = None  # Bash's persistent working directory; None = workspace root
     background_jobs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    id: str | None = None  # set when the session is stored on disk (CLI tool sessions)
+    warnings: list[str] = Field(default_factory=list)  # one-time notices already shown (e.g. "sandbox_off")
 
 
 class ToolContext(BaseModel):
@@ -40,7 +42,9 @@ class ToolContext(BaseModel):
     session: ToolSession = Field(default_factory=ToolSession)
     sandbox: bool = True  # use bubblewrap for Bash when installed
     allow_network: bool = False
-    state_dir: Path | None = None  # where tools may keep files (background job output); default workspace/.backend-agent
+    state_dir: Path | None = (
+        None  # where tools may keep files (background job output); default workspace/.backend-agent
+    )
 
 
 class ToolFailure(BaseModel):

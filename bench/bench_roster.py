@@ -1,0 +1,116 @@
+"""Roster benchmark: list a folder of 200 agent definitions (mixed formats).
+
+Measures `backend-agent agents list` end to end (a subprocess: interpreter start-up and imports
+count), `agents list --json`, and the in-process `discover`. The baseline is the start-up time of
+`python -c "import typer, rich"` measured in the same run, since the machine is shared and noisy.
+Target: the CLI lists the roster in under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = 7
+TARGET_SECONDS = 0.5
+WORDS = "api database migration kubernetes helm terraform cache latency auth jwt queue kafka redis schema".split()
+
+
+def _claude(index: int) -> str:
+    topic = WORDS[index % len(WORDS)]
+    return (
+        f"---\nname: agent-{index:03d}\n"
+        f'description: "Handles {topic} work for service {index}.\\n\\n<example>\\nContext: {topic} task.\\n'
+        f'user: \\"Please fix the {topic} of service {index}\\"\\nassistant: \\"I will use agent-{index:03d}.\\"\\n'
+        f'<commentary>{topic} is its speciality.</commentary>\\n</example>"\n'
+        f"tools: Read, Grep, Glob, Bash, mcp__srv{index % 5}__*\nmodel: sonnet\nskills: [{topic}]\n---\n\n"
+        f"# Agent {index}\n\nYou are the {topic} specialist number {index}.\n\n" + "- a rule about the work\n" * 40
+    )
+
+
+def _opencode(index: int) -> str:
+    topic = WORDS[index % len(WORDS)]
+    return (
+        f"---\ndescription: OpenCode {topic} agent {index}\nmode: subagent\nmodel: anthropic/claude-sonnet-4\n"
+        "temperature: 0.2\ntools:\n  write: false\n  edit: false\npermission:\n  bash:\n    'git *': allow\n    '*': ask\n"
+        f"---\n\nYou review {topic} changes.\n" + "Check this and that.\n" * 40
+    )
+
+
+def _body_only(index: int) -> str:
+    topic = WORDS[index % len(WORDS)]
+    return (
+        f"# {topic.title()} persona {index}\n**Version**: 1\n\nYou are a {topic} persona.\n\n"
+        "## Auto-Activation Triggers\n### File Extensions\n- `.py`, `.go`\n### Directory Patterns\n- `/api/`\n"
+        f'### Keywords\n- "{topic}", "backend"\n\n' + "More guidance.\n" * 40
+    )
+
+
+def _make_project(root: Path) -> Path:
+    claude = root / "proj" / ".claude" / "agents"
+    opencode = root / "proj" / ".opencode" / "agent"
+    claude.mkdir(parents=True)
+    opencode.mkdir(parents=True)
+    for index in range(200):
+        if index % 5 in (0, 1, 2):
+            (claude / f"agent-{index:03d}.md").write_text(_claude(index))
+        elif index % 5 == 3:
+            (opencode / f"oc-{index:03d}.md").write_text(_opencode(index))
+        else:
+            (claude / f"persona-{index:03d}.txt").write_text(_body_only(index))
+    return root / "proj"
+
+
+def _median_run(command: list[str], *, cwd: Path, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"{command} failed: {proc.stderr.decode()[-2000:]}")
+    return statistics.median(times)
+
+
+def main() -> int:
+    exe = Path(sys.executable).with_name("backend-agent")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend_agent"]
+    with tempfile.TemporaryDirectory(prefix="bench-roster-") as tmp:
+        root = Path(tmp)
+        project = _make_project(root)
+        home = root / "home"
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home), "COLUMNS": "160"}
+
+        baseline = _median_run([sys.executable, "-c", "import typer, rich"], cwd=project, env=env)
+        listing = _median_run([*cli, "agents", "list"], cwd=project, env=env)
+        listing_json = _median_run([*cli, "agents", "list", "--json"], cwd=project, env=env)
+
+        from backend_agent.agents import discover
+
+        roster = discover(cwd=project, home=home)
+        in_process = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            discover(cwd=project, home=home)
+            in_process.append(time.perf_counter() - start)
+        discover_s = statistics.median(in_process)
+
+    print(f"definitions: 200 files + {sum(1 for d in roster.agents.values() if d.scope == 'builtin')} built-ins; "
+          f"loaded {len(roster.agents)} agents, {len(roster.failures)} failures")
+    print(f"baseline  python -c 'import typer, rich'  {baseline * 1000:7.1f} ms")
+    print(f"cli       backend-agent agents list        {listing * 1000:7.1f} ms  ({listing / baseline:.2f}x baseline)")
+    print(f"cli       backend-agent agents list --json {listing_json * 1000:7.1f} ms  ({listing_json / baseline:.2f}x baseline)")
+    print(f"in-proc   discover()                       {discover_s * 1000:7.1f} ms  ({discover_s / baseline:.2f}x baseline)")
+    verdict = "met" if listing < TARGET_SECONDS else "MISSED"
+    print(f"target    agents list < {TARGET_SECONDS * 1000:.0f} ms: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

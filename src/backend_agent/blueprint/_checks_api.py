@@ -1,0 +1,180 @@
+"""Checks of the auth section, entity APIs and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from backend_agent.blueprint._issues import Issue, Path, unknown
+from backend_agent.blueprint.api import CustomAction, FeedAction, QueryAction, ToggleAction, TransitionAction
+from backend_agent.blueprint.entity import RelationKind
+from backend_agent.blueprint.schema import auth_operation
+from backend_agent.blueprint.types import FieldKind, did_you_mean
+
+if TYPE_CHECKING:
+    from backend_agent.blueprint._checks import _Checker
+
+
+def _roles(ck: _Checker, roles: list[str] | None, path: Path) -> Iterator[Issue]:
+    if roles is None:
+        return
+    if ck.bp.auth is None:
+        yield Issue(path, "roles need an `auth` section", "auth.roles", "add an auth section")
+        return
+    known = ck.bp.auth.roles
+    for index, role in enumerate(roles):
+        if role not in known:
+            close = did_you_mean(role, known)
+            yield Issue((*path, index), f"unknown role '{role}'", "one of " + ", ".join(known),
+                         f"did you mean '{close}'?" if close else "add it to auth.roles")
+
+
+def check_auth(ck: _Checker) -> Iterator[Issue]:
+    auth = ck.bp.auth
+    if auth is None:
+        return
+    if auth.user_entity not in ck.bp.entities:
+        yield unknown(("auth", "user_entity"), "entity", auth.user_entity, ck.entity_names())
+        return
+    user = ck.bp.entities[auth.user_entity]
+    for index, name in enumerate(auth.identity):
+        fld = ck.field_or_builtin(auth.user_entity, name, ("auth", "identity", index))
+        if fld is not None and not fld.unique:
+            yield Issue(("auth", "identity", index), f"identity field '{name}' is not unique",
+                         "a unique field", f"add unique: true to {auth.user_entity}.{name}")
+    pw = user.fields.get(auth.password_field)
+    if pw is None:
+        yield unknown(("auth", "password_field"), f"field of {auth.user_entity}", auth.password_field,
+                       list(user.fields))
+    elif not pw.secret:
+        yield Issue(("auth", "password_field"), f"password field '{auth.password_field}' is not secret",
+                     "secret: true", f"add secret: true to {auth.user_entity}.{auth.password_field}")
+    for key in ("default_role", "admin_role"):
+        if getattr(auth, key) not in auth.roles:
+            yield Issue(("auth", key), f"{key} '{getattr(auth, key)}' is not in roles",
+                         "one of " + ", ".join(auth.roles), "add it to auth.roles")
+    if auth.password_policy.min_length > auth.password_policy.max_length:
+        yield Issue(("auth", "password_policy", "min_length"), "min_length exceeds max_length",
+                     "min_length <= max_length", "lower min_length")
+    if auth.role_field is not None:
+        fld = ck.field_or_builtin(auth.user_entity, auth.role_field, ("auth", "role_field"))
+        if fld is not None and (fld.parsed.kind is not FieldKind.ENUM or set(fld.values or []) != set(auth.roles)):
+            yield Issue(("auth", "role_field"), f"role field '{auth.role_field}' must be an enum of the roles",
+                         "type: enum, values: " + ", ".join(auth.roles), "align the enum values with auth.roles")
+    for op_name in ("register", "login", "me", "update_me", "refresh"):
+        op = auth_operation(auth.operations, op_name)
+        if op.view is not None and op.view not in user.views:
+            yield unknown(("auth", "operations", op_name, "view"), f"view of {auth.user_entity}", op.view,
+                           list(user.views))
+
+
+def check_api(ck: _Checker) -> Iterator[Issue]:
+    for ename, entity in ck.bp.entities.items():
+        base: Path = ("entities", ename, "api")
+        api = entity.api
+        if api.parent is not None:
+            side = ck.relation(ename, api.parent, (*base, "parent"))
+            if side is not None and side.kind is not RelationKind.MANY_TO_ONE:
+                yield Issue((*base, "parent"), f"parent '{api.parent}' is {side.kind}", "a many_to_one relation",
+                             "nest under the entity this one belongs to")
+        if api.visibility == "owner" and entity.owner is None:
+            yield Issue((*base, "visibility"), "visibility: owner needs `owner` on the entity",
+                         "owner: <many_to_one to the user entity>", "add owner or use visibility: authenticated")
+        for index, flt in enumerate(api.filters):
+            path = (*base, "filters", index)
+            if (flt.field is None) == (flt.relation is None):
+                yield Issue(path, "a filter needs exactly one of `field` or `relation`", "field: x or relation: y",
+                             "keep one of them")
+            if flt.field is not None:
+                ck.field_or_builtin(ename, flt.field, (*path, "field"))
+            if flt.relation is not None:
+                side = ck.relation(ename, flt.relation, (*path, "relation"))
+                if side is not None and flt.key is not None:
+                    ck.field_or_builtin(side.target, flt.key, (*path, "key"))
+        for index, name in enumerate(api.sort):
+            ck.field_or_builtin(ename, name, (*base, "sort", index))
+        if api.default_sort is not None:
+            ck.field_or_builtin(ename, api.default_sort.lstrip("-+"), (*base, "default_sort"))
+        for index, name in enumerate(api.search):
+            fld = ck.field_or_builtin(ename, name, (*base, "search", index))
+            if fld is not None and fld.parsed.kind not in (FieldKind.STRING, FieldKind.TEXT, FieldKind.EMAIL):
+                yield Issue((*base, "search", index), f"search field '{name}' is not text", "a text field",
+                             "remove it from search")
+        for op_name, op in api.operations.items():
+            path = (*base, "operations", op_name)
+            if op.view is not None and op.view not in entity.views:
+                yield unknown((*path, "view"), f"view of {ename}", op.view, list(entity.views))
+            yield from _roles(ck, op.roles, (*path, "roles"))
+            if op.values_of is not None:
+                ck.field_or_builtin(ename, op.values_of, (*path, "values_of"))
+            if op.owner_only and entity.owner is None:
+                yield Issue((*path, "owner_only"), "owner_only needs `owner` on the entity",
+                             "owner: <many_to_one to the user entity>", "add owner to the entity")
+            if (op.roles or op.public is False or op.owner_only) and ck.bp.auth is None:
+                yield Issue(path, "access rules need an `auth` section", "auth.user_entity", "add auth")
+        yield from _actions(ck, ename)
+
+
+def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
+    entity = ck.bp.entities[ename]
+    for aname, action in entity.actions.items():
+        path: Path = ("entities", ename, "actions", aname)
+        if action.view is not None and action.view not in entity.views:
+            yield unknown((*path, "view"), f"view of {ename}", action.view, list(entity.views))
+        yield from _roles(ck, action.roles, (*path, "roles"))
+        needs_user = isinstance(action, ToggleAction | FeedAction)
+        if needs_user and ck.user is None:
+            yield Issue(path, f"{action.kind} actions need an `auth` section", "auth.user_entity", "add auth")
+            continue
+        if isinstance(action, ToggleAction):
+            side = ck.relation(ename, action.relation, (*path, "relation"))
+            if side is not None and (side.kind is not RelationKind.MANY_TO_MANY or side.target != ck.user):
+                yield Issue((*path, "relation"), f"toggle needs a many_to_many relation to {ck.user}, "
+                             f"'{action.relation}' is {side.kind} to {side.target}",
+                             f"a many_to_many to {ck.user}", "declare one, e.g. favorited_by")
+        elif isinstance(action, FeedAction):
+            side = ck.relation(ename, action.scope.relation, (*path, "scope", "relation"))
+            if side is not None and (side.kind is not RelationKind.MANY_TO_ONE or side.target != ck.user):
+                yield Issue((*path, "scope", "relation"), f"scope.relation must be a many_to_one to {ck.user}",
+                             f"a many_to_one to {ck.user}", "use e.g. author")
+            assert ck.user is not None
+            through = ck.relation(ck.user, action.scope.through, (*path, "scope", "through"))
+            if through is not None and (not through.to_many or through.target != ck.user):
+                yield Issue((*path, "scope", "through"), f"scope.through must be a to-many relation of "
+                             f"{ck.user} to {ck.user}", "e.g. following", "use a self many_to_many")
+        elif isinstance(action, QueryAction):
+            yield from ck.conditions(ename, action.where, (*path, "where"))
+        elif isinstance(action, TransitionAction):
+            fld = ck.field_or_builtin(ename, action.field, (*path, "field"))
+            if fld is not None:
+                if fld.parsed.kind is not FieldKind.ENUM:
+                    yield Issue((*path, "field"), f"transition field '{action.field}' is not an enum",
+                                 "an enum field", "make the field an enum of states")
+                else:
+                    states = fld.values or []
+                    for index, state in enumerate(action.from_):
+                        if state not in states:
+                            yield _bad_state((*path, "from", index), state, states)
+                    if action.to not in states:
+                        yield _bad_state((*path, "to"), action.to, states)
+            yield from ck.conditions(ename, action.guards, (*path, "guards"))
+            if action.set_now is not None:
+                set_fld = ck.field_or_builtin(ename, action.set_now, (*path, "set_now"))
+                if set_fld is not None and set_fld.parsed.kind is not FieldKind.DATETIME:
+                    yield Issue((*path, "set_now"), f"'{action.set_now}' is not a datetime", "a datetime field",
+                                 "use a datetime field")
+            if action.owner_only and entity.owner is None:
+                yield Issue((*path, "owner_only"), "owner_only needs `owner` on the entity",
+                             "owner: <many_to_one to the user entity>", "add owner to the entity")
+        elif isinstance(action, CustomAction):
+            for fname, fld in action.input.items():
+                ck.field(ename, fld, (*path, "input", fname))
+
+
+def _bad_state(path: Path, state: str, states: list[str]) -> Issue:
+    close = did_you_mean(state, states)
+    return Issue(path, f"unknown state '{state}'", "one of " + ", ".join(states),
+                  f"did you mean '{close}'?" if close else "add it to the enum values")
+
+
+__all__ = ["check_api", "check_auth"]

@@ -1,0 +1,197 @@
+"""Spec models of an entity's API: operations, filters, envelopes and actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field as PydField
+from pydantic import model_validator
+
+from backend_agent.blueprint.entity import Field, Spec
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+OperationName = Literal["list", "get", "create", "update", "delete"]
+OPERATION_NAMES: tuple[str, ...] = ("list", "get", "create", "update", "delete")
+RATE_LIMIT = r"^\d+/(second|minute|hour|day)$"
+HANDLER = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _upper_method(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("method"), str):
+        return {**value, "method": value["method"].upper()}
+    return value
+
+
+class Operation(Spec):
+    """Overrides of one standard operation (list, get, create, update, delete)."""
+
+    path: str | None = PydField(None, description="Custom path (under the service base path).")
+    method: HttpMethod | None = PydField(None, description="Custom HTTP method.")
+    summary: str | None = None
+    public: bool | None = PydField(None, description="No token needed (default: reads follow visibility).")
+    roles: list[str] | None = PydField(None, description="Only these roles may call it.")
+    owner_only: bool | None = PydField(None, description="Only the owner or an admin (default on update/delete).")
+    view: str | None = PydField(None, description="View returned (default: the entity's default view).")
+    envelope: str | None = PydField(None, description="Override the envelope key of this operation.")
+    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT, description="e.g. 10/minute")
+    cache_ttl: int | None = PydField(None, ge=0, description="Seconds a read may be cached.")
+    idempotent: bool | None = PydField(None, description="POST honours an Idempotency-Key header.")
+    paginate: bool | None = PydField(None, description="list: paginate (default true).")
+    values_of: str | None = PydField(None, description="list: return only this field's values.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return _upper_method(value)
+
+
+class Envelope(Spec):
+    """Wrapping keys: {item: {...}}, {list: [...], count: n}."""
+
+    item: str | None = None
+    list: str | None = None
+    count: str | None = PydField(None, description="Key of the total count beside the list.")
+
+
+class Filter(Spec):
+    """A query parameter filtering a list: by a field, a related entity's key, or membership."""
+
+    param: str = PydField(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")
+    field: str | None = PydField(None, description="A field of this entity.")
+    relation: str | None = PydField(None, description="A relation of this entity.")
+    key: str | None = PydField(None, description="The target field matched (default: its lookup).")
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "contains", "in"] = "eq"
+
+
+class EntityApi(Spec):
+    """The REST resource of an entity."""
+
+    path: str | None = PydField(None, description="Collection path (default /<plural>).")
+    tag: str | None = None
+    parent: str | None = PydField(None, description="A many_to_one relation to nest under (its item path).")
+    operations: dict[OperationName, Operation] = PydField(
+        default_factory=lambda: {name: Operation() for name in OPERATION_NAMES},
+        description="Which standard operations exist; a list of names or a map of overrides.",
+    )
+    envelope: Envelope = PydField(default_factory=Envelope)
+    filters: list[Filter] = PydField(default_factory=list)
+    sort: list[str] = PydField(default_factory=list, description="Fields clients may sort by.")
+    default_sort: str | None = PydField(None, description="e.g. -created_at")
+    search: list[str] = PydField(default_factory=list, description="Text fields searched by ?q=.")
+    visibility: Literal["public", "authenticated", "owner"] = PydField(
+        "public", description="Who may read: anyone, any signed-in user, or only the owner (and admins)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ops_list(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("operations"), list):
+            ops = value["operations"]
+            if all(isinstance(op, str) for op in ops):
+                return {**value, "operations": {op: {} for op in ops}}
+        if isinstance(value, dict) and isinstance(value.get("operations"), dict):
+            ops = {k: ({} if v is None else v) for k, v in value["operations"].items()}
+            return {**value, "operations": ops}
+        return value
+
+
+class Condition(Spec):
+    """A condition on a field: compared with a value or with another field of the same row."""
+
+    field: str
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
+    value: Any = None
+    other_field: str | None = PydField(None, description="Compare with this field instead of a value.")
+    message: str | None = PydField(None, description="Error message when a guard fails.")
+
+
+class _ActionBase(Spec):
+    path: str | None = PydField(None, description="Path (absolute under base path, or relative to the item).")
+    method: HttpMethod | None = None
+    summary: str | None = None
+    public: bool | None = None
+    roles: list[str] | None = None
+    view: str | None = PydField(None, description="View returned.")
+    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return _upper_method(value)
+
+
+class ToggleAction(_ActionBase):
+    """Add/remove the current user to a many_to_many relation (POST adds, DELETE removes; idempotent)."""
+
+    kind: Literal["toggle"]
+    relation: str
+    remove_method: HttpMethod = "DELETE"
+
+
+class FeedScope(Spec):
+    relation: str = PydField(description="many_to_one relation of this entity to the user entity (e.g. author).")
+    through: str = PydField(description="Relation of the user entity giving the allowed users (e.g. following).")
+
+
+class FeedAction(_ActionBase):
+    """A collection scoped to the current user (e.g. articles by authors I follow)."""
+
+    kind: Literal["feed"]
+    scope: FeedScope
+
+
+class QueryAction(_ActionBase):
+    """A named filtered collection (e.g. low stock: quantity <= reorder_level)."""
+
+    kind: Literal["query"]
+    where: list[Condition] = PydField(min_length=1)
+
+
+class TransitionAction(_ActionBase):
+    """Move an enum field from some states to another, if the guards hold."""
+
+    kind: Literal["transition"]
+    field: str
+    from_: list[str] = PydField(alias="from", min_length=1)
+    to: str
+    guards: list[Condition] = PydField(default_factory=list)
+    guard: str | None = PydField(None, pattern=HANDLER, description="module:function returning an error or None.")
+    owner_only: bool | None = None
+    set_now: str | None = PydField(None, description="A datetime field set to now on the transition.")
+
+
+class CustomAction(_ActionBase):
+    """An operation whose body is a Python function in a user-owned module."""
+
+    kind: Literal["custom"]
+    handler: str = PydField(pattern=HANDLER, description="package.module:function")
+    target: Literal["item", "collection"] = "item"
+    input: dict[str, Field] = PydField(default_factory=dict, description="Request body fields.")
+    idempotent: bool | None = None
+    status: int = PydField(200, ge=200, le=299)
+
+
+Action = Annotated[
+    ToggleAction | FeedAction | QueryAction | TransitionAction | CustomAction,
+    PydField(discriminator="kind"),
+]
+
+__all__ = [
+    "HANDLER",
+    "OPERATION_NAMES",
+    "RATE_LIMIT",
+    "Action",
+    "Condition",
+    "CustomAction",
+    "EntityApi",
+    "Envelope",
+    "FeedAction",
+    "FeedScope",
+    "Filter",
+    "HttpMethod",
+    "Operation",
+    "OperationName",
+    "QueryAction",
+    "ToggleAction",
+    "TransitionAction",
+]

@@ -1,0 +1,170 @@
+"""The root of the blueprint language: service, auth, entities."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field as PydField
+
+from backend_agent.blueprint.api import RATE_LIMIT, Action, EntityApi, HttpMethod
+from backend_agent.blueprint.entity import (
+    SNAKE,
+    Computed,
+    EntityOptions,
+    Field,
+    Index,
+    Relation,
+    Spec,
+    View,
+)
+
+PATH = r"^(/[A-Za-z0-9_.{}-]+)*/?$"
+
+
+class ErrorStyle(Spec):
+    """Shape of error bodies."""
+
+    style: Literal["envelope", "field_list"] = PydField(
+        "envelope",
+        description='envelope: {"error": {"code", "message", "details"}}; '
+        'field_list: {"errors": {"<field>": ["msg"]}}',
+    )
+    key: str | None = PydField(None, description="Top-level key (default: error / errors).")
+
+
+class Pagination(Spec):
+    style: Literal["cursor", "offset"] = PydField("cursor", description="cursor, or limit/offset with a total.")
+    default_limit: int = PydField(20, ge=1, le=1000)
+    max_limit: int = PydField(100, ge=1, le=10000)
+
+
+class Service(Spec):
+    """The service as a whole and its API conventions."""
+
+    name: str = PydField(pattern=r"^[a-z][a-z0-9_-]*$", description="Lowercase service name.")
+    version: str = "0.1.0"
+    description: str = ""
+    base_path: str = PydField("", pattern=r"^(/[a-z0-9_-]+)*$", description="e.g. /api or /api/v1")
+    naming: Literal["snake_case", "camelCase"] = PydField("snake_case", description="JSON key style.")
+    errors: ErrorStyle = PydField(default_factory=ErrorStyle)
+    pagination: Pagination = PydField(default_factory=Pagination)
+    cors_origins: list[str] = PydField(default_factory=list)
+    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT, description="Global limit per client.")
+    cache_ttl: int = PydField(0, ge=0, description="Default seconds reads may be cached.")
+    idempotency_header: str = "Idempotency-Key"
+    idempotency_ttl_hours: int = PydField(24, ge=1)
+
+
+class PasswordPolicy(Spec):
+    min_length: int = PydField(8, ge=1)
+    max_length: int = PydField(128, ge=1)
+    require_letter: bool = False
+    require_digit: bool = False
+    require_symbol: bool = False
+
+
+class Tokens(Spec):
+    scheme: str = PydField("Bearer", pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="Authorization word.")
+    access_ttl_minutes: int = PydField(30, ge=1)
+    refresh: bool = PydField(False, description="Issue refresh tokens too.")
+    refresh_ttl_days: int = PydField(14, ge=1)
+    algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+
+
+class AuthOperation(Spec):
+    """One of the auth operations: path, method, envelopes and what it returns."""
+
+    enabled: bool = True
+    path: str | None = PydField(None, pattern=PATH)
+    method: HttpMethod | None = None
+    request_envelope: str | None = None
+    response_envelope: str | None = None
+    view: str | None = PydField(None, description="View of the user entity returned.")
+    token: Literal["in_object", "beside", "none"] | None = PydField(
+        None, description="Token inside the user object, beside it, or not returned."
+    )
+    message: str | None = PydField(None, description="A message returned beside the result.")
+    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT)
+
+
+class AuthOperations(Spec):
+    """The auth operations; `register` is stored as `register_` (BaseModel has a `register`)."""
+
+    register_: AuthOperation = PydField(default_factory=AuthOperation, alias="register")
+    login: AuthOperation = PydField(default_factory=AuthOperation)
+    me: AuthOperation = PydField(default_factory=AuthOperation)
+    update_me: AuthOperation = PydField(default_factory=AuthOperation)
+    refresh: AuthOperation = PydField(default_factory=AuthOperation)
+
+
+AUTH_OPERATIONS: dict[str, str] = {
+    "register": "register_",
+    "login": "login",
+    "me": "me",
+    "update_me": "update_me",
+    "refresh": "refresh",
+}
+
+
+def auth_operation(ops: AuthOperations, name: str) -> AuthOperation:
+    """The auth operation called ``name`` (register, login, me, update_me, refresh)."""
+    op: AuthOperation = getattr(ops, AUTH_OPERATIONS[name])
+    return op
+
+
+class Auth(Spec):
+    """Who users are, how they sign in, and roles."""
+
+    user_entity: str
+    identity: list[str] = PydField(min_length=1, description="Fields a user signs in with (e.g. [email]).")
+    password_field: str = "password"
+    password_policy: PasswordPolicy = PydField(default_factory=PasswordPolicy)
+    tokens: Tokens = PydField(default_factory=Tokens)
+    roles: list[str] = PydField(default_factory=lambda: ["user", "admin"], min_length=1)
+    default_role: str = "user"
+    admin_role: str = "admin"
+    role_field: str | None = PydField(None, description="Enum field of the user entity holding the role.")
+    operations: AuthOperations = PydField(default_factory=AuthOperations)
+
+
+class Entity(Spec):
+    """A domain entity: a table, a resource and its representations."""
+
+    description: str = ""
+    table: str | None = PydField(None, pattern=SNAKE)
+    plural: str | None = PydField(None, pattern=SNAKE)
+    fields: dict[str, Field] = PydField(min_length=1)
+    relations: dict[str, Relation] = PydField(default_factory=dict)
+    computed: dict[str, Computed] = PydField(default_factory=dict)
+    views: dict[str, View] = PydField(default_factory=dict)
+    indexes: list[Index] = PydField(default_factory=list)
+    unique_together: list[list[str]] = PydField(default_factory=list)
+    options: EntityOptions = PydField(default_factory=EntityOptions)
+    lookup: str | None = PydField(None, description="Field used in item paths instead of id.")
+    owner: str | None = PydField(None, description="many_to_one relation to the user entity owning a row.")
+    api: EntityApi = PydField(default_factory=EntityApi)
+    actions: dict[str, Action] = PydField(default_factory=dict)
+
+
+class Blueprint(Spec):
+    """A backend described once: service conventions, auth and entities."""
+
+    service: Service
+    auth: Auth | None = None
+    entities: dict[str, Entity] = PydField(min_length=1)
+
+
+__all__ = [
+    "AUTH_OPERATIONS",
+    "Auth",
+    "AuthOperation",
+    "AuthOperations",
+    "Blueprint",
+    "Entity",
+    "ErrorStyle",
+    "Pagination",
+    "PasswordPolicy",
+    "Service",
+    "Tokens",
+    "auth_operation",
+]

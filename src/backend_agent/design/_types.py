@@ -1,0 +1,188 @@
+"""Blueprint field types -> SQL types per dialect, Python types and JSON Schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend_agent.blueprint import Field, FieldKind, FieldType
+
+DEFAULT_STRING_LENGTH = 255
+_LENGTHS = {FieldKind.EMAIL: 320, FieldKind.URL: 2048}
+
+_PYTHON = {
+    FieldKind.STRING: "str",
+    FieldKind.TEXT: "str",
+    FieldKind.INT: "int",
+    FieldKind.BIGINT: "int",
+    FieldKind.DECIMAL: "Decimal",
+    FieldKind.FLOAT: "float",
+    FieldKind.BOOL: "bool",
+    FieldKind.DATE: "date",
+    FieldKind.DATETIME: "datetime",
+    FieldKind.TIME: "time",
+    FieldKind.UUID: "UUID",
+    FieldKind.EMAIL: "str",
+    FieldKind.URL: "str",
+    FieldKind.ENUM: "str",
+    FieldKind.JSON: "Any",
+    FieldKind.BYTES: "bytes",
+}
+
+
+def string_length(field: Field) -> int | None:
+    kind = field.parsed.kind
+    if kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL):
+        return field.max_length or _LENGTHS.get(kind, DEFAULT_STRING_LENGTH)
+    if kind is FieldKind.ENUM:
+        return max(len(v) for v in field.values or ["x"])
+    return None
+
+
+def sql_types(ftype: FieldType, length: int | None) -> dict[str, str]:
+    """The column type in each dialect."""
+    kind = ftype.kind
+    if kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL, FieldKind.ENUM):
+        return {"sqlite": f"VARCHAR({length})", "postgresql": f"VARCHAR({length})"}
+    if kind is FieldKind.DECIMAL:
+        numeric = f"NUMERIC({ftype.precision},{ftype.scale})"
+        return {"sqlite": numeric, "postgresql": numeric}
+    table = {
+        FieldKind.TEXT: ("TEXT", "TEXT"),
+        FieldKind.INT: ("INTEGER", "INTEGER"),
+        FieldKind.BIGINT: ("BIGINT", "BIGINT"),
+        FieldKind.FLOAT: ("REAL", "DOUBLE PRECISION"),
+        FieldKind.BOOL: ("BOOLEAN", "BOOLEAN"),
+        FieldKind.DATE: ("DATE", "DATE"),
+        FieldKind.DATETIME: ("DATETIME", "TIMESTAMP WITH TIME ZONE"),
+        FieldKind.TIME: ("TIME", "TIME"),
+        FieldKind.UUID: ("CHAR(36)", "UUID"),
+        FieldKind.JSON: ("JSON", "JSONB"),
+        FieldKind.BYTES: ("BLOB", "BYTEA"),
+    }
+    sqlite, postgresql = table[kind]
+    return {"sqlite": sqlite, "postgresql": postgresql}
+
+
+def python_type(kind: FieldKind) -> str:
+    return _PYTHON[kind]
+
+
+def _sql_literal(value: Any, kind: FieldKind, dialect: str) -> str:
+    if kind is FieldKind.BOOL:
+        if dialect == "sqlite":
+            return "1" if value else "0"
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    if kind is FieldKind.JSON:
+        import json
+
+        value = json.dumps(value)
+    text = str(value).replace("'", "''")
+    return f"'{text}'"
+
+
+def default_sql(field: Field) -> dict[str, str]:
+    if not field.has_default or field.default is None:
+        return {}
+    kind = field.parsed.kind
+    return {dialect: _sql_literal(field.default, kind, dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def json_schema(field: Field) -> dict[str, Any]:
+    """JSON Schema of the value as clients see it (OpenAPI 3.1 = JSON Schema 2020-12)."""
+    ftype = field.parsed
+    kind = ftype.kind
+    schema: dict[str, Any]
+    if kind in (FieldKind.STRING, FieldKind.TEXT):
+        schema = {"type": "string"}
+    elif kind is FieldKind.EMAIL:
+        schema = {"type": "string", "format": "email"}
+    elif kind is FieldKind.URL:
+        schema = {"type": "string", "format": "uri"}
+    elif kind is FieldKind.INT:
+        schema = {"type": "integer", "format": "int32"}
+    elif kind is FieldKind.BIGINT:
+        schema = {"type": "integer", "format": "int64"}
+    elif kind is FieldKind.DECIMAL:
+        # Decimals travel as strings so no precision is lost in JSON.
+        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+    elif kind is FieldKind.FLOAT:
+        schema = {"type": "number", "format": "double"}
+    elif kind is FieldKind.BOOL:
+        schema = {"type": "boolean"}
+    elif kind is FieldKind.DATE:
+        schema = {"type": "string", "format": "date"}
+    elif kind is FieldKind.DATETIME:
+        schema = {"type": "string", "format": "date-time"}
+    elif kind is FieldKind.TIME:
+        schema = {"type": "string", "format": "time"}
+    elif kind is FieldKind.UUID:
+        schema = {"type": "string", "format": "uuid"}
+    elif kind is FieldKind.ENUM:
+        schema = {"type": "string", "enum": list(field.values or [])}
+    elif kind is FieldKind.BYTES:
+        schema = {"type": "string", "contentEncoding": "base64"}
+    else:
+        schema = {}
+    if kind in (FieldKind.STRING, FieldKind.TEXT, FieldKind.EMAIL, FieldKind.URL):
+        length = string_length(field) if kind is not FieldKind.TEXT else field.max_length
+        if length is not None:
+            schema["maxLength"] = length
+        if field.min_length is not None:
+            schema["minLength"] = field.min_length
+        if field.pattern is not None:
+            schema["pattern"] = field.pattern
+    if field.min is not None:
+        schema["minimum"] = field.min
+    if field.max is not None:
+        schema["maximum"] = field.max
+    if field.has_default and field.default is not None:
+        schema["default"] = str(field.default) if kind is FieldKind.DECIMAL else field.default
+    if field.description:
+        schema["description"] = field.description
+    example = example_value(field)
+    if example is not None:
+        schema["examples"] = [example]
+    return schema
+
+
+def example_value(field: Field) -> Any:
+    """An example value: the blueprint's, else a plausible one for the type and constraints."""
+    if field.example is not None:
+        return str(field.example) if field.parsed.kind is FieldKind.DECIMAL else field.example
+    kind = field.parsed.kind
+    low = field.min if field.min is not None else 0
+    samples: dict[FieldKind, Any] = {
+        FieldKind.STRING: "example",
+        FieldKind.TEXT: "Some longer text.",
+        FieldKind.INT: int(low) if field.min is not None else 1,
+        FieldKind.BIGINT: int(low) if field.min is not None else 1,
+        FieldKind.DECIMAL: f"{max(low, 1):.{field.parsed.scale or 0}f}",
+        FieldKind.FLOAT: float(max(low, 1.5)),
+        FieldKind.BOOL: True,
+        FieldKind.DATE: "2024-01-31",
+        FieldKind.DATETIME: "2024-01-31T12:00:00Z",
+        FieldKind.TIME: "12:00:00",
+        FieldKind.UUID: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        FieldKind.EMAIL: "user@example.com",
+        FieldKind.URL: "https://example.com/image.png",
+        FieldKind.ENUM: (field.values or ["x"])[0],
+        FieldKind.JSON: {"key": "value"},
+        FieldKind.BYTES: "aGVsbG8=",
+    }
+    value = samples[kind]
+    if field.pattern is not None and kind is FieldKind.STRING:
+        import re
+
+        if not re.fullmatch(field.pattern, str(value)):
+            return None
+    if isinstance(value, str) and kind in (FieldKind.STRING, FieldKind.TEXT):
+        if field.min_length is not None and len(value) < field.min_length:
+            value = value.ljust(field.min_length, "x")
+        if field.max_length is not None:
+            value = value[: field.max_length]
+    return value
+
+
+__all__ = ["default_sql", "example_value", "json_schema", "python_type", "sql_types", "string_length"]

@@ -1,0 +1,72 @@
+"""The auth operations (register, login, me, update_me, refresh) and the auth settings."""
+
+from __future__ import annotations
+
+from backend_agent.blueprint import Auth, Blueprint, auth_operation
+from backend_agent.design.model import AuthDesign, AuthRule, EntityDesign, OperationDesign
+from backend_agent.design.tables import secret_column
+
+_DEFAULTS = {
+    "register": ("POST", "/auth/register", 201, "Register a new user"),
+    "login": ("POST", "/auth/login", 200, "Sign in and receive a token"),
+    "me": ("GET", "/users/me", 200, "The current user"),
+    "update_me": ("PATCH", "/users/me", 200, "Update the current user"),
+    "refresh": ("POST", "/auth/refresh", 200, "Exchange a refresh token for a new access token"),
+}
+SECURITY_SCHEME = "tokenAuth"
+
+
+def auth_design(auth: Auth) -> AuthDesign:
+    policy = auth.password_policy
+    return AuthDesign(
+        user_entity=auth.user_entity, identity=list(auth.identity), password_field=auth.password_field,
+        password_column=secret_column(auth.password_field), scheme=auth.tokens.scheme,
+        algorithm=auth.tokens.algorithm, access_ttl_minutes=auth.tokens.access_ttl_minutes,
+        refresh=auth.tokens.refresh, refresh_ttl_days=auth.tokens.refresh_ttl_days, roles=list(auth.roles),
+        default_role=auth.default_role, admin_role=auth.admin_role, role_field=auth.role_field,
+        password_min_length=policy.min_length, password_max_length=policy.max_length,
+        password_require_letter=policy.require_letter, password_require_digit=policy.require_digit,
+        password_require_symbol=policy.require_symbol, security_scheme=SECURITY_SCHEME,
+    )
+
+
+def auth_request_schema(user: str, name: str) -> str:
+    return {"register": f"{user}Register", "login": "LoginRequest", "update_me": f"{user}UpdateMe",
+            "refresh": "RefreshRequest"}.get(name, "")
+
+
+def auth_response_schema(name: str) -> str:
+    return {"register": "AuthRegisterResponse", "login": "AuthLoginResponse", "me": "AuthMeResponse",
+            "update_me": "AuthUpdateMeResponse", "refresh": "TokenPair"}[name]
+
+
+def auth_operations(bp: Blueprint, entities: dict[str, EntityDesign]) -> list[tuple[OperationDesign, str]]:
+    """Operations of the auth section; their responses are described by dedicated wrapper schemas."""
+    auth = bp.auth
+    if auth is None:
+        return []
+    user = entities[auth.user_entity]
+    out = []
+    for name, (method, path, status, summary) in _DEFAULTS.items():
+        spec = auth_operation(auth.operations, name)
+        if not spec.enabled or (name == "refresh" and not auth.tokens.refresh):
+            continue
+        public = name in ("register", "login", "refresh")
+        view = spec.view or user.default_view
+        token = spec.token or ("beside" if name in ("register", "login") else "none")
+        if name == "refresh":
+            token = "beside"
+        op = OperationDesign(
+            operation_id=f"auth_{name}", name=name, kind=name, entity=auth.user_entity, method=spec.method or method,
+            path=bp.service.base_path + (spec.path or path), tag="auth", summary=summary,
+            auth=AuthRule(public, [], False, None), status_code=status,
+            request_schema=auth_request_schema(auth.user_entity, name) or None,
+            request_envelope=spec.request_envelope, response_schema=auth_response_schema(name),
+            response_envelope=spec.response_envelope, view=None if name == "refresh" else view,
+            rate_limit=spec.rate_limit, token=token, message=spec.message,
+        )
+        out.append((op, f"auth.operations.{name}"))
+    return out
+
+
+__all__ = ["SECURITY_SCHEME", "auth_design", "auth_operations", "auth_request_schema", "auth_response_schema"]

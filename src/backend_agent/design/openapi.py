@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 document of a design."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend_agent.design.model import AuthDesign, EntityDesign, OperationDesign, ServiceDesign
+from backend_agent.design.schemas import ref
+
+Schema = dict[str, Any]
+
+_ERRORS = {
+    400: ("BadRequest", "The request is malformed"),
+    401: ("Unauthorized", "Missing or invalid token"),
+    403: ("Forbidden", "Not allowed (role or ownership)"),
+    404: ("NotFound", "No such resource"),
+    409: ("Conflict", "Conflicts with the current state (duplicate value, wrong state)"),
+    422: ("ValidationError", "The input failed validation"),
+    429: ("TooManyRequests", "Rate limit exceeded; retry after the Retry-After seconds"),
+}
+
+
+def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
+    if depth > 6:
+        return None
+    if "$ref" in schema:
+        return _example(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas, depth + 1)
+    if "examples" in schema:
+        return schema["examples"][0]
+    if "allOf" in schema:
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            value = _example(part, schemas, depth + 1)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    if "anyOf" in schema:
+        return _example(schema["anyOf"][0], schemas, depth + 1)
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {key: _example(sub, schemas, depth + 1) for key, sub in props.items()}
+    if kind == "array":
+        return [_example(schema.get("items", {}), schemas, depth + 1)]
+    if "enum" in schema:
+        return schema["enum"][0]
+    return {"string": "string", "integer": 0, "number": 0.0, "boolean": False}.get(str(kind))
+
+
+def _wrap(inner: Schema, key: str | None) -> Schema:
+    if not key:
+        return inner
+    return {"type": "object", "properties": {key: inner}, "required": [key]}
+
+
+def _list_schema(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign) -> Schema:
+    if op.values_of:
+        item = {k: v for k, v in ed.field(op.values_of).json_schema.items() if k != "default"}
+    else:
+        item = ref(op.response_schema or ed.name)
+    key = op.list_key or "items"
+    props: dict[str, Schema] = {key: {"type": "array", "items": item}}
+    if op.paginated and op.count_key:
+        props[op.count_key] = {"type": "integer", "minimum": 0, "description": "total rows matching the query"}
+    if op.paginated and svc.pagination == "cursor":
+        props[svc.next_cursor_key] = {"type": ["string", "null"], "description": "cursor of the next page"}
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: AuthDesign | None,
+               schemas: dict[str, Schema]) -> Schema:
+    out: Schema = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    params = [{
+        "name": p.name, "in": p.location, "required": p.required, "description": p.description,
+        "schema": p.json_schema,
+    } for p in op.parameters]
+    if op.idempotent:
+        params.append({"name": svc.idempotency_header, "in": "header", "required": False,
+                       "description": f"replays the first response for {svc.idempotency_ttl_hours} h",
+                       "schema": {"type": "string", "maxLength": 255}})
+    if params:
+        out["parameters"] = params
+    if auth is not None:
+        out["security"] = [{}, {auth.security_scheme: []}] if op.auth.public else [{auth.security_scheme: []}]
+    if op.request_schema:
+        body = _wrap(ref(op.request_schema), op.request_envelope)
+        out["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": body, "example": _example(body, schemas)}}}
+    responses: Schema = {}
+    if op.status_code == 204:
+        responses["204"] = {"description": "Done; no content"}
+    else:
+        if op.response_list:
+            body = _list_schema(op, ed, svc)
+        elif op.tag == "auth":
+            body = ref(op.response_schema or "")
+        else:
+            body = _wrap(ref(op.response_schema or ed.name), op.response_envelope)
+        responses[str(op.status_code)] = {"description": op.summary, "content": {"application/json": {
+            "schema": body, "example": _example(body, schemas)}}}
+    for status in op.error_statuses:
+        responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+    out["responses"] = responses
+    if op.rate_limit:
+        out["x-rate-limit"] = op.rate_limit
+    if op.cache_ttl:
+        out["x-cache-ttl"] = op.cache_ttl
+    if op.handler:
+        out["x-handler"] = op.handler
+    return out
+
+
+def build_openapi(*, svc: ServiceDesign, auth: AuthDesign | None, entities: dict[str, EntityDesign],
+                  operations: list[OperationDesign], schemas: dict[str, Schema]) -> Schema:
+    paths: dict[str, Schema] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, entities[op.entity], svc, auth, schemas)
+    tags = sorted({op.tag for op in operations})
+    responses = {
+        name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+        for name, text in _ERRORS.values()
+    }
+    components: Schema = {"schemas": schemas, "responses": responses}
+    if auth is not None:
+        if auth.scheme.lower() == "bearer":
+            scheme: Schema = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        else:
+            scheme = {"type": "apiKey", "in": "header", "name": "Authorization",
+                      "description": f"'Authorization: {auth.scheme} <jwt>'"}
+        components["securitySchemes"] = {auth.security_scheme: scheme}
+    info: Schema = {"title": svc.title, "version": svc.version}
+    if svc.description:
+        info["description"] = svc.description
+    return {
+        "openapi": "3.1.0",
+        "info": info,
+        "tags": [{"name": tag} for tag in tags],
+        "paths": paths,
+        "components": components,
+    }
+
+
+__all__ = ["build_openapi"]

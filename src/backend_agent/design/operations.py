@@ -1,0 +1,362 @@
+"""Entity APIs and actions -> operations with paths, auth rules, envelopes and parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend_agent.blueprint import (
+    Blueprint,
+    Condition,
+    CustomAction,
+    Entity,
+    FeedAction,
+    QueryAction,
+    ToggleAction,
+    TransitionAction,
+)
+from backend_agent.design.model import (
+    AuthRule,
+    ConditionDesign,
+    EntityDesign,
+    FilterDesign,
+    OperationDesign,
+    ParameterDesign,
+)
+from backend_agent.design.naming import json_key, operation_id, plural, snake
+
+Paths = dict[str, tuple[str | None, str | None, str]]
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def compute_paths(bp: Blueprint) -> Paths:
+    """(collection path, item path, lookup parameter) per entity, nesting under parents."""
+    out: Paths = {}
+
+    def resolve(ename: str, depth: int = 0) -> tuple[str | None, str | None, str]:
+        if ename in out:
+            return out[ename]
+        entity = bp.entities[ename]
+        lookup = entity.lookup or "id"
+        own = entity.api.path or "/" + _kebab(entity.plural or plural(snake(ename)))
+        prefix = bp.service.base_path
+        param = lookup
+        if entity.api.parent and depth < 8:
+            parent_name = entity.relations[entity.api.parent].target
+            _, parent_item, parent_param = resolve(parent_name, depth + 1)
+            prefix = parent_item or prefix
+            if param == parent_param:
+                param = f"{snake(ename)}_{lookup}"
+        collection = prefix + own
+        out[ename] = (collection, f"{collection}/{{{param}}}", param)
+        return out[ename]
+
+    for name in bp.entities:
+        resolve(name)
+    return out
+
+
+class _Builder:
+    def __init__(self, bp: Blueprint, entities: dict[str, EntityDesign]) -> None:
+        self.bp = bp
+        self.entities = entities
+        self.ops: list[OperationDesign] = []
+        self.origins: dict[str, str] = {}
+        auth = bp.auth
+        self.admin = auth.admin_role if auth else None
+        self.svc = bp.service
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def rule(self, *, public: bool, roles: list[str] | None = None, owner_only: bool = False) -> AuthRule:
+        if self.bp.auth is None:
+            return AuthRule(True, [], False, None)
+        return AuthRule(public and not roles and not owner_only, list(roles or []), owner_only, self.admin)
+
+    def path_params(self, ename: str, path: str) -> list[ParameterDesign]:
+        params = []
+        for segment in path.split("/"):
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                params.append(ParameterDesign(name, "path", self._param_schema(ename, name), True,
+                                              f"lookup key ({name})", maps_to=name))
+        return params
+
+    def _param_schema(self, ename: str, name: str) -> dict[str, Any]:
+        candidates = [ename, *self.entities]
+        for cand in candidates:
+            ed = self.entities[cand]
+            if name == ed.lookup_param or name == ed.lookup:
+                fd = ed.field(ed.lookup)
+                return {k: v for k, v in fd.json_schema.items() if k in ("type", "format", "maxLength", "pattern")}
+        return {"type": "string"}
+
+    def add(self, op: OperationDesign, origin: str) -> None:
+        op.parameters = self.path_params(op.entity, op.path) + op.parameters
+        statuses = {422} if op.request_schema or op.parameters else set()
+        if not op.auth.public:
+            statuses.add(401)
+        if op.auth.roles or op.auth.owner_only:
+            statuses.add(403)
+        if "{" in op.path:
+            statuses.add(404)
+        if op.kind in ("create", "update", "transition", "register", "update_me"):
+            statuses.add(409)
+        if op.kind == "login":
+            statuses.add(401)
+        if op.rate_limit or self.svc.rate_limit:
+            statuses.add(429)
+        op.error_statuses = sorted(statuses)
+        self.ops.append(op)
+        self.origins[op.operation_id] = origin
+
+    def list_params(self, entity: Entity, ed: EntityDesign, *, paginate: bool) -> list[ParameterDesign]:
+        params = []
+        pag = self.svc.pagination
+        if paginate:
+            params.append(ParameterDesign("limit", "query", {"type": "integer", "minimum": 1, "maximum": pag.max_limit,
+                                          "default": pag.default_limit}, False, "page size", maps_to="limit"))
+            if pag.style == "offset":
+                params.append(ParameterDesign("offset", "query", {"type": "integer", "minimum": 0, "default": 0},
+                                              False, "rows to skip", maps_to="offset"))
+            else:
+                params.append(ParameterDesign("cursor", "query", {"type": "string"}, False,
+                                              "opaque cursor from the previous page", maps_to="cursor"))
+        for flt in entity.api.filters:
+            schema: dict[str, Any] = {"type": "string"}
+            if flt.field:
+                fd = ed.field(flt.field)
+                schema = {k: v for k, v in fd.json_schema.items() if k in ("type", "format", "enum")}
+            target = flt.field or f"{flt.relation}.{flt.key or 'key'}"
+            params.append(ParameterDesign(flt.param, "query", schema, False, f"filter on {target}",
+                                          maps_to=flt.field or f"{flt.relation}.{flt.key or ''}"))
+        if entity.api.sort:
+            keys = [json_key(s, self.svc.naming) for s in entity.api.sort]
+            params.append(ParameterDesign("sort", "query", {"type": "string", "enum": [*keys, *("-" + k for k in keys)]},
+                                          False, "sort key; prefix - for descending", maps_to="sort"))
+        if entity.api.search:
+            params.append(ParameterDesign("q", "query", {"type": "string", "maxLength": 200}, False,
+                                          "text search in " + ", ".join(entity.api.search), maps_to="search"))
+        return params
+
+    def filters(self, entity: Entity, ed: EntityDesign) -> list[FilterDesign]:
+        out = []
+        for flt in entity.api.filters:
+            if flt.field:
+                strategy = f'WHERE "{ed.field(flt.field).column}" {flt.op} :{flt.param}'
+            else:
+                rd = ed.relation(flt.relation or "")
+                key = flt.key or self.entities[rd.target].lookup
+                if rd.join_table:
+                    strategy = (f'EXISTS (SELECT 1 FROM "{rd.join_table}" j JOIN "{rd.target_table}" t ON t.id = '
+                                f'j."{rd.join_target_column}" WHERE j."{rd.join_self_column}" = {ed.table}.id '
+                                f'AND t."{key}" = :{flt.param})')
+                elif rd.fk_column:
+                    strategy = (f'"{rd.fk_column}" IN (SELECT id FROM "{rd.target_table}" WHERE "{key}" = '
+                                f":{flt.param})")
+                else:
+                    strategy = (f'EXISTS (SELECT 1 FROM "{rd.target_table}" t WHERE t."{rd.remote_fk_column}" = '
+                                f'{ed.table}.id AND t."{key}" = :{flt.param})')
+            out.append(FilterDesign(flt.param, flt.op, flt.field, flt.relation, flt.key, strategy))
+        return out
+
+    def conditions(self, ed: EntityDesign, conds: list[Condition]) -> list[ConditionDesign]:
+        def col(name: str) -> str:
+            return next((f.column for f in ed.fields if f.name == name), name)
+
+        return [ConditionDesign(c.field, col(c.field), c.op, c.value,
+                                col(c.other_field) if c.other_field else None, c.message) for c in conds]
+
+    def view_envelope(self, ed: EntityDesign, view: str, override: str | None = None) -> str | None:
+        return override or ed.views[view].envelope
+
+    # -- standard operations -----------------------------------------------------------------------
+
+    def standard(self, ename: str) -> None:
+        entity = self.bp.entities[ename]
+        ed = self.entities[ename]
+        api = entity.api
+        coll, item = ed.collection_path or "", ed.item_path or ""
+        reads_public = api.visibility == "public"
+        owner_reads = api.visibility == "owner"
+        for name, spec in api.operations.items():
+            view = spec.view or ed.default_view
+            schema = ed.views[view].schema_name
+            common: dict[str, Any] = {
+                "entity": ename, "tag": ed.tag, "view": view, "rate_limit": spec.rate_limit,
+                "operation_id": operation_id(ed.tag, name), "name": name, "kind": name,
+            }
+            origin = f"entities.{ename}.api.operations.{name}"
+            if name in ("list", "get"):
+                public = spec.public if spec.public is not None else reads_public
+                rule = self.rule(public=public, roles=spec.roles, owner_only=bool(spec.owner_only or owner_reads))
+                ttl = spec.cache_ttl if spec.cache_ttl is not None else self.svc.cache_ttl
+                if name == "list":
+                    paginate = spec.paginate if spec.paginate is not None else True
+                    op = OperationDesign(
+                        **common, method=spec.method or "GET", path=self._path(spec.path, coll),
+                        summary=spec.summary or f"List {ed.plural.replace('_', ' ')}", auth=rule, status_code=200,
+                        response_schema=None if spec.values_of else schema, response_list=True,
+                        list_key=spec.envelope or ed.envelope_list or "items",
+                        count_key=ed.envelope_count if paginate else None, paginated=paginate,
+                        values_of=spec.values_of, cache_ttl=ttl,
+                        parameters=self.list_params(entity, ed, paginate=paginate), filters=self.filters(entity, ed),
+                        sort=list(api.sort), default_sort=api.default_sort, search=list(api.search),
+                    )
+                    if paginate and op.count_key is None and self.svc.pagination.style == "offset":
+                        op.count_key = json_key("total", self.svc.naming)
+                else:
+                    op = OperationDesign(
+                        **common, method=spec.method or "GET", path=self._path(spec.path, item),
+                        summary=spec.summary or f"Get one {snake(ename).replace('_', ' ')}", auth=rule,
+                        status_code=200, response_schema=schema,
+                        response_envelope=self.view_envelope(ed, view, spec.envelope), cache_ttl=ttl,
+                    )
+            elif name == "create":
+                rule = self.rule(public=bool(spec.public), roles=spec.roles, owner_only=False)
+                op = OperationDesign(
+                    **common, method=spec.method or "POST", path=self._path(spec.path, coll),
+                    summary=spec.summary or f"Create a {snake(ename).replace('_', ' ')}", auth=rule, status_code=201,
+                    request_schema=ed.create_schema, request_envelope=spec.envelope or ed.envelope_item,
+                    response_schema=schema, response_envelope=self.view_envelope(ed, view, spec.envelope),
+                    idempotent=bool(spec.idempotent),
+                )
+            else:
+                owner_only = spec.owner_only if spec.owner_only is not None else ed.owner is not None
+                rule = self.rule(public=bool(spec.public), roles=spec.roles, owner_only=owner_only)
+                if name == "update":
+                    op = OperationDesign(
+                        **common, method=spec.method or "PATCH", path=self._path(spec.path, item),
+                        summary=spec.summary or f"Update a {snake(ename).replace('_', ' ')}", auth=rule,
+                        status_code=200, request_schema=ed.update_schema,
+                        request_envelope=spec.envelope or ed.envelope_item, response_schema=schema,
+                        response_envelope=self.view_envelope(ed, view, spec.envelope),
+                    )
+                else:
+                    op = OperationDesign(
+                        **common, method=spec.method or "DELETE", path=self._path(spec.path, item),
+                        summary=spec.summary or f"Delete a {snake(ename).replace('_', ' ')}", auth=rule,
+                        status_code=204,
+                    )
+                    op.view = None
+            self.add(op, origin)
+        for vname, vd in ed.views.items():
+            if vd.path and vname != "default":
+                spec_view = entity.views[vname]
+                tag = plural(vname)
+                self.add(OperationDesign(
+                    operation_id=operation_id(tag, "get"), name="view", kind="view", entity=ename, method="GET",
+                    path=vd.path, tag=tag, summary=spec_view.summary or f"Get a {vname}",
+                    auth=self.rule(public=spec_view.public), status_code=200, response_schema=vd.schema_name,
+                    response_envelope=vd.envelope, view=vname,
+                ), f"entities.{ename}.views.{vname}")
+
+    def _path(self, custom: str | None, default: str) -> str:
+        return self.svc.base_path + custom if custom else default
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def actions(self, ename: str) -> None:
+        entity = self.bp.entities[ename]
+        ed = self.entities[ename]
+        for aname, action in entity.actions.items():
+            origin = f"entities.{ename}.actions.{aname}"
+            view = action.view or ed.default_view
+            vd = ed.views[view]
+            item = ed.item_path or ""
+            coll = ed.collection_path or ""
+            default_item_path = f"{item}/{_kebab(aname)}"
+            common: dict[str, Any] = {"entity": ename, "tag": ed.tag, "rate_limit": action.rate_limit, "view": view}
+            if isinstance(action, ToggleAction):
+                path = self._path(action.path, default_item_path)
+                rule = self.rule(public=False, roles=action.roles)
+                for suffix, method, verb in (("add", action.method or "POST", "Add"),
+                                             ("remove", action.remove_method, "Remove")):
+                    self.add(OperationDesign(
+                        **common, operation_id=operation_id(ed.tag, f"{aname}_{suffix}"), name=f"toggle_{suffix}",
+                        kind=f"toggle_{suffix}", method=method, path=path,
+                        summary=f"{verb} the current user: " + (action.summary or aname), auth=rule, status_code=200,
+                        response_schema=vd.schema_name, response_envelope=vd.envelope, relation=action.relation,
+                    ), origin + f".{suffix}")
+                continue
+            if isinstance(action, FeedAction | QueryAction):
+                is_feed = isinstance(action, FeedAction)
+                pag = True
+                op = OperationDesign(
+                    **common, operation_id=operation_id(ed.tag, aname), name=action.kind, kind=action.kind,
+                    method=action.method or "GET", path=self._path(action.path, f"{coll}/{_kebab(aname)}"),
+                    summary=action.summary or aname.replace("_", " ").capitalize(),
+                    auth=self.rule(public=bool(action.public) and not is_feed, roles=action.roles), status_code=200,
+                    response_schema=vd.schema_name, response_list=True, list_key=ed.envelope_list or "items",
+                    count_key=ed.envelope_count, paginated=pag,
+                    parameters=self.list_params(entity, ed, paginate=pag)[: 2 if pag else 0],
+                    default_sort=entity.api.default_sort,
+                )
+                if op.count_key is None and self.svc.pagination.style == "offset":
+                    op.count_key = json_key("total", self.svc.naming)
+                if isinstance(action, FeedAction):
+                    op.scope_relation, op.scope_through = action.scope.relation, action.scope.through
+                else:
+                    op.conditions = self.conditions(ed, action.where)
+                self.add(op, origin)
+            elif isinstance(action, TransitionAction):
+                owner_only = action.owner_only if action.owner_only is not None else ed.owner is not None
+                self.add(OperationDesign(
+                    **common, operation_id=operation_id(ed.tag, aname), name="transition", kind="transition",
+                    method=action.method or "POST", path=self._path(action.path, default_item_path),
+                    summary=action.summary or f"Move {action.field} to {action.to}",
+                    auth=self.rule(public=bool(action.public), roles=action.roles, owner_only=owner_only),
+                    status_code=200, response_schema=vd.schema_name, response_envelope=vd.envelope,
+                    transition_field=action.field, transition_from=list(action.from_), transition_to=action.to,
+                    conditions=self.conditions(ed, action.guards), handler=action.guard, set_now=action.set_now,
+                ), origin)
+            elif isinstance(action, CustomAction):
+                base = default_item_path if action.target == "item" else f"{coll}/{_kebab(aname)}"
+                self.add(OperationDesign(
+                    **common, operation_id=operation_id(ed.tag, aname), name="custom", kind="custom",
+                    method=action.method or "POST", path=self._path(action.path, base),
+                    summary=action.summary or aname.replace("_", " ").capitalize(),
+                    auth=self.rule(public=bool(action.public), roles=action.roles), status_code=action.status,
+                    request_schema=custom_input_schema(ename, aname) if action.input else None,
+                    response_schema=vd.schema_name, response_envelope=vd.envelope, handler=action.handler,
+                    idempotent=bool(action.idempotent),
+                ), origin)
+
+
+def custom_input_schema(ename: str, aname: str) -> str:
+    return f"{ename}{''.join(p.capitalize() for p in aname.split('_'))}Input"
+
+
+def _segment_key(path: str) -> tuple[tuple[int, str], ...]:
+    return tuple((1 if seg.startswith("{") else 0, seg) for seg in path.strip("/").split("/"))
+
+
+def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
+                     auth_ops: list[tuple[OperationDesign, str]]) -> tuple[list[OperationDesign], list[str]]:
+    """All operations in route order (static segments before parameters), and any route clashes."""
+    builder = _Builder(bp, entities)
+    for op, origin in auth_ops:
+        builder.add(op, origin)
+    for ename in bp.entities:
+        builder.standard(ename)
+        builder.actions(ename)
+    clashes: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    ids: dict[str, str] = {}
+    for op in builder.ops:
+        shape = "/".join("{}" if s.startswith("{") else s for s in op.path.split("/"))
+        key = (op.method, shape)
+        origin = builder.origins[op.operation_id]
+        if key in seen:
+            clashes.append(f"{op.method} {op.path} is declared twice: by {seen[key]} and by {origin}")
+        seen[key] = origin
+        if op.operation_id in ids:
+            clashes.append(f"operationId {op.operation_id} is produced twice: by {ids[op.operation_id]} and {origin}")
+        ids[op.operation_id] = origin
+    ordered = sorted(builder.ops, key=lambda op: _segment_key(op.path))
+    return ordered, clashes
+
+
+__all__ = ["build_operations", "compute_paths", "custom_input_schema"]

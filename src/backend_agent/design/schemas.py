@@ -1,0 +1,157 @@
+"""OpenAPI component schemas: views, create/update bodies, auth bodies, custom inputs, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend_agent.blueprint import Blueprint, CustomAction
+from backend_agent.design._types import json_schema
+from backend_agent.design.entities import id_schema
+from backend_agent.design.model import AuthDesign, EntityDesign, OperationDesign, ServiceDesign
+from backend_agent.design.naming import json_key
+from backend_agent.design.operations import custom_input_schema
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(props: dict[str, Schema], required: list[str], description: str = "") -> Schema:
+    schema: Schema = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> Schema:
+    props: dict[str, Schema] = {}
+    required: list[str] = []
+    auth = bp.auth
+    for fd in ed.fields:
+        if fd.builtin or not (fd.in_create if create else fd.in_update) or fd.name in drop:
+            continue
+        schema = dict(fd.json_schema)
+        if fd.secret and auth and ed.name == auth.user_entity and fd.name == auth.password_field:
+            schema["minLength"] = max(schema.get("minLength", 0), auth.password_policy.min_length)
+            schema["maxLength"] = min(schema.get("maxLength", 10**6), auth.password_policy.max_length)
+        if fd.write_only:
+            schema["writeOnly"] = True
+        if fd.secret:
+            schema.pop("examples", None)
+        props[fd.json_name] = schema if fd.required else _or_null(schema)
+        if create and fd.required and not fd.has_default:
+            required.append(fd.json_name)
+    for rd in ed.relations:
+        if rd.request_as == "none" or not rd.request_json_name:
+            continue
+        target = bp.entities[rd.target]
+        many = rd.kind in ("one_to_many", "many_to_many")
+        if rd.request_as == "id":
+            item = id_schema(target)
+        else:
+            f = target.fields.get(rd.request_field or "")
+            item = json_schema(f) if f else {"type": "string"}
+            item.pop("examples", None)
+        props[rd.request_json_name] = {"type": "array", "items": item} if many else item
+        if create and rd.required:
+            required.append(rd.request_json_name)
+    return _obj(props, required)
+
+
+def _or_null(schema: Schema) -> Schema:
+    if isinstance(schema.get("type"), str):
+        out = {**schema, "type": [schema["type"], "null"]}
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+        return out
+    return schema
+
+
+def error_schema(svc: ServiceDesign) -> Schema:
+    if svc.error_style == "field_list":
+        inner: Schema = {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": 'messages per field; general problems under "body"',
+            "examples": [{"body": ["can't be empty"]}],
+        }
+    else:
+        inner = {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "examples": ["validation_error"]},
+                "message": {"type": "string", "examples": ["title: field required"]},
+                "details": {"type": ["array", "object", "null"]},
+            },
+            "required": ["code", "message"],
+        }
+    return {"type": "object", "properties": {svc.error_key: inner}, "required": [svc.error_key]}
+
+
+def _auth_response(op: OperationDesign, ed: EntityDesign, auth: AuthDesign) -> Schema:
+    if op.kind == "refresh":
+        return ref("TokenPair")
+    view = ed.views[op.view or ed.default_view]
+    has_token = any(f.source == "token" for f in view.fields)
+    inner: Schema = ref(view.schema_name)
+    if op.token == "in_object" and not has_token:
+        inner = {"allOf": [ref(view.schema_name), _obj({"token": {"type": "string"}}, ["token"])]}
+    key = op.response_envelope
+    props: dict[str, Schema] = {}
+    if key:
+        props[key] = inner
+    if op.token == "beside":
+        props["token"] = {"type": "string", "description": f"JWT; send as 'Authorization: {auth.scheme} <token>'"}
+        if auth.refresh:
+            props["refresh_token"] = {"type": "string"}
+        if not key:
+            props["user"] = inner
+    if op.message:
+        props["message"] = {"type": "string", "examples": [op.message]}
+    if not props:
+        return inner
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, entities: dict[str, EntityDesign],
+                  operations: list[OperationDesign]) -> dict[str, Schema]:
+    schemas: dict[str, Schema] = {"Error": error_schema(svc)}
+    for ed in entities.values():
+        for view in ed.views.values():
+            props = {vf.json_name: vf.json_schema for vf in view.fields}
+            schemas[view.schema_name] = {"type": "object", "properties": props, "required": list(props),
+                                         "description": f"{ed.name} ({view.name} view)"}
+        ops = {op.kind for op in operations if op.entity == ed.name}
+        if "create" in ops:
+            schemas[ed.create_schema] = _body(bp, ed, create=True, drop=set())
+        if "update" in ops:
+            schemas[ed.update_schema] = _body(bp, ed, create=False, drop=set())
+        for aname, action in bp.entities[ed.name].actions.items():
+            if isinstance(action, CustomAction) and action.input:
+                props = {json_key(n, svc.naming): json_schema(f) for n, f in action.input.items()}
+                required = [json_key(n, svc.naming) for n, f in action.input.items() if f.required]
+                schemas[custom_input_schema(ed.name, aname)] = _obj(props, required, f"input of {aname}")
+    if auth is not None:
+        user = entities[auth.user_entity]
+        drop = {auth.role_field} if auth.role_field else set()
+        schemas[f"{user.name}Register"] = _body(bp, user, create=True, drop=drop)
+        schemas[f"{user.name}UpdateMe"] = _body(bp, user, create=False, drop=drop)
+        login_props = {json_key(n, svc.naming): {"type": "string"} for n in auth.identity}
+        login_props[json_key(auth.password_field, svc.naming)] = {"type": "string", "writeOnly": True}
+        schemas["LoginRequest"] = _obj(login_props, list(login_props))
+        pair = {"access_token": {"type": "string"}, "token_type": {"type": "string", "const": auth.scheme}}
+        if auth.refresh:
+            pair["refresh_token"] = {"type": "string"}
+            schemas["RefreshRequest"] = _obj({"refresh_token": {"type": "string"}}, ["refresh_token"])
+        schemas["TokenPair"] = _obj(pair, list(pair))
+        for op in operations:
+            if op.tag == "auth" and op.response_schema:
+                schemas[op.response_schema] = _auth_response(op, user, auth)
+    return schemas
+
+
+__all__ = ["build_schemas", "error_schema", "ref"]

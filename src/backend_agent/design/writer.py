@@ -1,0 +1,42 @@
+"""write_design: the only place the design touches the disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from backend_agent._atomic import write_tree_atomic
+from backend_agent.design import erd
+from backend_agent.design.model import Design
+
+OPENAPI_FILE = "openapi.yaml"
+DDL_FILES = {"sqlite": "schema.sqlite.sql", "postgresql": "schema.postgresql.sql"}
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def openapi_yaml(design: Design) -> str:
+    return yaml.dump(design.openapi, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def write_design(design: Design, out_dir: Path, *, render_svg: bool = True) -> list[Path]:
+    """Write openapi.yaml, schema.sqlite.sql, schema.postgresql.sql, erd.mmd, erd.dot, DESIGN.md
+    and, when Graphviz is installed and ``render_svg``, erd.svg. Returns the written paths."""
+    files: dict[str, str | bytes] = {
+        OPENAPI_FILE: openapi_yaml(design),
+        "erd.mmd": design.erd_mermaid,
+        "erd.dot": design.erd_dot,
+        "DESIGN.md": design.design_md,
+    }
+    for dialect, name in DDL_FILES.items():
+        files[name] = design.ddl[dialect]
+    if render_svg and erd.dot_available():
+        files["erd.svg"] = erd.render_svg(design.erd_dot)
+    return write_tree_atomic(Path(out_dir), files)
+
+
+__all__ = ["DDL_FILES", "OPENAPI_FILE", "openapi_yaml", "write_design"]

@@ -1,0 +1,164 @@
+"""The static-security gate: bandit (medium+ fails) and semgrep with the rules shipped in ``rules/``.
+
+semgrep lives in its own venv in the tool cache and always runs with ``--disable-version-check
+--metrics=off`` on local rule files, so it never talks to the network. Only the project's source
+folders are scanned, never its tests. Per-project option::
+
+    [tool.backend-agent.static-security]
+    ignore = ["B101", "debug-mode-enabled"]   # bandit test ids or semgrep rule ids
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from backend_agent.gates._proc import find_tool, install_hint, run_process
+from backend_agent.gates._project import relative, source_dirs, walk_files
+from backend_agent.gates._toolenv import isolated_tool
+from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
+
+RULES_DIR = Path(__file__).with_name("rules")
+FAILING = ("medium", "high", "critical")
+_RANK = ("critical", "high", "medium", "low", "info")
+_BANDIT_SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
+_SEMGREP_SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
+
+
+def bandit_findings(data: dict[str, Any], root: Path) -> list[Finding]:
+    findings = []
+    for item in data.get("results", []):
+        findings.append(
+            Finding(
+                rule=f"bandit:{item.get('test_id')}",
+                message=f"{item.get('test_name')}: {item.get('issue_text')}",
+                severity=_BANDIT_SEVERITY.get(str(item.get("issue_severity")), "medium"),  # type: ignore[arg-type]
+                file=relative(item.get("filename", ""), root),
+                line=item.get("line_number"),
+                hint=f"see {item.get('more_info')}" if item.get("more_info") else None,
+            )
+        )
+    return findings
+
+
+def semgrep_findings(data: dict[str, Any], root: Path) -> list[Finding]:
+    findings = []
+    for item in data.get("results", []):
+        extra = item.get("extra", {})
+        rule_id = str(item.get("check_id", "")).rsplit(".", 1)[-1]
+        message = " ".join(str(extra.get("message", "")).split())
+        findings.append(
+            Finding(
+                rule=f"semgrep:{rule_id}",
+                message=message,
+                severity=_SEMGREP_SEVERITY.get(str(extra.get("severity")), "medium"),  # type: ignore[arg-type]
+                file=relative(item.get("path", ""), root),
+                line=item.get("start", {}).get("line"),
+                hint=(extra.get("metadata") or {}).get("fix"),
+            )
+        )
+    return findings
+
+
+def _top_rules(by_rule: dict[str, int], limit: int = 5) -> str:
+    ranked = sorted(by_rule.items(), key=lambda item: -item[1])
+    text = ", ".join(f"{rule} x{n}" if n > 1 else rule for rule, n in ranked[:limit])
+    return text + (f", +{len(ranked) - limit} more rules" if len(ranked) > limit else "")
+
+
+def _ignored(finding: Finding, ignore: set[str]) -> bool:
+    return finding.rule.split(":", 1)[-1] in ignore
+
+
+class StaticSecurityGate(Gate):
+    """bandit and semgrep over the project's Python sources."""
+
+    name: ClassVar[str] = "static-security"
+    description: ClassVar[str] = "no medium+ bandit issues and no semgrep findings from the shipped web-backend rules"
+    timeout_s: ClassVar[float] = 300.0
+
+    def applicable(self, target: Target) -> str | None:
+        if not any(p.suffix == ".py" for p in walk_files(target.root, skip_tests=True)):
+            return "no Python sources to scan"
+        return None
+
+    def run(self, target: Target) -> GateResult:
+        options = target.options.get(self.name) or {}
+        ignore = {str(rule) for rule in options.get("ignore", [])}
+        paths = [str(p) for p in source_dirs(target)]
+        findings: list[Finding] = []
+        skipped: list[str] = []
+        evidence: dict[str, Any] = {"scanned": [relative(p, target.root) for p in paths], "tool_versions": {}}
+        counts: dict[str, int] = {}
+
+        bandit = find_tool("bandit")
+        if bandit is None:
+            skipped.append(f"bandit: not installed ({install_hint('bandit')})")
+        else:
+            result = run_process(
+                [bandit, "-r", *paths, "-f", "json", "-q", "-x", "*/tests/*,*/.venv/*,*/venv/*"],
+                cwd=target.root, timeout_s=self.timeout_s,
+            )
+            try:
+                found = bandit_findings(json.loads(result.stdout or "{}"), target.root)
+            except json.JSONDecodeError:
+                return self._tool_error("bandit", result.tail(2000))
+            findings += found
+            counts["bandit"] = len(found)
+            note(f"bandit: {len(found)} issues")
+
+        semgrep = isolated_tool("semgrep") or find_tool("semgrep")
+        if semgrep is None:
+            skipped.append(f"semgrep: not installed ({install_hint('semgrep')})")
+        else:
+            result = run_process(
+                [semgrep, "scan", "--config", str(RULES_DIR), "--disable-version-check", "--metrics=off",
+                 "--json", "--quiet", "--exclude", "tests", *paths],
+                cwd=target.root, timeout_s=self.timeout_s,
+                env={"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"},
+            )
+            try:
+                data = json.loads(result.stdout or "{}")
+            except json.JSONDecodeError:
+                return self._tool_error("semgrep", result.tail(2000))
+            if data.get("errors") and not data.get("results"):
+                evidence["semgrep_errors"] = data["errors"][:5]
+            found = semgrep_findings(data, target.root)
+            findings += found
+            counts["semgrep"] = len(found)
+            evidence["tool_versions"]["semgrep"] = data.get("version", "")
+            note(f"semgrep: {len(found)} findings")
+
+        if len(skipped) == 2:
+            return GateResult(gate=self.name, status="skip", summary="neither bandit nor semgrep is installed",
+                              hint=install_hint("semgrep"), evidence={"skipped": skipped})
+        findings = [f for f in findings if not _ignored(f, ignore)]
+        findings.sort(key=lambda f: (_RANK.index(f.severity), f.file or "", f.line or 0))
+        blocking = [f for f in findings if f.severity in FAILING]
+        evidence["skipped"] = skipped
+        by_rule: dict[str, int] = {}
+        for finding in blocking:
+            by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+        summary = (
+            f"{len(blocking)} medium+ issue{'s' if len(blocking) != 1 else ''}"
+            + (f" ({_top_rules(by_rule)})" if by_rule else "")
+            + (f"; {len(findings) - len(blocking)} low" if len(findings) > len(blocking) else "")
+            + ("; " + "; ".join(skipped) if skipped else "")
+        )
+        return GateResult(
+            gate=self.name,
+            status="fail" if blocking else "pass",
+            summary=summary,
+            findings=findings,
+            metrics={"issues": len(blocking), "low": len(findings) - len(blocking), "by_tool": counts, "by_rule": by_rule},
+            evidence=evidence,
+            hint=blocking[0].hint if blocking else (skipped[0] if skipped else None),
+        )
+
+    def _tool_error(self, tool: str, output: str) -> GateResult:
+        return GateResult(gate=self.name, status="error", summary=f"{tool} produced no readable report",
+                          evidence={"output": output}, hint=f"run {tool} by hand on the project to see why")
+
+
+__all__ = ["RULES_DIR", "StaticSecurityGate", "bandit_findings", "semgrep_findings"]

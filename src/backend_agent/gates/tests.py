@@ -1,0 +1,170 @@
+"""The tests gate: the project's own pytest suite under coverage.py, with a coverage threshold."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, ClassVar
+
+from backend_agent.gates._proc import ProcResult, run_process
+from backend_agent.gates._project import project_python, relative, source_dirs, walk_files
+from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
+
+MISSING_MODULE_MARK = "No module named "
+
+
+def _has_tests(root: Path) -> bool:
+    return any(
+        p.suffix == ".py" and (p.name.startswith("test_") or p.name.endswith("_test.py")) for p in walk_files(root)
+    )
+
+
+def parse_junit(path: Path, root: Path) -> tuple[dict[str, int], list[Finding]]:
+    """Counts and one finding per failing or erroring test from a JUnit XML file."""
+    counts = {"total": 0, "passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    findings: list[Finding] = []
+    if not path.is_file():
+        return counts, findings
+    for case in ET.parse(path).getroot().iter("testcase"):
+        counts["total"] += 1
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        if case.find("skipped") is not None:
+            counts["skipped"] += 1
+        elif bad is not None:
+            counts["failed" if bad.tag == "failure" else "errors"] += 1
+            classname = case.get("classname", "")
+            test_id = f"{classname.replace('.', '/')}.py::{case.get('name')}" if classname else str(case.get("name"))
+            message = (bad.get("message") or bad.text or "").strip().splitlines()
+            findings.append(
+                Finding(
+                    rule="tests:failed" if bad.tag == "failure" else "tests:error",
+                    message=f"{test_id} {'failed' if bad.tag == 'failure' else 'errored'}: "
+                    f"{message[0][:300] if message else 'no message'}",
+                    severity="high",
+                    file=relative(case.get("file") or "", root) or None,
+                    line=int(line) + 1 if (line := case.get("line") or "").isdigit() else None,
+                    hint="run the test locally with `pytest -x` and fix the code or the test",
+                )
+            )
+        else:
+            counts["passed"] += 1
+    return counts, findings
+
+
+def parse_coverage(path: Path, root: Path) -> tuple[float | None, dict[str, float]]:
+    """Total percent and per-file percent (relative paths) from ``coverage json`` output."""
+    if not path.is_file():
+        return None, {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    files = {
+        relative(name, root): round(float(info["summary"]["percent_covered"]), 1)
+        for name, info in sorted(data.get("files", {}).items())
+    }
+    total = data.get("totals", {}).get("percent_covered")
+    return (round(float(total), 1) if total is not None else None), files
+
+
+class TestsGate(Gate):
+    """Runs the project's pytest suite under coverage.py and enforces a coverage threshold."""
+
+    __test__ = False  # not a pytest test class, despite the name
+    name: ClassVar[str] = "tests"
+    description: ClassVar[str] = "the project's pytest suite passes with enough line coverage"
+    timeout_s: ClassVar[float] = 600.0
+
+    def applicable(self, target: Target) -> str | None:
+        if not _has_tests(target.root):
+            return "no test files (test_*.py) found in the project"
+        return None
+
+    def run(self, target: Target) -> GateResult:
+        threshold = float(target.options.get("coverage_threshold", 80.0))
+        python = project_python(target.root)
+        sources = ",".join(str(p) for p in source_dirs(target))
+        with tempfile.TemporaryDirectory(prefix="ba-tests-") as tmp:
+            tmp_dir = Path(tmp)
+            env = {
+                "COVERAGE_FILE": str(tmp_dir / ".coverage"),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTEST_ADDOPTS": "",
+            }
+            run = run_process(
+                [python, "-m", "coverage", "run", f"--source={sources}", "--omit=*/tests/*,*/test_*.py",
+                 "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={tmp_dir / 'junit.xml'}",
+                 "-o", "junit_family=xunit1"],
+                cwd=target.root, env=env, timeout_s=self.timeout_s,
+            )
+            missing = self._missing_module(run)
+            if missing:
+                return GateResult(
+                    gate=self.name, status="skip", summary=f"{missing} is not installed in {python}",
+                    hint=f"install it in the project's environment: {python} -m pip install {missing}",
+                )
+            counts, findings = parse_junit(tmp_dir / "junit.xml", target.root)
+            note(f"pytest: {counts['passed']} passed, {counts['failed'] + counts['errors']} failing")
+            report = run_process(
+                [python, "-m", "coverage", "json", "-q", "-o", str(tmp_dir / "cov.json")],
+                cwd=target.root, env=env, timeout_s=120,
+            )
+            total, files = parse_coverage(tmp_dir / "cov.json", target.root)
+        note(f"coverage: {total if total is not None else 'n/a'} %")
+        return self._judge(run, report, counts, findings, total, files, threshold)
+
+    @staticmethod
+    def _missing_module(run: ProcResult) -> str | None:
+        for module in ("coverage", "pytest"):
+            if f"{MISSING_MODULE_MARK}{module}" in run.stderr:
+                return module
+        return None
+
+    def _judge(
+        self, run: ProcResult, report: ProcResult, counts: dict[str, int], findings: list[Finding],
+        total: float | None, files: dict[str, float], threshold: float,
+    ) -> GateResult:
+        metrics: dict[str, Any] = {"coverage_percent": total, "threshold": threshold, "tests": counts, "files": files}
+        evidence: dict[str, Any] = {"pytest_output": run.tail(6000)}
+        if run.returncode in (3, 4) or (counts["total"] == 0 and run.returncode not in (0, 5)):
+            return GateResult(
+                gate=self.name, status="fail", summary=f"pytest could not run (exit {run.returncode})",
+                findings=[Finding(rule="tests:pytest", message=run.tail(500), severity="high")],
+                metrics=metrics, evidence=evidence, hint="run `pytest` in the project and fix the collection errors",
+            )
+        if run.returncode == 5 or counts["total"] == 0:
+            findings.append(Finding(rule="tests:none", message="pytest collected no tests", severity="high",
+                                    hint="add tests under tests/"))
+        if total is None:
+            evidence["coverage_output"] = report.tail(2000)
+        elif total < threshold:
+            findings.append(Finding(
+                rule="tests:coverage",
+                message=f"line coverage {total:.1f} % is below the {threshold:.0f} % threshold",
+                severity="high",
+                hint="add tests for the least-covered files listed below",
+            ))
+            for path, pct in sorted(files.items(), key=lambda item: item[1])[:10]:
+                if pct < threshold:
+                    findings.append(Finding(
+                        rule="tests:uncovered-file",
+                        message=f"{path} is {'not covered at all' if pct == 0 else f'only {pct:.1f} % covered'}",
+                        severity="low", file=path, hint="add tests that exercise this module",
+                    ))
+        failing = counts["failed"] + counts["errors"]
+        blocking = [f for f in findings if f.severity in ("high", "critical")]
+        cov_text = f"coverage {total:.1f} % (threshold {threshold:.0f} %)" if total is not None else "coverage n/a"
+        summary = f"{counts['passed']}/{counts['total']} tests passed, {failing} failing; {cov_text}"
+        return GateResult(
+            gate=self.name,
+            status="fail" if blocking or run.timed_out else "pass",
+            summary=summary,
+            findings=findings,
+            metrics=metrics,
+            evidence=evidence,
+            hint=blocking[0].hint if blocking else None,
+        )
+
+
+__all__ = ["TestsGate", "parse_coverage", "parse_junit"]

@@ -1,0 +1,106 @@
+"""Terminal output: live progress per gate while the check runs, then a summary table and findings."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.status import Status
+from rich.table import Table
+
+from backend_agent.gates import GateEvent
+from backend_agent.report.html import key_metrics
+from backend_agent.report.model import CheckReport
+
+STYLE = {"pass": "bold green", "fail": "bold red", "skip": "dim", "error": "bold magenta"}
+MARK = {"pass": "✔", "fail": "✘", "skip": "–", "error": "!"}
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim", "info": "dim"}
+
+
+class ProgressView:
+    """Consumes GateEvents: a spinner with the running gate's latest step, a line per finished gate."""
+
+    def __init__(self, console: Console, *, total: int):
+        self.console = console
+        self.total = total
+        self.done = 0
+        self._status: Status | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> ProgressView:
+        self._status = self.console.status("starting checks…")
+        self._status.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def __call__(self, event: GateEvent) -> None:
+        if self._status is None:
+            return
+        if event.kind == "start":
+            self._started = time.monotonic()
+            self._status.update(f"[bold]{event.gate}[/] ({self.done + 1}/{self.total}) running…")
+        elif event.kind == "note":
+            self._status.update(f"[bold]{event.gate}[/] ({self.done + 1}/{self.total}) {escape(event.message)}")
+        elif event.result is not None:
+            self.done += 1
+            result = event.result
+            self.console.print(
+                f"[{STYLE[result.status]}]{MARK[result.status]} {result.gate:<16}{result.status:<6}[/] "
+                f"{escape(result.summary)} [dim]({time.monotonic() - self._started:.1f} s)[/]"
+            )
+
+
+def render_terminal(report: CheckReport, console: Console, *, max_findings: int = 8) -> None:
+    """Summary table, then the findings of each failing gate (most severe first), then totals."""
+    table = Table(title=f"backend-agent check · {report.target.root}", title_justify="left", expand=False)
+    table.add_column("Gate", style="bold", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Summary", overflow="fold")
+    table.add_column("Key metrics", overflow="fold")
+    table.add_column("Time", justify="right", no_wrap=True)
+    for result in report.gates:
+        table.add_row(
+            result.gate,
+            f"[{STYLE[result.status]}]{MARK[result.status]} {result.status}[/]",
+            escape(result.summary),
+            escape(key_metrics(result)),
+            f"{result.duration_s:.1f} s",
+        )
+    console.print(table)
+    order = ("critical", "high", "medium", "low", "info")
+    for result in report.gates:
+        if result.status not in ("fail", "error"):
+            continue
+        console.print(f"\n[{STYLE[result.status]}]{result.gate}[/]: {escape(result.summary)}")
+        findings = sorted(result.findings, key=lambda f: order.index(f.severity))
+        for finding in findings[:max_findings]:
+            where = f"{finding.file}:{finding.line}" if finding.file and finding.line else finding.file or finding.operation or ""
+            console.print(
+                f"  [{SEVERITY_STYLE[finding.severity]}]{finding.severity:<8}[/] [cyan]{escape(finding.rule)}[/] "
+                f"{escape(where)} {escape(finding.message)}"
+            )
+            if finding.hint:
+                console.print(f"           [dim]fix: {escape(finding.hint)}[/]")
+        if len(findings) > max_findings:
+            console.print(f"  [dim]… {len(findings) - max_findings} more (see --json or --html)[/]")
+        if result.hint and not findings:
+            console.print(f"  [dim]fix: {escape(result.hint)}[/]")
+    t = report.totals
+    verdict = "[bold green]PASS[/]" if report.status == "pass" else "[bold red]FAIL[/]"
+    console.print(
+        f"\n{verdict}  {t.passed} passed, {t.failed} failed, {t.skipped} skipped, {t.errored} errors "
+        f"in {report.duration_s:.1f} s"
+    )
+
+
+def render_json(report: CheckReport) -> str:
+    """The stable JSON document described in docs/check-report.md."""
+    return report.model_dump_json(indent=2)
+
+
+__all__ = ["ProgressView", "render_json", "render_terminal"]

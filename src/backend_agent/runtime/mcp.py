@@ -1,0 +1,190 @@
+"""MCP servers from ``.mcp.json`` as pydantic-ai toolsets named ``mcp__<server>__<tool>``.
+
+``mcpServers`` entries: stdio ``{command, args, env, cwd}`` or ``{type: http|sse, url, headers}``;
+``${VAR}`` and ``${VAR:-default}`` are expanded. Servers start when a run enters its toolsets and
+are stopped when it leaves them (also on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic_ai.toolsets import AbstractToolset
+
+from backend_agent.errors import ConfigError, Location, Problem
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class MCPServerConfig:
+    name: str
+    transport: Literal["stdio", "http", "sse"]
+    command: str | None = None
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] | None = None
+
+
+def expand_env(value: Any, *, source: str, key_path: str, environ: dict[str, str] | None = None) -> Any:
+    """Expand ``${VAR}``/``${VAR:-default}`` in every string; an unset VAR without default is an error."""
+    env = os.environ if environ is None else environ
+    if isinstance(value, str):
+        def repl(match: re.Match[str]) -> str:
+            name, has_default, default = match.group(1), match.group(2) is not None, match.group(3)
+            if name in env:
+                return env[name]
+            if has_default:
+                return default or ""
+            raise ConfigError(
+                f"environment variable {name} used in the MCP configuration is not set",
+                problems=[Problem(f"${{{name}}} is undefined", Location(source, key_path=key_path))],
+                hint=f"export {name}=... or write ${{{name}:-default}}",
+            )
+
+        return ENV_REF.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: expand_env(v, source=source, key_path=f"{key_path}.{k}", environ=environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, source=source, key_path=f"{key_path}[{i}]", environ=environ) for i, v in enumerate(value)]
+    return value
+
+
+def parse_mcp_config(data: Any, *, source: str, environ: dict[str, str] | None = None) -> dict[str, MCPServerConfig]:
+    if not isinstance(data, dict) or not isinstance(data.get("mcpServers", {}), dict):
+        raise ConfigError("an MCP configuration must be an object with an 'mcpServers' object",
+                          problems=[Problem("wrong shape", Location(source, key_path="mcpServers"))],
+                          hint='write {"mcpServers": {"name": {"command": "..."}}}')  # fmt: skip
+    servers: dict[str, MCPServerConfig] = {}
+    for name, raw in data.get("mcpServers", {}).items():
+        where = f"mcpServers.{name}"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"MCP server {name!r} must be an object", problems=[Problem("not an object", Location(source, key_path=where))])
+        entry = expand_env(raw, source=source, key_path=where, environ=environ)
+        kind = str(entry.get("type") or ("stdio" if "command" in entry else "http"))
+        if kind == "streamable-http":
+            kind = "http"
+        if kind == "stdio":
+            if not isinstance(entry.get("command"), str):
+                raise ConfigError(f"MCP server {name!r} needs a 'command'",
+                                  problems=[Problem("missing command", Location(source, key_path=f"{where}.command"))],
+                                  hint='write {"command": "npx", "args": [...]} or {"type": "http", "url": "..."}')  # fmt: skip
+            servers[name] = MCPServerConfig(name, "stdio", command=entry["command"], args=[str(a) for a in entry.get("args") or []],
+                                            env=entry.get("env"), cwd=entry.get("cwd"))  # fmt: skip
+        elif kind in ("http", "sse"):
+            if not isinstance(entry.get("url"), str):
+                raise ConfigError(f"MCP server {name!r} needs a 'url'",
+                                  problems=[Problem("missing url", Location(source, key_path=f"{where}.url"))])  # fmt: skip
+            servers[name] = MCPServerConfig(name, "sse" if kind == "sse" else "http", url=entry["url"], headers=entry.get("headers"))
+        else:
+            raise ConfigError(f"MCP server {name!r} has unknown type {kind!r}",
+                              problems=[Problem(f"type {kind!r}", Location(source, key_path=f"{where}.type"))],
+                              hint="use type stdio, http or sse")  # fmt: skip
+    return servers
+
+
+def load_mcp_config(workspace: Path, *, environ: dict[str, str] | None = None) -> dict[str, MCPServerConfig]:
+    """The servers of ``<workspace>/.mcp.json`` (none when the file is absent)."""
+    path = workspace / ".mcp.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not valid JSON", problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno))]) from exc
+    return parse_mcp_config(data, source=str(path), environ=environ)
+
+
+def tool_name(server: str, tool: str) -> str:
+    return f"mcp__{server}__{tool}"
+
+
+def build_toolset(config: MCPServerConfig, *, workspace: Path) -> AbstractToolset[Any]:
+    """An ``MCPToolset`` for one server, its tools prefixed ``mcp__<server>__``."""
+    from fastmcp.client.transports import SSETransport, StdioTransport, StreamableHttpTransport
+    from pydantic_ai.mcp import MCPToolset
+
+    transport: Any
+    if config.transport == "stdio":
+        assert config.command is not None
+        env = {**os.environ, **config.env} if config.env else dict(os.environ)
+        transport = StdioTransport(command=config.command, args=config.args, env=env, cwd=config.cwd or str(workspace))
+    elif config.transport == "sse":
+        transport = SSETransport(str(config.url), headers=config.headers)
+    else:
+        transport = StreamableHttpTransport(str(config.url), headers=config.headers)
+    toolset = MCPToolset(transport, id=f"mcp-{config.name}", tool_error_behavior="failed", init_timeout=30)
+    return toolset.prefixed(f"mcp__{config.name}_")
+
+
+def select_servers(
+    configured: dict[str, MCPServerConfig], *, wanted: list[str] | dict[str, Any] | None
+) -> tuple[list[MCPServerConfig], list[str]]:
+    """Servers a definition may use, and the names it asks for that are not configured."""
+    names = list(wanted) if wanted else []
+    if not names:
+        return list(configured.values()), []
+    missing = [n for n in names if n not in configured]
+    return [configured[n] for n in names if n in configured], missing
+
+
+def mcp_tool_allowed(name: str, allowlist: list[str] | None, denylist: list[str]) -> bool:
+    """A definition's ``tools``/``disallowedTools`` applied to an ``mcp__server__tool`` name."""
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in denylist):
+        return False
+    if allowlist is None:
+        return True
+    server_all = "__".join(name.split("__")[:2])
+    return any(fnmatch.fnmatchcase(name, p) or p == server_all for p in allowlist)
+
+
+@dataclass
+class ServerStatus:
+    name: str
+    transport: str
+    status: str  # "ok" or "error"
+    tools: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+async def probe_servers(configs: list[MCPServerConfig], *, workspace: Path, timeout: float = 30) -> list[ServerStatus]:
+    """Start each server, list its tools and stop it again (for ``backend-agent mcp list``)."""
+    from pydantic_ai.mcp import MCPToolset
+
+    async def probe(config: MCPServerConfig) -> ServerStatus:
+        status = ServerStatus(config.name, config.transport, "ok")
+        toolset = build_toolset(config, workspace=workspace)
+        inner = toolset.wrapped if hasattr(toolset, "wrapped") else toolset
+        try:
+            async with asyncio.timeout(timeout), toolset:
+                assert isinstance(inner, MCPToolset)
+                tools = await inner.list_tools()
+                status.tools = [tool_name(config.name, t.name) for t in tools]
+        except Exception as exc:
+            status.status, status.error = "error", f"{type(exc).__name__}: {exc}"
+        return status
+
+    return list(await asyncio.gather(*(probe(c) for c in configs)))
+
+
+__all__ = [
+    "MCPServerConfig",
+    "ServerStatus",
+    "build_toolset",
+    "expand_env",
+    "load_mcp_config",
+    "mcp_tool_allowed",
+    "parse_mcp_config",
+    "probe_servers",
+    "select_servers",
+    "tool_name",
+]

@@ -1,0 +1,170 @@
+"""Model references → pydantic-ai models, through a small lazy registry.
+
+Accepted references: ``sonnet``/``opus``/``haiku`` (Claude Code aliases, mapped via Settings),
+``inherit`` (the parent's model), ``provider/model-id`` (OpenCode), ``provider:model``
+(pydantic-ai), a bare ``claude-…`` id, ``openai-compat[:NAME]`` (an OpenAI-compatible server at
+``BACKEND_AGENT_OPENAI_BASE_URL``) and ``script:PATH`` (a replayed script, see docs/script-model.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic_ai.models import Model
+
+from backend_agent.errors import ConfigError
+from backend_agent.settings import Settings
+
+ALIASES = ("sonnet", "opus", "haiku")
+# OpenCode provider names that differ from pydantic-ai's.
+OPENCODE_PROVIDERS = {"google": "google-gla", "vertex": "google-vertex", "amazon-bedrock": "bedrock"}
+# Special schemes: name → "module:function" imported on first use.
+REGISTRY: dict[str, str] = {
+    "script": "backend_agent.runtime.script:script_model",
+    "openai-compat": "backend_agent.runtime.models:openai_compat_model",
+}
+OFFLINE_COMMANDS = "agents, tools, blueprint, design, check"
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model ready to use and the reference it came from (shown to users and stored in sessions)."""
+
+    model: Model
+    reference: str
+
+
+def _load(scheme: str) -> Callable[..., Model]:
+    try:
+        target = REGISTRY[scheme]
+    except KeyError:
+        raise ConfigError(f"unknown model scheme {scheme!r}", hint=f"use one of {sorted(REGISTRY)}") from None
+    module_name, _, attr = target.partition(":")
+    factory: Callable[..., Model] = getattr(importlib.import_module(module_name), attr)
+    return factory
+
+
+def openai_compat_model(name: str | None, *, settings: Settings) -> Model:
+    """A chat model on an OpenAI-compatible server (Ollama, vLLM, llama.cpp) from settings."""
+    base_url = settings.openai_base_url
+    if not base_url:
+        raise ConfigError(
+            "the model 'openai-compat' needs a server address",
+            hint="set BACKEND_AGENT_OPENAI_BASE_URL, e.g. http://127.0.0.1:11434/v1 for Ollama",
+        )
+    model_name = name or settings.openai_compat_model
+    if not model_name:
+        raise ConfigError(
+            "the model 'openai-compat' needs a model name",
+            hint="use --model openai-compat:NAME or set BACKEND_AGENT_OPENAI_COMPAT_MODEL",
+        )
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    provider = OpenAIProvider(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed")
+    return OpenAIChatModel(model_name, provider=provider)
+
+
+def normalize_reference(ref: str, *, settings: Settings) -> str:
+    """Turn an alias / OpenCode / bare id into a ``provider:model`` or special-scheme reference."""
+    ref = ref.strip()
+    if ref in ALIASES:
+        return "anthropic:" + getattr(settings, f"model_{ref}")
+    scheme = ref.split(":", 1)[0]
+    if scheme in REGISTRY:
+        return ref
+    if ":" not in ref and "/" in ref:
+        provider, _, model_id = ref.partition("/")
+        return f"{OPENCODE_PROVIDERS.get(provider, provider)}:{model_id}"
+    if ":" not in ref and ref.startswith("claude-"):
+        return f"anthropic:{ref}"
+    return ref
+
+
+def _build(ref: str, *, settings: Settings, cwd: Path, agent: str | None) -> Model:
+    scheme, _, rest = ref.partition(":")
+    if scheme == "script":
+        path = Path(rest).expanduser()
+        return _load("script")(path if path.is_absolute() else cwd / path, agent=agent)
+    if scheme == "openai-compat":
+        return _load("openai-compat")(rest or None, settings=settings)
+    from pydantic_ai.exceptions import UserError
+    from pydantic_ai.models import infer_model
+
+    try:
+        return infer_model(ref)
+    except UserError as exc:
+        raise ConfigError(f"model {ref!r} is not usable: {exc}".split(" To try Pydantic AI")[0]) from exc
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"model {ref!r} is not usable: {exc}") from exc
+
+
+def _auto_reference(settings: Settings) -> str | None:
+    if settings.model:
+        return settings.model
+    if settings.openai_base_url:
+        return "openai-compat"
+    if os.environ.get("ANTHROPIC_API_KEY"):
+        return "sonnet"
+    if os.environ.get("OPENAI_API_KEY"):
+        return "openai:gpt-5"
+    return None
+
+
+def no_model_error(detail: str | None = None) -> ConfigError:
+    return ConfigError(
+        "no usable model is configured" + (f" ({detail})" if detail else ""),
+        hint=(
+            "set ANTHROPIC_API_KEY (or OPENAI_API_KEY), or BACKEND_AGENT_MODEL=provider:model, or point "
+            "BACKEND_AGENT_OPENAI_BASE_URL at an OpenAI-compatible server (Ollama, vLLM, llama.cpp), or pass "
+            f"--model script:PATH to replay a script; these commands work offline: {OFFLINE_COMMANDS}"
+        ),
+    )
+
+
+def resolve_model(
+    *candidates: str | None,
+    settings: Settings,
+    cwd: Path,
+    parent: ResolvedModel | None = None,
+    agent: str | None = None,
+    on_warning: Callable[[str], Any] | None = None,
+) -> ResolvedModel:
+    """The first usable model among ``candidates`` (CLI flag, definition, ...), then settings/env.
+
+    ``inherit`` (or nothing) means the parent's model for subagents. A candidate that names a
+    provider whose key is missing is skipped with a warning when a later one works.
+    """
+    if parent is not None and parent.reference.startswith("script:") and agent is not None:
+        # A scripted run scripts its subagents too: their turns live in the same file.
+        return ResolvedModel(_build(parent.reference, settings=settings, cwd=cwd, agent=agent), parent.reference)
+    failures: list[str] = []
+    refs = [c for c in candidates if c] + [None]
+    for ref in refs:
+        if ref == "inherit" or (ref is None and parent is not None):
+            if parent is not None:
+                return parent
+            continue
+        ref = ref or _auto_reference(settings)
+        if ref is None:
+            break
+        normalized = normalize_reference(ref, settings=settings)
+        if normalized.startswith("script:") and not Path(normalized[7:]).expanduser().is_absolute():
+            normalized = f"script:{cwd / normalized[7:]}"  # stored with the session, so resume finds it
+        try:
+            return ResolvedModel(_build(normalized, settings=settings, cwd=cwd, agent=agent), normalized)
+        except ConfigError as exc:
+            if normalized.startswith("script:"):
+                raise
+            failures.append(exc.message)
+            if on_warning is not None and ref is not refs[-1]:
+                on_warning(f"{exc.message}; trying the next configured model")
+    raise no_model_error("; ".join(failures) or None)
+
+
+__all__ = ["ResolvedModel", "no_model_error", "normalize_reference", "openai_compat_model", "resolve_model"]

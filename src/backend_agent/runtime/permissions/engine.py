@@ -1,0 +1,298 @@
+"""The permission engine: one decision (allow / ask / deny) per tool call, with the rule that made it.
+
+Order: the agent's tool grants, then deny rules, then the mode and ask rules, then allow rules,
+then the mode's default. Deny beats ask beats allow across every source. The engine never prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backend_agent.runtime.permissions._readonly import is_read_only
+from backend_agent.runtime.permissions._types import SEVERITY, Action, Decision, PermissionMode, SubDecision
+from backend_agent.runtime.permissions.rules import (
+    EDIT_TOOLS,
+    Rule,
+    RuleSet,
+    bash_spec_matches,
+    canonical_tool,
+    target_path,
+    tool_covered,
+)
+from backend_agent.runtime.permissions.shell import SimpleCommand, analyze
+
+if TYPE_CHECKING:
+    from backend_agent.agents import AgentDefinition
+
+logger = logging.getLogger("backend_agent.permissions")
+
+READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "BashOutput", "LS", "NotebookRead"}
+_HARMLESS_TARGETS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
+
+
+class PermissionEngine:
+    """Decides tool calls from a mode, a RuleSet and (optionally) the agent definition's tool grants."""
+
+    def __init__(
+        self,
+        *,
+        mode: PermissionMode | str | None = None,
+        rules: RuleSet | None = None,
+        definition: AgentDefinition | None = None,
+        workspace: Path,
+        home: Path | None = None,
+    ):
+        self.workspace = workspace.resolve()
+        self.home = (home or Path.home()).resolve()
+        self.definition = definition
+        ruleset = rules or RuleSet()
+        if definition is not None and not any(r.source == f"agent:{definition.name}" for r in ruleset.rules):
+            ruleset = RuleSet.from_definition(definition).merged(ruleset)
+        self.rules = ruleset
+        if mode is None:
+            mode = ruleset.default_mode or PermissionMode.DEFAULT
+        self.mode = mode if isinstance(mode, PermissionMode) else PermissionMode.parse(mode)
+        self.roots = [self.workspace, *(d.resolve() for d in ruleset.additional_directories)]
+        self._session_rules: list[Rule] = []
+        self._remembered: set[tuple[str, str]] = set()
+
+    # ----------------------------------------------------------------- public
+    def decide(self, tool_name: str, tool_input: dict[str, Any]) -> Decision:
+        tool = canonical_tool(tool_name)
+        decision = self._grant_check(tool)
+        if decision is None:
+            decision = (
+                self._decide_bash(tool_input) if tool == "Bash" else self._decide_tool(tool, tool_input)
+            )
+        logger.info(
+            "permission %s %s -> %s (rule=%s, source=%s): %s",
+            tool,
+            json.dumps(tool_input, default=str)[:200],
+            decision.action,
+            decision.rule,
+            decision.source,
+            decision.reason,
+        )
+        return decision
+
+    def remember_allow(self, tool_name: str, tool_input: dict[str, Any]) -> None:
+        """The interactive "always allow for this session" answer: allow this call (and its commands) again."""
+        tool = canonical_tool(tool_name)
+        self._remembered.add((tool, _key(tool_input)))
+        if tool == "Bash":
+            for command in analyze(str(tool_input.get("command", ""))).commands:
+                if command.opaque is None:
+                    for words in [command.words, command.original] if command.privileged else [command.words]:
+                        self._session_rules.append(_session_rule("Bash", shlex.join(words)))
+            return
+        target = target_path(tool, tool_input, self.workspace)
+        if target is not None and tool in EDIT_TOOLS | READ_ONLY_TOOLS:
+            self._session_rules.append(_session_rule(tool, "/" + str(target)))
+        else:
+            self._session_rules.append(_session_rule(tool, None))
+
+    # ---------------------------------------------------------------- grants
+    def _grant_check(self, tool: str) -> Decision | None:
+        defn = self.definition
+        if defn is None:
+            return None
+        source = f"agent:{defn.name}"
+        for entry in defn.disallowed_tools:
+            if "(" not in entry and _entry_grants(entry, tool):
+                return Decision("deny", entry, source, f"agent '{defn.name}' disallows the {tool} tool")
+        if defn.tools is None:
+            return None
+        granted = [entry.split("(", 1)[0] for entry in defn.tools]
+        companions = {"BashOutput": "Bash", "KillShell": "Bash"}
+        if any(_entry_grants(e, tool) or _entry_grants(e, companions.get(tool, tool)) for e in granted):
+            return None
+        listed = ", ".join(defn.tools) or "none"
+        return Decision(
+            "deny", None, source, f"agent '{defn.name}' is not granted the {tool} tool (its tools: {listed})"
+        )
+
+    # ------------------------------------------------------------ other tools
+    def _decide_tool(self, tool: str, tool_input: dict[str, Any]) -> Decision:
+        found = self._matching(tool, tool_input)
+        if "deny" in found:
+            rule, source = found["deny"]
+            return Decision("deny", rule, source, f"denied by rule {rule}")
+        if self.mode == PermissionMode.PLAN and tool not in READ_ONLY_TOOLS:
+            return Decision("deny", None, "mode", f"plan mode allows only read-only tools, not {tool}")
+        if self.mode == PermissionMode.BYPASS:
+            return Decision("allow", None, "mode", "bypassPermissions allows everything not denied")
+        if "ask" in found:
+            rule, source = found["ask"]
+            return self._ask(rule, source, f"rule {rule} asks before {tool}")
+        if "allow" in found:
+            rule, source = found["allow"]
+            return Decision("allow", rule, source, f"allowed by rule {rule}")
+        if (tool, _key(tool_input)) in self._remembered:
+            return Decision("allow", None, "session", "allowed for this session")
+        if tool in READ_ONLY_TOOLS:
+            return Decision("allow", None, "mode", f"{tool} is read-only")
+        if tool in EDIT_TOOLS and self.mode == PermissionMode.ACCEPT_EDITS:
+            target = target_path(tool, tool_input, self.workspace)
+            if target is not None and self._inside(target):
+                return Decision("allow", None, "mode", "acceptEdits allows edits inside the workspace")
+        return self._ask(None, None, f"no rule allows {tool}")
+
+    def _matching(self, tool: str, tool_input: dict[str, Any]) -> dict[Action, tuple[str, str]]:
+        found: dict[Action, tuple[str, str]] = {}
+        for rule in [*self.rules.rules, *self._session_rules]:
+            if rule.action not in found and rule.matches_tool_input(
+                tool, tool_input, workspace=self.workspace, home=self.home
+            ):
+                found[rule.action] = (rule.text, rule.source)
+        target = target_path(tool, tool_input, self.workspace)
+        for pattern_map in self.rules.pattern_maps:
+            if tool_covered(pattern_map.tool, tool):
+                hit = pattern_map.decide_path(target, self.workspace)
+                if hit is not None and hit[0] not in found:
+                    found[hit[0]] = (hit[1], pattern_map.source)
+        return found
+
+    # ------------------------------------------------------------------- Bash
+    def _decide_bash(self, tool_input: dict[str, Any]) -> Decision:
+        command = tool_input.get("command")
+        if not isinstance(command, str) or not command.strip():
+            return self._ask(None, None, "the Bash call has no command")
+        analysis = analyze(command)
+        subs = [self._decide_simple(c) for c in analysis.commands]
+        if not subs:
+            return self._ask(None, None, "no command could be found in this input")
+        worst = max(subs, key=lambda s: SEVERITY[s.action])
+        if worst.action == "deny":
+            return Decision("deny", worst.rule, worst.source, f"'{worst.command}': {worst.reason}", subs)
+        if self.mode == PermissionMode.BYPASS:
+            return Decision("allow", None, "mode", "bypassPermissions allows everything not denied", subs)
+        if (("Bash", _key(tool_input)) in self._remembered) and worst.action == "ask":
+            return Decision("allow", None, "session", "this exact command was allowed for this session", subs)
+        if self.mode == PermissionMode.PLAN:
+            safe = worst.action == "allow" and all(
+                is_read_only(c.words) and not c.writes for c in analysis.commands
+            )
+            if safe:
+                return Decision(
+                    "allow", worst.rule, worst.source, "plan mode: read-only command allowed by rule", subs
+                )
+            return Decision(
+                "deny", None, "mode", "plan mode runs only read-only commands that a rule allows", subs
+            )
+        if worst.action == "ask":
+            return self._ask(worst.rule, worst.source, f"'{worst.command}': {worst.reason}", subs)
+        rules = list(dict.fromkeys(s.rule for s in subs if s.rule))
+        sources = list(dict.fromkeys(s.source for s in subs if s.source))
+        return Decision(
+            "allow",
+            ", ".join(rules) or None,
+            ", ".join(sources) or None,
+            "every command is allowed: " + "; ".join(f"'{s.command}' by {s.rule}" for s in subs),
+            subs,
+        )
+
+    def _decide_simple(self, command: SimpleCommand) -> SubDecision:
+        text = command.text
+        names = _forms(command)
+        bash_rules = [r for r in [*self.rules.rules, *self._session_rules] if tool_covered(r.tool, "Bash")]
+        maps = [m for m in self.rules.pattern_maps if tool_covered(m.tool, "Bash")]
+        for rule in bash_rules:
+            if rule.action == "deny" and any(bash_spec_matches(rule.spec, form) for form in names):
+                return SubDecision(text, "deny", rule.text, rule.source, f"denied by rule {rule.text}")
+        map_hits = [(found, m.source) for m in maps for form in names if (found := m.decide_words(form))]
+        for (action, pattern), source in map_hits:
+            if action == "deny":
+                return SubDecision(text, "deny", pattern, source, f"denied by pattern {pattern}")
+        if command.opaque:
+            return SubDecision(text, "ask", None, None, command.opaque + "; it needs a human decision")
+        for rule in bash_rules:
+            if rule.action == "ask" and any(bash_spec_matches(rule.spec, form) for form in names):
+                return SubDecision(text, "ask", rule.text, rule.source, f"rule {rule.text} asks first")
+        for (action, pattern), source in map_hits:
+            if action == "ask":
+                return SubDecision(text, "ask", pattern, source, f"pattern {pattern} asks first")
+        outside = [t for t in command.writes if not self._harmless_write(t)]
+        if outside:
+            return SubDecision(
+                text, "ask", None, None, f"it writes to {', '.join(outside)} outside the workspace"
+            )
+        required = [command.words, command.original] if command.privileged else [command.words]
+        chosen: list[tuple[str, str]] = []
+        for form in required:
+            hit = next(
+                (
+                    (r.text, r.source)
+                    for r in bash_rules
+                    if r.action == "allow" and bash_spec_matches(r.spec, form)
+                ),
+                None,
+            )
+            for pattern_map in maps if hit is None else []:
+                result = pattern_map.decide_words(form)
+                if result is not None and result[0] == "allow":
+                    hit = (result[1], pattern_map.source)
+            if hit is None:
+                shown = " ".join(form)
+                return SubDecision(text, "ask", None, None, f"no rule allows '{shown}'")
+            chosen.append(hit)
+        return SubDecision(
+            text,
+            "allow",
+            ", ".join(h[0] for h in chosen),
+            ", ".join(dict.fromkeys(h[1] for h in chosen)),
+            f"allowed by {', '.join(h[0] for h in chosen)}",
+        )
+
+    # ---------------------------------------------------------------- helpers
+    def _ask(
+        self, rule: str | None, source: str | None, reason: str, subs: list[SubDecision] | None = None
+    ) -> Decision:
+        if self.mode == PermissionMode.DONT_ASK:
+            return Decision(
+                "deny", rule, source or "mode", f"{reason} (dontAsk mode turns ask into deny)", subs or []
+            )
+        return Decision("ask", rule, source, reason, subs or [])
+
+    def _inside(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.roots)
+
+    def _harmless_write(self, target: str) -> bool:
+        if target in _HARMLESS_TARGETS or target.isdigit() or target.startswith("/dev/fd/"):
+            return True
+        if "$" in target or "`" in target:
+            return False
+        path = Path(target).expanduser()
+        return self._inside((path if path.is_absolute() else self.workspace / path).resolve(strict=False))
+
+
+def _forms(command: SimpleCommand) -> list[list[str]]:
+    """Word sequences a deny/ask rule is checked against: effective, as written, and without a path."""
+    forms = [command.words, command.original]
+    for words in (command.words, command.original):
+        if words and "/" in words[0]:
+            forms.append([words[0].rsplit("/", 1)[-1], *words[1:]])
+    return forms
+
+
+def _entry_grants(entry: str, tool: str) -> bool:
+    name = canonical_tool(entry.strip())
+    if name == tool or ("*" in name and fnmatchcase(tool, name)):
+        return True
+    return name.startswith("mcp__") and name.count("__") == 1 and tool.startswith(name + "__")
+
+
+def _session_rule(tool: str, spec: str | None) -> Rule:
+    text = tool if spec is None else f"{tool}({spec})"
+    return Rule(tool=tool, spec=spec, action="allow", source="session", text=text)
+
+
+def _key(tool_input: dict[str, Any]) -> str:
+    return json.dumps(tool_input, sort_keys=True, default=str)
+
+
+__all__ = ["READ_ONLY_TOOLS", "PermissionEngine"]

@@ -1,0 +1,184 @@
+"""Shell command analysis on bashlex's grammar: every simple command a string would run.
+
+Wrappers (``env``, ``sudo``, ``xargs``, ``timeout``, ``nice``, ``nohup``, ``command``, ``exec``),
+``VAR=x cmd``, ``find -exec``, ``bash -c '...'`` (parsed recursively), subshells, pipes, lists,
+``$(...)``, backticks and process substitution are all seen through. What cannot be seen through
+(parse errors, ``eval``, a variable as the command name, a shell fed from stdin or a here-doc)
+is marked *opaque*, and the engine never allows an opaque command on a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import bashlex
+
+from backend_agent.runtime.permissions._unwrap import (
+    PRIVILEGED,
+    SHELLS,
+    STDIN_INTERPRETERS,
+    find_exec_split,
+    interpreter_reads_stdin,
+    shell_script_arg,
+    split_wrapper,
+)
+
+MAX_DEPTH = 8
+_OUTPUT_REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
+
+
+@dataclass
+class SimpleCommand:
+    """One command the shell would run, after wrappers and assignments are peeled off."""
+
+    words: list[str]  # the effective command, e.g. ["rm", "-rf", "build"]
+    original: list[str]  # as written, with wrappers, e.g. ["sudo", "rm", "-rf", "build"]
+    wrappers: list[str] = field(default_factory=list)  # e.g. ["sudo"], ["env", "timeout"]
+    opaque: str | None = None  # why this command cannot be analysed (then it is never allowed by a rule)
+    writes: list[str] = field(default_factory=list)  # output redirection targets
+    privileged: bool = False  # run through sudo/doas: the wrapper form must be allowed too
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words) if self.words else " ".join(self.original)
+
+
+@dataclass
+class ShellAnalysis:
+    command: str
+    commands: list[SimpleCommand]
+    parse_error: str | None = None
+
+    @property
+    def opaque(self) -> bool:
+        return self.parse_error is not None or any(c.opaque for c in self.commands)
+
+
+def analyze(command: str) -> ShellAnalysis:
+    """Every simple command inside ``command``; a parse failure yields one opaque pseudo-command."""
+    commands: list[SimpleCommand] = []
+    error = _analyze_into(command, commands, depth=0)
+    return ShellAnalysis(command, commands, error)
+
+
+def _analyze_into(source: str, out: list[SimpleCommand], *, depth: int) -> str | None:
+    if not source.strip():
+        return None
+    if depth > MAX_DEPTH:
+        reason = "nested shell scripts are too deep to analyse"
+        out.append(SimpleCommand(words=source.split(), original=source.split(), opaque=reason))
+        return reason
+    try:
+        trees = bashlex.parse(source)
+    except Exception as exc:  # bashlex raises ParsingError, NotImplementedError and others on odd input
+        reason = f"the shell parser cannot read this command ({type(exc).__name__}: {exc})"
+        out.append(SimpleCommand(words=source.split(), original=source.split(), opaque=reason))
+        return reason
+    walker = _Walker(out, depth)
+    for tree in trees:
+        walker.visit(tree)
+    return None
+
+
+class _Walker:
+    def __init__(self, out: list[SimpleCommand], depth: int):
+        self.out = out
+        self.depth = depth
+
+    def visit(self, node: Any) -> None:
+        kind = getattr(node, "kind", None)
+        if kind == "command":
+            self._command(node)
+            return
+        if kind in ("commandsubstitution", "processsubstitution"):
+            self.visit(node.command)
+            return
+        if kind == "parameter" and ("$(" in node.value or "`" in node.value):
+            self.out.append(
+                SimpleCommand(
+                    words=[f"${{{node.value}}}"],
+                    original=[f"${{{node.value}}}"],
+                    opaque="command substitution inside a parameter expansion cannot be analysed",
+                )
+            )
+            return
+        for attr in ("parts", "list"):
+            for child in getattr(node, attr, None) or []:
+                self.visit(child)
+        for redirect in getattr(node, "redirects", None) or []:
+            self.visit(redirect)
+        if kind == "redirect" and hasattr(node.output, "kind"):
+            self.visit(node.output)
+
+    def _command(self, node: Any) -> None:
+        words: list[str] = []
+        writes: list[str] = []
+        name_problem: str | None = None
+        for part in node.parts:
+            kind = part.kind
+            if kind == "word":
+                if not words:
+                    name_problem = _name_problem(part)
+                words.append(part.word)
+            elif kind == "redirect" and part.type in _OUTPUT_REDIRECTS and hasattr(part.output, "word"):
+                writes.append(part.output.word)
+            # nested substitutions in words, assignments and redirect targets are commands too
+            for child in getattr(part, "parts", None) or []:
+                self.visit(child)
+            if kind == "redirect" and hasattr(part.output, "kind"):
+                self.visit(part.output)
+        if not words:
+            return  # only assignments / redirections: nothing is executed
+        if name_problem:
+            self.out.append(SimpleCommand(words=words, original=words, opaque=name_problem, writes=writes))
+            return
+        self._effective(words, original=words, wrappers=[], writes=writes)
+
+    def _effective(
+        self, words: list[str], *, original: list[str], wrappers: list[str], writes: list[str]
+    ) -> None:
+        split = split_wrapper(words)
+        if split is not None:
+            head, rest = split
+            if rest:
+                self._effective(rest, original=original, wrappers=[*wrappers, head[0]], writes=writes)
+                return
+        privileged = any(w in PRIVILEGED for w in wrappers)
+        name = words[0].rsplit("/", 1)[-1]
+        command = SimpleCommand(
+            words=words, original=original, wrappers=wrappers, writes=writes, privileged=privileged
+        )
+        if name == "eval":
+            command.opaque = "eval runs a string as shell code, which cannot be analysed"
+        elif name in SHELLS:
+            script, from_stdin = shell_script_arg(words)
+            if script is not None:
+                _analyze_into(script, self.out, depth=self.depth + 1)  # a parse error appends an opaque entry
+                if privileged:
+                    self.out.append(command)  # `sudo bash -c ...` needs the sudo form allowed as well
+                return
+            if from_stdin:
+                command.opaque = f"'{name}' reads its commands from standard input, which cannot be analysed"
+        elif name in STDIN_INTERPRETERS and interpreter_reads_stdin(words):
+            command.opaque = f"'{name}' reads a program from standard input, which cannot be analysed"
+        elif name == "find":
+            find_words, executed = find_exec_split(words)
+            for inner in executed:
+                if inner:
+                    self._effective(inner, original=inner, wrappers=["find"], writes=[])
+            command.words = find_words
+        self.out.append(command)
+
+
+def _name_problem(word: Any) -> str | None:
+    """Why a command-name word cannot be known before running (expansion, glob), or None."""
+    for part in getattr(word, "parts", None) or []:
+        if part.kind in ("parameter", "commandsubstitution", "processsubstitution"):
+            return f"the command name '{word.word}' is computed at run time (variable or substitution)"
+    if any(ch in word.word for ch in "*?["):
+        return f"the command name '{word.word}' is a glob pattern"
+    return None
+
+
+__all__ = ["ShellAnalysis", "SimpleCommand", "analyze"]

@@ -1,0 +1,57 @@
+"""Redaction of secrets in stored transcripts and logs: environment secrets and common key shapes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|AUTH)", re.IGNORECASE)
+KEY_PATTERNS = [
+    re.compile(r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}"),  # Anthropic / OpenAI
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),  # AWS access key id
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),  # GitHub tokens
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
+    re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"),  # Slack
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),  # Google API key
+    re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\b"),  # JWT
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"(?i)\b(password|passwd|secret|api[_-]?key|token)(\s*[=:]\s*)(['\"]?)[^\s'\"]{6,}\3"),
+]
+
+
+class Redactor:
+    """Replaces secret values with ``[REDACTED]``; build once per run (it snapshots the environment)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None, *, extra: list[str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        values = {value for name, value in env.items() if SECRET_NAME.search(name) and len(value) >= 8}
+        values.update(v for v in extra or [] if len(v) >= 4)
+        # Longest first, so a secret that contains another is replaced whole.
+        self._literals = sorted(values, key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for literal in self._literals:
+            if literal in value:
+                value = value.replace(literal, REDACTED)
+        for pattern in KEY_PATTERNS:
+            if pattern.groups >= 3:
+                value = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", value)
+            else:
+                value = pattern.sub(REDACTED, value)
+        return value
+
+    def data(self, value: Any) -> Any:
+        """Redact every string inside a JSON-like structure."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self.data(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.data(item) for item in value]
+        return value
+
+
+__all__ = ["REDACTED", "Redactor"]

@@ -1,0 +1,299 @@
+"""``run``: drive one agent session from options to a ``RunResult`` (new, continued or resumed)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_ai import Agent
+from pydantic_ai.exceptions import AgentRunError, UserError
+from pydantic_ai.messages import ModelMessage, ModelResponse, repair_messages
+from pydantic_ai.settings import ModelSettings
+
+from backend_agent.agents import AgentDefinition, Roster
+from backend_agent.errors import BackendAgentError, UsageError
+from backend_agent.runtime import assembly
+from backend_agent.runtime._engine import build_engine, engine_mode
+from backend_agent.runtime.events import (
+    EXIT_CODES,
+    EventSink,
+    RunResult,
+    RunStarted,
+    UsageReport,
+    ignore_events,
+)
+from backend_agent.runtime.hooks import HookRunner, load_hooks
+from backend_agent.runtime.loop import Budget, BudgetExceeded, LoopProgress, run_segment
+from backend_agent.runtime.models import ResolvedModel, resolve_model
+from backend_agent.runtime.prompt import build_system_prompt
+from backend_agent.runtime.redact import Redactor
+from backend_agent.runtime.script import ScriptFailure
+from backend_agent.runtime.sessions import SessionStore
+from backend_agent.runtime.state import Asker, RunState
+from backend_agent.runtime.subagents import AgentTool
+from backend_agent.runtime.toolset import GuardedToolset, RuntimeTool, ToolAdapter
+from backend_agent.settings import Settings
+from backend_agent.tools import Tool, ToolContext, ToolSession, default_tools, shutdown_background_jobs
+
+MAX_STOP_CONTINUATIONS = 2
+
+
+@dataclass
+class RunOptions:
+    """Everything ``backend-agent run`` can be told; the defaults are a headless run of the lead agent."""
+
+    prompt: str | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+    agent: str | None = None  # name, definition file, or "auto"
+    model: str | None = None
+    max_turns: int | None = None
+    max_cost: float | None = None
+    permission_mode: str | None = None
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    resume: str | None = None
+    continue_last: bool = False
+    stream: bool = False  # forward text deltas (interactive rendering)
+    compact_at_tokens: int | None = 150_000
+    home: Path | None = None
+    tools: Sequence[Tool[Any]] | None = None  # default: the built-in tools
+    settings: Settings | None = None
+
+
+@dataclass
+class _Parent:
+    """What a subagent inherits from the run that launched it."""
+
+    state: RunState
+    model: ResolvedModel
+    mode: str
+    roster: Roster
+    store: SessionStore
+    options: RunOptions
+
+
+async def run(options: RunOptions, *, emit: EventSink = ignore_events, asker: Asker | None = None) -> RunResult:
+    """Run (or resume) an agent session; every outcome becomes a RunResult with an exit code.
+
+    Problems a human must fix before anything runs (bad options, unknown agent, no model) raise
+    BackendAgentError; problems during the run end it with ``status`` error/max_turns/....
+    """
+    settings = options.settings or Settings.model_validate({})
+    workspace = options.cwd.resolve()
+    if not workspace.is_dir():
+        raise UsageError(f"--cwd {options.cwd} is not a folder", hint="pass an existing workspace folder")
+    store = SessionStore.for_workspace(workspace, state_dir_name=settings.state_dir_name, redactor=Redactor())
+    try:
+        return await _run(options, settings=settings, workspace=workspace, store=store, emit=emit, asker=asker, parent=None)
+    finally:
+        store.close()
+
+
+async def _run(
+    options: RunOptions, *, settings: Settings, workspace: Path, store: SessionStore, emit: EventSink,
+    asker: Asker | None, parent: _Parent | None, definition: AgentDefinition | None = None,
+) -> RunResult:  # fmt: skip
+    warnings: list[str] = []
+    prior = None
+    if options.resume or options.continue_last:
+        prior = store.get(options.resume) if options.resume else store.latest(workspace=workspace)
+        if prior is None:
+            raise UsageError("there is no earlier session in this workspace to continue",
+                             hint="start one with 'backend-agent run \"TASK\"'")  # fmt: skip
+    elif not options.prompt and parent is None:
+        raise UsageError("a task is needed", hint='pass it as an argument: backend-agent run -p "TASK"')
+    roster: Roster
+    if definition is None:
+        agent_name = options.agent or (prior.agent if prior else None)
+        definition, roster = assembly.choose_definition(agent_name, prompt=options.prompt or "", cwd=workspace,
+                                                        home=options.home, warn=warnings.append)  # fmt: skip
+    else:
+        assert parent is not None
+        roster = parent.roster
+    assembly.check_definition_usable(definition)
+    model = resolve_model(
+        options.model, (prior.model if prior else None), definition.model,
+        settings=settings, cwd=workspace, parent=parent.model if parent else None,
+        agent=definition.name if parent else None, on_warning=warnings.append,
+    )  # fmt: skip
+    mode = assembly.resolve_mode(options.permission_mode, definition, parent_mode=parent.mode if parent else None)
+    depth = parent.state.depth + 1 if parent else 0
+    plan = assembly.plan_tools(definition, list(options.tools) if options.tools is not None else default_tools(),
+                               may_delegate=depth < settings.subagent_depth)  # fmt: skip
+    if plan.unknown:
+        warnings.append(f"agent '{definition.name}' lists tools this runtime does not have: {', '.join(plan.unknown)}")
+    preloaded, offered = assembly.plan_skills(definition, workspace=workspace, home=options.home,
+                                              state_dir_name=settings.state_dir_name, warn=warnings.append)  # fmt: skip
+    mcp_toolsets = assembly.plan_mcp(definition, workspace=workspace, warn=warnings.append)
+
+    if prior is not None:
+        session_id, history = prior.id, store.load_messages(prior.id)
+        tool_session = ToolSession.model_validate(prior.tool_session or {})
+    else:
+        title = options.prompt or ""
+        session_id = store.create(workspace=workspace, agent=definition.name, model=model.reference, title=title,
+                                  parent_id=parent.state.session_id if parent else None)  # fmt: skip
+        history, tool_session = [], ToolSession()
+    tool_context = ToolContext(workspace=workspace, session=tool_session, state_dir=workspace / settings.state_dir_name)
+    hooks = HookRunner(load_hooks(workspace, state_dir_name=settings.state_dir_name, definition_hooks=definition.hooks),
+                       cwd=workspace, session_id=session_id)  # fmt: skip
+    engine = build_engine(mode=mode, definition=definition, workspace=workspace, allow=options.allow, deny=options.deny,
+                          home=options.home)  # fmt: skip
+    mode = engine_mode(engine)
+    state = RunState(session_id=session_id, agent_name=definition.name, tool_context=tool_context, store=store,
+                     engine=engine, hooks=hooks, emit=emit, asker=asker, permission_mode=mode, depth=depth)  # fmt: skip
+
+    runtime_tools: list[RuntimeTool] = []
+    if plan.agent_tool_name:
+        subroster = assembly.subagent_roster(roster, definition)
+        if subroster:
+            me = _Parent(state, model, mode, roster, store, options)
+            runtime_tools.append(AgentTool(subroster, _launcher(me, settings, workspace), name=plan.agent_tool_name))
+    skill_tool = assembly.make_skill_tool(offered) if plan.skill_tool else None
+    if skill_tool is not None:
+        runtime_tools.append(skill_tool)
+    adapter = ToolAdapter(plan.builtins, runtime_tools)
+    from pydantic_ai.toolsets import CombinedToolset
+
+    guarded = GuardedToolset(CombinedToolset([adapter, *mcp_toolsets]))
+    tool_names = adapter.names + [f"mcp:{getattr(t, 'id', None) or 'server'}" for t in mcp_toolsets]
+    system_prompt = build_system_prompt(body=definition.system_prompt, workspace=workspace, tools=adapter.names,
+                                        permission_mode=mode, skills=preloaded)  # fmt: skip
+    model_settings: ModelSettings = {}
+    if definition.temperature is not None:
+        model_settings["temperature"] = definition.temperature
+    agent: Agent[RunState, str] = Agent(
+        model.model, instructions=system_prompt, toolsets=[guarded], deps_type=RunState, output_type=str,
+        retries={"tools": 3, "output": 2}, model_settings=model_settings or None, name=definition.name,
+    )  # fmt: skip
+
+    for warning in warnings:
+        state.warn(warning)
+    emit(RunStarted(session_id=session_id, agent=definition.name, model=model.reference, tools=tool_names,
+                    cwd=str(workspace), permission_mode=mode, resumed=prior is not None))  # fmt: skip
+    budget = Budget(max_turns=options.max_turns or definition.max_turns or settings.max_turns, max_cost=options.max_cost)
+    started = time.monotonic()
+    progress = LoopProgress(messages=list(history))
+    status, error = "success", None
+
+    def save(messages: list[ModelMessage]) -> None:
+        store.save_step(session_id, messages, tool_session=tool_context.session.model_dump(mode="json"),
+                        usage=_usage(progress, state).model_dump())  # fmt: skip
+
+    try:
+        status, error = await _drive(agent, options=options, history=history, state=state, budget=budget,
+                                     progress=progress, save=save, hooks=hooks, prior=prior is not None)  # fmt: skip
+    finally:
+        shutdown_background_jobs(tool_context.session)
+        if status == "success" and state.last_call_denied and progress.turns:
+            status = "permission_denied"
+        result = _result(status, error, progress=progress, state=state, model=model, started=started)
+        store.finish(session_id, status=status, result=result.model_dump(mode="json"))
+        emit(result)
+    return result
+
+
+async def _drive(
+    agent: Agent[RunState, str], *, options: RunOptions, history: list[ModelMessage], state: RunState,
+    budget: Budget, progress: LoopProgress, save: Any, hooks: HookRunner, prior: bool,
+) -> tuple[str, str | None]:  # fmt: skip
+    """Run segments until the agent stops (Stop hooks may send it back to work); (status, error)."""
+    prompt = options.prompt
+    start = await hooks.run("SessionStart", payload={"source": "resume" if prior else "startup"})
+    for warning in start.warnings:
+        state.warn(warning)
+    if prompt is not None:
+        submitted = await hooks.run("UserPromptSubmit", payload={"prompt": prompt})
+        for warning in submitted.warnings:
+            state.warn(warning)
+        if submitted.blocked:
+            return "error", f"the UserPromptSubmit hook blocked the prompt: {submitted.feedback}"
+        extra = "\n".join(t for t in (start.context, submitted.context) if t.strip())
+        prompt = f"{prompt}\n\n{extra.strip()}" if extra.strip() else prompt
+    if prompt is None and history and isinstance(history[-1], ModelResponse) and not history[-1].tool_calls:
+        raise UsageError(f"session {state.session_id} already finished its last task",
+                         hint="pass a new task to continue it: backend-agent run --resume ID \"TASK\"")  # fmt: skip
+    if prompt is not None and history and isinstance(history[-1], ModelResponse) and history[-1].tool_calls:
+        history = repair_messages(history)  # a new prompt after an interrupted tool call
+    stop_event = "SubagentStop" if state.depth else "Stop"
+    try:
+        for attempt in range(MAX_STOP_CONTINUATIONS + 1):
+            await run_segment(agent, prompt=prompt, history=history, state=state, budget=budget, progress=progress,
+                              save=save, stream=options.stream, compact_at_tokens=options.compact_at_tokens)  # fmt: skip
+            stop = await hooks.run(stop_event, payload={"stop_hook_active": attempt > 0, "result": progress.output})
+            for warning in stop.warnings:
+                state.warn(warning)
+            if not stop.blocked or attempt == MAX_STOP_CONTINUATIONS:
+                return "success", None
+            prompt, history = f"[{stop_event} hook] {stop.feedback}", progress.messages
+    except BudgetExceeded as signal:
+        return signal.kind, str(signal)
+    except ScriptFailure as exc:
+        return "error", str(exc)
+    except (AgentRunError, UserError) as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+    except BackendAgentError as exc:
+        return "error", str(exc)
+    except BaseException:
+        progress.output = progress.output or progress.last_text
+        raise
+    return "success", None
+
+
+def _usage(progress: LoopProgress, state: RunState) -> UsageReport:
+    usage = progress.usage
+    return UsageReport(
+        input_tokens=usage.input_tokens + state.subagent_usage.get("input_tokens", 0),
+        output_tokens=usage.output_tokens + state.subagent_usage.get("output_tokens", 0),
+        requests=usage.requests,
+        tool_calls=state.tool_calls,
+    )
+
+
+def _result(status: str, error: str | None, *, progress: LoopProgress, state: RunState, model: ResolvedModel,
+            started: float) -> RunResult:  # fmt: skip
+    cost = (progress.cost + state.subagent_cost) if progress.cost_known else None
+    return RunResult(
+        status=status,  # type: ignore[arg-type]
+        is_error=status != "success",
+        exit_code=EXIT_CODES[status],
+        result=progress.output or progress.last_text,
+        session_id=state.session_id,
+        agent=state.agent_name,
+        model=model.reference,
+        turns=progress.turns,
+        tool_calls=state.tool_calls,
+        usage=_usage(progress, state),
+        cost_usd=cost,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        permission_denials=state.denials,
+        error=error,
+        warnings=list(state.warnings),
+    )
+
+
+def _launcher(parent: _Parent, settings: Settings, workspace: Path) -> Any:
+    async def launch(defn: AgentDefinition, prompt: str, caller: RunState) -> RunResult:
+        options = RunOptions(prompt=prompt, cwd=workspace, home=parent.options.home, tools=parent.options.tools,
+                             settings=settings, compact_at_tokens=parent.options.compact_at_tokens,
+                             allow=parent.options.allow, deny=parent.options.deny)  # fmt: skip
+
+        def forward(event: BaseModel) -> None:
+            if event.__class__.__name__ not in ("RunStarted", "RunResult", "TextDelta"):
+                caller.emit(event)
+
+        result = await _run(options, settings=settings, workspace=workspace, store=parent.store, emit=forward,
+                            asker=caller.asker, parent=parent, definition=defn)  # fmt: skip
+        for key in ("input_tokens", "output_tokens"):
+            caller.subagent_usage[key] = caller.subagent_usage.get(key, 0) + getattr(result.usage, key)
+        caller.subagent_cost += result.cost_usd or 0.0
+        return result
+
+    return launch
+
+
+__all__ = ["RunOptions", "run"]

@@ -1,0 +1,154 @@
+"""Near-match search and diagnostics for Edit: where old_string almost matched, and what differs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+_NUMBER_PREFIX = re.compile(r"^ *\d+(?:\t|→)")
+_MAX_CANDIDATES = 60
+
+
+@dataclass
+class LineDifference:
+    line: int  # 1-based line number in the file
+    kind: str  # "indentation", "trailing_whitespace", "inner_whitespace", "line_ending", "text", "missing"
+    detail: str
+
+
+@dataclass
+class NearMatch:
+    start_line: int
+    end_line: int
+    similarity: float
+    differences: list[LineDifference] = field(default_factory=list)
+
+
+def strip_number_prefixes(text: str) -> str | None:
+    """Remove ``cat -n`` prefixes pasted from Read output, when every line carries one; else None."""
+    lines = text.split("\n")
+    if not lines or not all(_NUMBER_PREFIX.match(line) for line in lines):
+        return None
+    return "\n".join(_NUMBER_PREFIX.sub("", line, count=1) for line in lines)
+
+
+def line_numbers_of(text: str, needle: str) -> list[int]:
+    """1-based line numbers where each (non-overlapping) occurrence of ``needle`` starts."""
+    numbers: list[int] = []
+    start = text.find(needle)
+    while start != -1 and needle:
+        numbers.append(text.count("\n", 0, start) + 1)
+        start = text.find(needle, start + len(needle))
+    return numbers
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _similarity(file_line: str, old_line: str) -> float:
+    if file_line == old_line:
+        return 1.0
+    a, b = _norm(file_line), _norm(old_line)
+    if a == b:
+        return 0.95
+    return 0.9 * difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _candidate_starts(file_lines: list[str], old_lines: list[str]) -> list[int]:
+    span = len(old_lines)
+    last_start = max(0, len(file_lines) - span)
+    by_norm: dict[str, list[int]] = {}
+    for index, line in enumerate(file_lines):
+        key = _norm(line)
+        if key:
+            by_norm.setdefault(key, []).append(index)
+    hits: Counter[int] = Counter()
+    for offset, old_line in enumerate(old_lines):
+        for index in by_norm.get(_norm(old_line), []):
+            hits[min(max(0, index - offset), last_start)] += 1
+    if not hits:
+        # Nothing equal even up to whitespace: anchor on the most similar line to the longest old line.
+        anchor_offset, anchor = max(enumerate(old_lines), key=lambda pair: len(_norm(pair[1])))
+        close = difflib.get_close_matches(_norm(anchor), list(by_norm), n=5, cutoff=0.5)
+        for key in close:
+            for index in by_norm[key]:
+                hits[min(max(0, index - anchor_offset), last_start)] += 1
+    return [start for start, _ in hits.most_common(_MAX_CANDIDATES)]
+
+
+def _describe_indent(prefix: str) -> str:
+    if not prefix:
+        return "no indentation"
+    tabs, spaces = prefix.count("\t"), prefix.count(" ")
+    parts = []
+    if tabs:
+        parts.append(f"{tabs} tab{'s' if tabs != 1 else ''}")
+    if spaces:
+        parts.append(f"{spaces} space{'s' if spaces != 1 else ''}")
+    return " + ".join(parts)
+
+
+def describe_line(number: int, file_line: str, old_line: str) -> LineDifference | None:
+    if file_line == old_line:
+        return None
+    if file_line.rstrip("\r") == old_line.rstrip("\r"):
+        return LineDifference(number, "line_ending", "line endings differ (CRLF vs LF)")
+    if file_line.strip() == old_line.strip():
+        lead_file = file_line[: len(file_line) - len(file_line.lstrip())]
+        lead_old = old_line[: len(old_line) - len(old_line.lstrip())]
+        if lead_file != lead_old:
+            return LineDifference(
+                number,
+                "indentation",
+                f"indentation differs: the file has {_describe_indent(lead_file)}, "
+                f"old_string has {_describe_indent(lead_old)}",
+            )
+        return LineDifference(number, "trailing_whitespace", "trailing whitespace differs")
+    if _norm(file_line) == _norm(old_line):
+        return LineDifference(number, "inner_whitespace", "whitespace inside the line differs")
+    return LineDifference(
+        number, "text", f"text differs: file has {file_line.strip()!r}, old_string has {old_line.strip()!r}"
+    )
+
+
+def find_near_match(file_text: str, old_string: str) -> NearMatch | None:
+    """The file region most similar to ``old_string``, with per-line differences; None if nothing is close."""
+    file_lines = file_text.split("\n")
+    old_lines = old_string.split("\n")
+    while len(old_lines) > 1 and old_lines[-1] == "":
+        old_lines.pop()
+    if not any(line.strip() for line in old_lines):
+        return None
+    best: tuple[float, int] | None = None
+    for start in _candidate_starts(file_lines, old_lines):
+        window = file_lines[start : start + len(old_lines)]
+        score = sum(_similarity(a, b) for a, b in zip(window, old_lines, strict=False)) / len(old_lines)
+        if best is None or score > best[0]:
+            best = (score, start)
+    if best is None or best[0] < 0.3:
+        return None
+    score, start = best
+    window = file_lines[start : start + len(old_lines)]
+    differences = [
+        diff
+        for offset, (file_line, old_line) in enumerate(zip(window, old_lines, strict=False))
+        if (diff := describe_line(start + offset + 1, file_line, old_line)) is not None
+    ]
+    for offset in range(len(window), len(old_lines)):
+        differences.append(
+            LineDifference(start + offset + 1, "missing", "old_string has more lines than the file here")
+        )
+    return NearMatch(start + 1, start + max(1, len(window)), round(score, 3), differences)
+
+
+__all__ = [
+    "LineDifference",
+    "NearMatch",
+    "describe_line",
+    "find_near_match",
+    "line_numbers_of",
+    "strip_number_prefixes",
+]

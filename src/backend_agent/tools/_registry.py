@@ -1,0 +1,41 @@
+"""The built-in tools by name."""
+
+from __future__ import annotations
+
+from backend_agent.errors import ToolError
+from backend_agent.tools.background import BashOutputTool, KillShellTool
+from backend_agent.tools.base import Tool
+from backend_agent.tools.bash import BashTool
+from backend_agent.tools.edit import EditTool
+from backend_agent.tools.glob import GlobTool
+from backend_agent.tools.grep import GrepTool
+from backend_agent.tools.read import ReadTool
+from backend_agent.tools.write import WriteTool
+
+TOOL_CLASSES: tuple[type[Tool], ...] = (
+    ReadTool,
+    WriteTool,
+    EditTool,
+    BashTool,
+    BashOutputTool,
+    KillShellTool,
+    GrepTool,
+    GlobTool,
+)
+
+
+def default_tools() -> list[Tool]:
+    """Fresh instances of every built-in tool, in a stable order."""
+    return [cls() for cls in TOOL_CLASSES]
+
+
+def get_tool(name: str) -> Tool:
+    """The built-in tool called ``name`` (case-insensitive); a ToolError lists the valid names."""
+    for cls in TOOL_CLASSES:
+        if cls.name == name or cls.name.lower() == name.lower():
+            return cls()
+    valid = ", ".join(cls.name for cls in TOOL_CLASSES)
+    raise ToolError(f"Unknown tool '{name}'.", hint=f"valid tool names: {valid}")
+
+
+__all__ = ["TOOL_CLASSES", "default_tools", "get_tool"]

@@ -1,0 +1,186 @@
+"""Process groups, bubblewrap, timeouts and output caps for the Bash tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+MAX_OUTPUT_CHARS = 30_000
+KILL_GRACE_S = 1.0
+SANDBOX_OFF_WARNING = (
+    "Warning: bubblewrap (bwrap) is not available, so Bash runs without a sandbox; "
+    "permission rules still apply. Install bubblewrap to confine commands to the workspace."
+)
+
+
+@cache
+def bwrap_path() -> str | None:
+    """The bwrap binary when installed and able to create namespaces here (probed once per process)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    try:
+        probe = subprocess.run(
+            [path, "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--unshare-net", "true"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path if probe.returncode == 0 else None
+
+
+def bash_path() -> str:
+    return shutil.which("bash") or "/bin/bash"
+
+
+def sandbox_argv(
+    command: Sequence[str],
+    *,
+    bwrap: str,
+    cwd: Path,
+    writable: Sequence[Path],
+    allow_network: bool,
+    die_with_parent: bool = True,
+) -> list[str]:
+    """Wrap ``command`` in bubblewrap: everything read-only, ``writable`` folders read-write.
+
+    A private /tmp hides the host's; writable folders are bound after it, so a workspace that
+    lives under /tmp stays visible. A new PID namespace means that when bwrap dies, every process
+    the command started dies with it.
+    """
+    argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    seen: set[Path] = set()
+    for folder in writable:
+        real = folder.resolve()
+        if real in seen or not real.exists():
+            continue
+        seen.add(real)
+        argv += ["--bind", str(real), str(real)]
+    argv += ["--unshare-pid", "--new-session"]
+    if not allow_network:
+        argv.append("--unshare-net")
+    if die_with_parent:
+        argv.append("--die-with-parent")
+    argv += ["--chdir", str(cwd), "--"]
+    return argv + list(command)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def kill_group(
+    pgid: int, *, proc: subprocess.Popen[bytes] | None = None, grace_s: float = KILL_GRACE_S
+) -> None:
+    """SIGTERM the whole process group, then SIGKILL whatever is left after ``grace_s``."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        if proc is not None:
+            proc.poll()
+        if not group_alive(pgid):
+            return
+        time.sleep(0.02)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    if proc is not None:
+        proc.wait()
+
+
+def run_group(
+    argv: list[str], *, cwd: Path, stdout: Path, stderr: Path, timeout_s: float, env: dict[str, str]
+) -> tuple[int | None, bool]:
+    """Run ``argv`` as a new session/process group; returns (exit code, timed out).
+
+    On timeout, Ctrl-C or any other interruption the whole group is killed. Processes the command
+    left behind in the background are killed too once it returns: long-running work belongs in
+    ``run_in_background``.
+    """
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, start_new_session=True
+        )
+    try:
+        code = proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid, proc=proc)
+        proc.wait()
+        return None, True
+    except BaseException:
+        kill_group(proc.pid, proc=proc, grace_s=0.2)
+        raise
+    if group_alive(proc.pid):
+        kill_group(proc.pid, grace_s=0.2)
+    return code, False
+
+
+def read_capped(path: Path, limit: int = MAX_OUTPUT_CHARS, *, start: int = 0) -> tuple[str, int, bool]:
+    """Text of ``path`` from byte ``start``: head and tail kept when longer than ``limit``.
+
+    Returns (text, number of bytes in the file after ``start``, truncated?).
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "", 0, False
+    total = max(0, size - start)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        if total <= limit:
+            return handle.read(total).decode("utf-8", errors="replace"), total, False
+        half = limit // 2
+        head = handle.read(half)
+        handle.seek(start + total - half)
+        tail = handle.read(half)
+    omitted = total - 2 * half
+    text = (
+        head.decode("utf-8", errors="replace")
+        + f"\n\n... [{omitted} bytes truncated; output was {total} bytes in all] ...\n\n"
+        + tail.decode("utf-8", errors="replace")
+    )
+    return text, total, True
+
+
+def process_start_time(pid: int) -> str | None:
+    """The kernel start time of ``pid`` (to tell a live job from a recycled PID); None if gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if fields[0] == "Z":
+        return None
+    return fields[19]
+
+
+__all__ = [
+    "MAX_OUTPUT_CHARS",
+    "SANDBOX_OFF_WARNING",
+    "bash_path",
+    "bwrap_path",
+    "group_alive",
+    "kill_group",
+    "process_start_time",
+    "read_capped",
+    "run_group",
+    "sandbox_argv",
+]

@@ -1,0 +1,133 @@
+"""Read: ``cat -n`` style numbered lines of a text file, recorded for later Write/Edit checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from backend_agent.tools._media import describe_media
+from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._records import record_read
+from backend_agent.tools._text import decode, looks_binary
+from backend_agent.tools.base import Tool, ToolContext, ToolResult
+
+DEFAULT_LIMIT = 2000
+MAX_LINE_CHARS = 2000
+TRUNCATION_MARK = "... [line truncated]"
+EMPTY_FILE_NOTICE = "<system-reminder>Warning: the file exists but the contents are empty.</system-reminder>"
+
+
+class ReadInput(BaseModel):
+    file_path: str = Field(description="Path of the file to read (absolute, or relative to the workspace).")
+    offset: int | None = Field(None, ge=1, description="Line number to start at (1-based).")
+    limit: int | None = Field(None, ge=1, description="Number of lines to read (default 2000).")
+
+
+def format_numbered(lines: list[str], first_number: int) -> tuple[str, int]:
+    """``cat -n`` format: the line number right-aligned to 6 columns, a tab, the text."""
+    out: list[str] = []
+    truncated = 0
+    for number, line in enumerate(lines, start=first_number):
+        if len(line) > MAX_LINE_CHARS:
+            line = line[:MAX_LINE_CHARS] + TRUNCATION_MARK
+            truncated += 1
+        out.append(f"{number:>6}\t{line}")
+    return "\n".join(out), truncated
+
+
+def suggest_similar(path: Path) -> list[str]:
+    """Files next to a missing path with the same stem or name, to help the model correct itself."""
+    parent = path.parent
+    if not parent.is_dir():
+        return []
+    stem = path.stem.lower()
+    return sorted(
+        str(p) for p in parent.iterdir() if p.stem.lower() == stem or p.name.lower() == path.name.lower()
+    )[:5]
+
+
+class ReadTool(Tool[ReadInput]):
+    name = "Read"
+    description = (
+        "Read a file from the workspace. Returns lines in cat -n format (line number, tab, text), "
+        "2000 lines by default; use offset and limit for long files. Lines over 2000 characters are "
+        "truncated. Images and PDFs are described, binary files refused."
+    )
+    Input = ReadInput
+    read_only = True
+
+    def run(self, input: ReadInput, ctx: ToolContext) -> ToolResult:
+        try:
+            path = resolve_in_workspace(input.file_path, ctx)
+        except OutsideWorkspace as exc:
+            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        if not path.exists():
+            similar = suggest_similar(path)
+            hint = f" Did you mean: {', '.join(similar)}?" if similar else ""
+            return ToolResult.failure("not_found", f"File does not exist: {path}.{hint}", path=str(path))
+        if path.is_dir():
+            return ToolResult.failure(
+                "is_directory",
+                f"{path} is a directory, not a file. Use Glob or Bash 'ls' to list it.",
+                path=str(path),
+            )
+        data = path.read_bytes()
+        media = describe_media(path, data)
+        if media is not None:
+            text, details = media
+            record_read(ctx, path, data)
+            return ToolResult(output=text, data={"path": str(path), **details})
+        if looks_binary(data):
+            return ToolResult.failure(
+                "binary_file",
+                f"{path} is a binary file ({len(data)} bytes) and cannot be shown as text. "
+                "Inspect it with Bash (e.g. 'file' or 'xxd | head') if you need to.",
+                path=str(path),
+            )
+        return self._read_text(path, data, input, ctx)
+
+    def _read_text(self, path: Path, data: bytes, input: ReadInput, ctx: ToolContext) -> ToolResult:
+        decoded = decode(data)
+        text = decoded.text
+        if text == "":
+            record_read(ctx, path, data)
+            return ToolResult(
+                output=EMPTY_FILE_NOTICE, data={"path": str(path), "total_lines": 0, "empty": True}
+            )
+        total = text.count("\n") + (0 if text.endswith("\n") else 1)
+        start = input.offset or 1
+        limit = input.limit or DEFAULT_LIMIT
+        pieces = text.split("\n", start - 1 + limit)
+        lines = [line.removesuffix("\r") for line in pieces[start - 1 : start - 1 + limit]]
+        if start > total:
+            record_read(ctx, path, data, partial=True)
+            return ToolResult.failure(
+                "offset_out_of_range",
+                f"{path} has only {total} lines; offset {start} is past the end. Use a smaller offset.",
+                total_lines=total,
+            )
+        if text.endswith("\n") and start - 1 + len(lines) > total:
+            lines = lines[: total - start + 1]
+        body, long_lines = format_numbered(lines, start)
+        end = start + len(lines) - 1
+        partial = start > 1 or end < total
+        record_read(ctx, path, data, partial=partial)
+        if end < total:
+            body += f"\n\n(Showing lines {start}-{end} of {total}. Use offset={end + 1} to read more.)"
+        return ToolResult(
+            output=body,
+            data={
+                "path": str(path),
+                "start_line": start,
+                "end_line": end,
+                "total_lines": total,
+                "partial": partial,
+                "truncated_lines": long_lines,
+                "encoding": decoded.encoding,
+                "line_ending": {"\n": "LF", "\r\n": "CRLF", "mixed": "mixed"}[decoded.line_ending],
+            },
+        )
+
+
+__all__ = ["ReadInput", "ReadTool", "format_numbered"]

@@ -1,0 +1,119 @@
+"""`backend-agent agents list|show|validate|route` end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend_agent.cli.main import main
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "200")
+    root = tmp_path / "proj"
+    agents = root / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "backend.md").write_text("---\nname: backend\ndescription: Our own backend agent\ntools: Read, Bash\nmodel: haiku\n---\nCustom.\n")
+    (agents / "broken.md").write_text("---\nname: broken\n")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 0) -> dict:
+    assert main(argv) == code
+    return json.loads(capsys.readouterr().out)
+
+
+def test_list_json_marks_shadowed_and_failures(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["agents", "list", "--json"])
+    rows = {(row["name"], row["shadowed"]): row for row in data["agents"]}
+    mine = rows[("backend", False)]
+    assert mine["format"] == "claude-code" and mine["tools"] == ["Read", "Bash"] and mine["model"] == "haiku"
+    assert mine["scope"] == "project"
+    builtin = rows[("backend", True)]
+    assert builtin["scope"] == "builtin"
+    assert builtin["shadowed_by"] == str(project / ".claude" / "agents" / "backend.md")
+    assert ("api-designer", False) in rows
+    (failure,) = data["failures"]
+    assert failure["path"].endswith("broken.md") and failure["line"] == 1
+
+
+def test_list_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agents", "list"]) == 0
+    captured = capsys.readouterr()
+    assert "shadowed by .claude/agents/backend.md" in captured.out
+    assert "builtin:data-engineer.md" in captured.out
+    assert "broken.md:1: front matter opened with '---' is never closed" in captured.err
+
+
+def test_show_json_and_text(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["agents", "show", "data-engineer", "--json"])
+    assert data["name"] == "data-engineer"
+    assert data["rendered_system_prompt"].strip()
+    assert "data engineer" in data["rendered_system_prompt"]
+    assert main(["agents", "show", "backend"]) == 0
+    out = capsys.readouterr().out
+    assert "Our own backend agent" in out and "Custom." in out and "builtin:backend.md" in out
+
+
+def test_show_unknown_agent_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agents", "show", "nobody"]) == 1
+    err = capsys.readouterr().err
+    assert "DefinitionError" in err and "no agent named 'nobody'" in err and "Traceback" not in err
+
+
+def test_validate_verdicts_and_exit_code(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    agents = project / ".claude" / "agents"
+    assert main(["agents", "validate", str(agents / "backend.md")]) == 0
+    assert "1 ok, 0 failed" in capsys.readouterr().out
+    data = _json(capsys, ["agents", "validate", str(agents), str(tmp_path / "missing.md"), "--json"], code=1)
+    verdicts = {Path(f["path"]).name: f for f in data["files"]}
+    assert data["ok"] is False
+    assert verdicts["backend.md"]["ok"] is True
+    assert verdicts["broken.md"]["ok"] is False and verdicts["broken.md"]["errors"][0]["line"] == 1
+    assert verdicts["missing.md"]["errors"][0]["message"] == "does not exist"
+
+
+def test_validate_strict_fails_on_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "w.md"
+    path.write_text("---\nname: w\ndescription: d\nflavour: mint\n---\nb\n")
+    assert main(["agents", "validate", str(path)]) == 0
+    assert main(["agents", "validate", "--strict", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:4: unknown Claude Code key 'flavour'" in out
+
+
+def test_route_json_with_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["agents", "route", "add a Postgres migration for the orders table", "--files", "app/models/order.py", "db/x.sql", "--json"])
+    assert data["files"] == ["app/models/order.py", "db/x.sql"]
+    top = data["matches"][0]
+    assert top["agent"] == "data-engineer"
+    assert "file extension .sql (db/x.sql)" in top["reasons"]
+    assert main(["agents", "route", "add a Postgres migration for the orders table"]) == 0
+    assert "data-engineer" in capsys.readouterr().out
+
+
+def test_bad_usage_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agents", "route", "  "]) == 2
+    assert "the task is empty" in capsys.readouterr().err
+    assert main(["agents", "list", "--cwd", "/nonexistent/folder"]) == 2
+
+
+def test_console_script_subprocess(project: Path) -> None:
+    exe = Path(sys.executable).with_name("backend-agent")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend_agent"]
+    proc = subprocess.run(
+        [*command, "agents", "list", "--json"], cwd=project, env=dict(os.environ), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = {row["name"] for row in json.loads(proc.stdout)["agents"]}
+    assert {"backend", "platform-engineer"} <= names

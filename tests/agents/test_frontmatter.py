@@ -1,0 +1,111 @@
+"""Leniency: BOM, CRLF, unquoted ': ', escaped newlines, unknown keys, unrecoverable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend_agent.agents import load_definition, parse_definition
+from backend_agent.errors import DefinitionError
+
+GOOD = "---\nname: reviewer\ndescription: Reviews code\ntools: Read, Grep\n---\nYou review code.\n"
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "reviewer.md"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
+    defn = load_definition(path)
+    assert defn.name == "reviewer"
+    assert defn.tools == ["Read", "Grep"]
+    assert defn.system_prompt == "You review code."
+    assert "\r" not in defn.system_prompt
+    assert defn.issues == []
+
+
+def test_unquoted_colon_description_is_requoted() -> None:
+    text = "---\nname: a\ndescription: Use when: the API breaks\nmodel: opus\n---\nbody\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.description == "Use when: the API breaks"
+    assert defn.model == "opus"
+    (issue,) = defn.warnings
+    assert issue.field == "description" and issue.line == 3
+    assert "Quote the value" in issue.message
+
+
+def test_escaped_newlines_in_quoted_description_become_real() -> None:
+    text = '---\nname: a\ndescription: "Line one.\\\\n\\\\nLine \\"two\\"."\n---\nbody\n'
+    defn = parse_definition(text, source="a.md")
+    assert defn.description == 'Line one.\n\nLine "two".'
+
+
+def test_unknown_keys_are_kept_and_reported() -> None:
+    text = "---\nname: a\ndescription: d\nfavourite: pizza\nmemory: project\n---\nbody\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.unknown_keys == {"favourite": "pizza", "memory": "project"}
+    fields = {issue.field: issue for issue in defn.warnings}
+    assert set(fields) == {"favourite", "memory"}
+    assert fields["favourite"].line == 4
+    assert "unknown Claude Code key 'favourite'" in fields["favourite"].message
+
+
+def test_unclosed_front_matter_fails_with_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.md"
+    path.write_text("\n---\nname: a\ndescription: d\nbody without a closing fence\n")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(path)
+    assert str(info.value).startswith(f"{path}:2: front matter opened with '---' is never closed")
+
+
+def test_front_matter_that_is_not_a_mapping_fails_with_line() -> None:
+    with pytest.raises(DefinitionError) as info:
+        parse_definition("---\n- just\n- a list\n---\nbody\n", source="x.md")
+    assert info.value.message.startswith("x.md:2: front matter is not valid YAML")
+
+
+def test_broken_yaml_falls_back_to_key_value_lines() -> None:
+    text = "---\nname: fallback\ndescription: [unclosed\nmodel: haiku\n---\nbody\n"
+    defn = parse_definition(text, source="f.md")
+    assert defn.name == "fallback"
+    assert defn.description == "[unclosed"
+    assert defn.model == "haiku"
+    assert any("read it line by line" in issue.message for issue in defn.warnings)
+
+
+def test_empty_and_binary_files_fail_clearly(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("  \n")
+    with pytest.raises(DefinitionError, match=r"empty\.md:1: the file is empty"):
+        load_definition(empty)
+    binary = tmp_path / "bin.md"
+    binary.write_bytes(b"---\nname: x\n\xff\xfe\n---\n")
+    with pytest.raises(DefinitionError, match=r"bin\.md:3: is not UTF-8 text"):
+        load_definition(binary)
+
+
+def test_missing_name_uses_file_name_with_warning(tmp_path: Path) -> None:
+    path = tmp_path / ".claude" / "agents" / "helper.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("---\ndescription: helps\ntools: [Read]\n---\nHelp.\n")
+    defn = load_definition(path)
+    assert defn.format == "claude-code"
+    assert defn.name == "helper"
+    assert any(issue.field == "name" for issue in defn.warnings)
+
+
+def test_any_extension_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "agent.txt"
+    path.write_text(GOOD)
+    assert load_definition(path).name == "reviewer"
+
+
+def test_bad_field_values_are_warnings_not_failures() -> None:
+    text = "---\nname: a\ndescription: d\nmaxTurns: lots\npermissionMode: yolo\ntools: Read, Frobnicate\n---\nb\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.max_turns is None
+    assert defn.permissions.mode == "yolo"
+    assert defn.tools == ["Read", "Frobnicate"]
+    messages = " | ".join(issue.message for issue in defn.warnings)
+    assert "expected a whole number" in messages
+    assert "unknown permission mode 'yolo'" in messages
+    assert "unknown tool 'Frobnicate'" in messages
