@@ -79,3 +79,14 @@ def test_description_skips_metadata_lines() -> None:
     text = "# Agent Name\n**Version**: 3\n**Symbol**: x\n\n---\n\nYou are helpful.\nVery.\n\n## Next\n"
     defn = parse_definition(text, source="n.md")
     assert defn.description == "Agent Name. You are helpful. Very."
+
+
+def test_body_triggers_as_plain_comma_lists() -> None:
+    body = (
+        "# P\n\nx\n\n## Triggers\n- Keywords: api, database, load testing\n"
+        "- File types: .sql, .prisma (schemas)\n- Directories: db/, src/migrations/\n"
+    )
+    triggers = parse_definition(body, source="p.md").triggers
+    assert triggers.keywords == ["api", "database", "load testing"]
+    assert triggers.extensions == [".sql", ".prisma"]
+    assert triggers.directories == ["db/", "src/migrations/"]

@@ -117,3 +117,24 @@ def test_console_script_subprocess(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     names = {row["name"] for row in json.loads(proc.stdout)["agents"]}
     assert {"backend", "platform-engineer"} <= names
+
+
+def test_show_a_file_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], seeds_dir: Path) -> None:
+    seed = sorted(seeds_dir.glob("003_*"))[0]
+    data = _json(capsys, ["agents", "show", str(seed), "--json", "--no-builtin", "--cwd", str(tmp_path)])
+    assert data["format"] == "opencode"
+    assert data["triggers"]["extensions"] == [".js", ".ts", ".py", ".java", ".go", ".cs"]
+    assert data["system_prompt"].startswith("# Backend Development Agent")
+
+
+def test_list_keeps_heavy_imports_out(project: Path) -> None:
+    code = (
+        "import contextlib, io, sys\n"
+        "from backend_agent.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['agents', 'list', '--json']) == 0\n"
+        "print(sorted(m for m in ('rank_bm25', 'numpy', 'pydantic_ai') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -109,3 +109,21 @@ def test_bad_field_values_are_warnings_not_failures() -> None:
     assert "expected a whole number" in messages
     assert "unknown permission mode 'yolo'" in messages
     assert "unknown tool 'Frobnicate'" in messages
+
+
+def test_unquoted_colon_value_with_continuation_lines() -> None:
+    text = "---\nname: a\ndescription: Use when: the API\n  breaks: badly\n  at night\nmodel: opus\n---\nbody\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.description == "Use when: the API breaks: badly at night"
+    assert defn.model == "opus"
+
+
+def test_repair_leaves_valid_neighbours_alone() -> None:
+    text = (
+        '---\nname: a\nmodel: "sonnet"  # fast\ncolor: blue # nice\n'
+        'description: "Quoted" then more: text\n---\nbody\n'
+    )
+    defn = parse_definition(text, source="a.md")
+    assert defn.model == "sonnet"
+    assert defn.color == "blue"
+    assert defn.description == '"Quoted" then more: text'

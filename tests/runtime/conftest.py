@@ -54,7 +54,9 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run_agent(home: Path) -> Callable[..., tuple[RunResult, Recorder]]:
-    def go(workspace: Path, prompt: str | None = "do the task", *, asker: Any = None, **kw: Any) -> tuple[RunResult, Recorder]:
+    def go(
+        workspace: Path, prompt: str | None = "do the task", *, asker: Any = None, **kw: Any
+    ) -> tuple[RunResult, Recorder]:
         recorder = Recorder()
         kw.setdefault("model", "script:script.yaml")
         options = RunOptions(prompt=prompt, cwd=workspace, home=home, **kw)
@@ -65,14 +67,20 @@ def run_agent(home: Path) -> Callable[..., tuple[RunResult, Recorder]]:
 
 
 def cli_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("BACKEND_AGENT_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_API_KEY") and not k.startswith("BACKEND_AGENT_")
+    }
     env.update(HOME=str(home), PYTHONPATH=str(REPO / "src"), XDG_CACHE_HOME=str(home / ".cache"))
     return env
 
 
 @pytest.fixture
 def cli(home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def go(*args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def go(
+        *args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*CLI, *args], cwd=cwd, env={**cli_env(home), **(env or {})}, capture_output=True, text=True,
             timeout=timeout, stdin=subprocess.DEVNULL,

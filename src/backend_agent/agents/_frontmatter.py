@@ -136,16 +136,27 @@ def _requote(header: str) -> tuple[str, list[str]]:
     """Rewrite top-level plain scalars that contain ``: `` (or a leading quote that never closes) as block scalars."""
     out: list[str] = []
     fixed: list[str] = []
-    for line in header.split("\n"):
+    lines = header.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         match = _TOP_KEY.match(line)
         value = match.group("value") if match else None
-        if match and value and _needs_requote(value):
-            key = match.group("key")
-            out.append(f"{key}: |-")
-            out.append("  " + value)
-            fixed.append(key)
-        else:
+        if not (match and value and _needs_requote(value)):
             out.append(line)
+            continue
+        # A plain scalar may continue on indented lines; they belong to the same value.
+        continuation: list[str] = []
+        while index < len(lines) and (lines[index][:1] in (" ", "\t") or not lines[index].strip()):
+            if not lines[index].strip() and not any(later.strip() and later[:1] in " \t" for later in lines[index + 1 : index + 2]):
+                break
+            continuation.append(lines[index].strip())
+            index += 1
+        key = match.group("key")
+        out.append(f"{key}: {'>-' if continuation else '|-'}")
+        out.extend("  " + part if part else "" for part in [value, *continuation])
+        fixed.append(key)
     return "\n".join(out), fixed
 
 
@@ -153,9 +164,10 @@ def _needs_requote(value: str) -> bool:
     if value[0] in "|>[{&*!%@`":
         return False
     if value[0] in "'\"":
-        # A quoted scalar that does not end with its quote (text after it) breaks strict YAML.
-        return not value.endswith(value[0]) or len(value) == 1
-    return ": " in value or value.endswith(":") or " #" in value
+        # A quoted scalar with text after its closing quote breaks strict YAML; a trailing comment does not.
+        quote = value[0]
+        return re.fullmatch(rf"{quote}.*{quote}\s*(#.*)?", value) is None
+    return ": " in value or value.endswith(":")
 
 
 def _line_fallback(header: str) -> dict[str, Any]:

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint._checks_api import check_api, check_auth
+from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
 from backend_agent.blueprint.api import Condition
 from backend_agent.blueprint.entity import PASCAL, SNAKE, Field, RelationKind
 from backend_agent.blueprint.schema import Blueprint, Entity
-from backend_agent.blueprint.types import NUMERIC_KINDS, TEXT_KINDS, FieldKind, did_you_mean
+from backend_agent.blueprint.types import NUMERIC_KINDS, TEXT_KINDS, FieldKind
 
 RESERVED = ("id", "created_at", "updated_at", "deleted_at")
 
@@ -125,6 +125,9 @@ class _Checker:
         if field.read_only and field.write_only:
             self.add(Issue((*path, "write_only"), "a field cannot be read_only and write_only", "one of them",
                            "keep write_only for inputs such as passwords"))
+        if field.read_only and field.required and not field.has_default and field.derive is None:
+            self.add(Issue((*path, "read_only"), "a required read_only field has no way to get a value",
+                           "a default or a derive rule", "add default: ..., drop required, or derive it"))
         if field.secret and kind is not FieldKind.STRING:
             self.add(Issue((*path, "secret"), f"only string fields can be secret, not {kind}", "type: string",
                            "change the type to string"))
@@ -230,6 +233,8 @@ class _Checker:
                                    "a to-many relation", "one_to_many or many_to_many", "count a collection"))
                 if comp.kind == "membership":
                     if self.user is None:
+                        if self.bp.auth is not None:
+                            continue
                         self.add(Issue((*path, "kind"), "membership needs an `auth` section",
                                        "auth.user_entity", "add auth: {user_entity: User, identity: [email]}"))
                     elif side.target != self.user:
@@ -294,8 +299,9 @@ class _Checker:
                            f"one of {', '.join(many_to_ones) or '(no many_to_one relations)'}",
                            "declare a many_to_one relation to the user entity and name it here"))
         elif self.user is None:
-            self.add(Issue(path, "ownership needs an `auth` section", "auth.user_entity",
-                           "add auth: {user_entity: User, identity: [email]}"))
+            if self.bp.auth is None:  # else the bad auth.user_entity is reported already
+                self.add(Issue(path, "ownership needs an `auth` section", "auth.user_entity",
+                               "add auth: {user_entity: User, identity: [email]}"))
         elif side.target != self.user:
             self.add(Issue(path, f"owner '{name}' points to {side.target}, not the user entity {self.user}",
                            f"a relation to {self.user}", "point the owner relation at the user entity"))
@@ -336,7 +342,7 @@ def _default_problem(field: Field, value: Any) -> str | None:
     if kind in NUMERIC_KINDS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"default {value!r} is not a number"
-        if field.min is not None and value < field.min or field.max is not None and value > field.max:
+        if (field.min is not None and value < field.min) or (field.max is not None and value > field.max):
             return f"default {value!r} is outside min/max"
         return None
     if kind is FieldKind.ENUM:

@@ -124,6 +124,8 @@ def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
         yield from _roles(ck, action.roles, (*path, "roles"))
         needs_user = isinstance(action, ToggleAction | FeedAction)
         if needs_user and ck.user is None:
+            if ck.bp.auth is not None:
+                continue
             yield Issue(path, f"{action.kind} actions need an `auth` section", "auth.user_entity", "add auth")
             continue
         if isinstance(action, ToggleAction):

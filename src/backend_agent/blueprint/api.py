@@ -11,7 +11,7 @@ from backend_agent.blueprint.entity import Field, Spec
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 OperationName = Literal["list", "get", "create", "update", "delete"]
-OPERATION_NAMES: tuple[str, ...] = ("list", "get", "create", "update", "delete")
+OPERATION_NAMES: tuple[OperationName, ...] = ("list", "get", "create", "update", "delete")
 RATE_LIMIT = r"^\d+/(second|minute|hour|day)$"
 HANDLER = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -25,19 +25,19 @@ def _upper_method(value: Any) -> Any:
 class Operation(Spec):
     """Overrides of one standard operation (list, get, create, update, delete)."""
 
-    path: str | None = PydField(None, description="Custom path (under the service base path).")
-    method: HttpMethod | None = PydField(None, description="Custom HTTP method.")
+    path: str | None = PydField(default=None, description="Custom path (under the service base path).")
+    method: HttpMethod | None = PydField(default=None, description="Custom HTTP method.")
     summary: str | None = None
-    public: bool | None = PydField(None, description="No token needed (default: reads follow visibility).")
-    roles: list[str] | None = PydField(None, description="Only these roles may call it.")
-    owner_only: bool | None = PydField(None, description="Only the owner or an admin (default on update/delete).")
-    view: str | None = PydField(None, description="View returned (default: the entity's default view).")
-    envelope: str | None = PydField(None, description="Override the envelope key of this operation.")
-    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT, description="e.g. 10/minute")
-    cache_ttl: int | None = PydField(None, ge=0, description="Seconds a read may be cached.")
-    idempotent: bool | None = PydField(None, description="POST honours an Idempotency-Key header.")
-    paginate: bool | None = PydField(None, description="list: paginate (default true).")
-    values_of: str | None = PydField(None, description="list: return only this field's values.")
+    public: bool | None = PydField(default=None, description="No token needed (default: reads follow visibility).")
+    roles: list[str] | None = PydField(default=None, description="Only these roles may call it.")
+    owner_only: bool | None = PydField(default=None, description="Only the owner or an admin (default on update/delete).")
+    view: str | None = PydField(default=None, description="View returned (default: the entity's default view).")
+    envelope: str | None = PydField(default=None, description="Override the envelope key of this operation.")
+    rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT, description="e.g. 10/minute")
+    cache_ttl: int | None = PydField(default=None, ge=0, description="Seconds a read may be cached.")
+    idempotent: bool | None = PydField(default=None, description="POST honours an Idempotency-Key header.")
+    paginate: bool | None = PydField(default=None, description="list: paginate (default true).")
+    values_of: str | None = PydField(default=None, description="list: return only this field's values.")
 
     @model_validator(mode="before")
     @classmethod
@@ -50,35 +50,35 @@ class Envelope(Spec):
 
     item: str | None = None
     list: str | None = None
-    count: str | None = PydField(None, description="Key of the total count beside the list.")
+    count: str | None = PydField(default=None, description="Key of the total count beside the list.")
 
 
 class Filter(Spec):
     """A query parameter filtering a list: by a field, a related entity's key, or membership."""
 
     param: str = PydField(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")
-    field: str | None = PydField(None, description="A field of this entity.")
-    relation: str | None = PydField(None, description="A relation of this entity.")
-    key: str | None = PydField(None, description="The target field matched (default: its lookup).")
+    field: str | None = PydField(default=None, description="A field of this entity.")
+    relation: str | None = PydField(default=None, description="A relation of this entity.")
+    key: str | None = PydField(default=None, description="The target field matched (default: its lookup).")
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "contains", "in"] = "eq"
 
 
 class EntityApi(Spec):
     """The REST resource of an entity."""
 
-    path: str | None = PydField(None, description="Collection path (default /<plural>).")
+    path: str | None = PydField(default=None, description="Collection path (default /<plural>).")
     tag: str | None = None
-    parent: str | None = PydField(None, description="A many_to_one relation to nest under (its item path).")
+    parent: str | None = PydField(default=None, description="A many_to_one relation to nest under (its item path).")
     operations: dict[OperationName, Operation] = PydField(
         default_factory=lambda: {name: Operation() for name in OPERATION_NAMES},
         description="Which standard operations exist; a list of names or a map of overrides.",
     )
-    envelope: Envelope = PydField(default_factory=Envelope)
+    envelope: Envelope = PydField(default_factory=lambda: Envelope())
     filters: list[Filter] = PydField(default_factory=list)
     sort: list[str] = PydField(default_factory=list, description="Fields clients may sort by.")
-    default_sort: str | None = PydField(None, description="e.g. -created_at")
+    default_sort: str | None = PydField(default=None, description="e.g. -created_at")
     search: list[str] = PydField(default_factory=list, description="Text fields searched by ?q=.")
-    visibility: Literal["public", "authenticated", "owner"] = PydField(
+    visibility: Literal["public", "authenticated", "owner"] = PydField(default=
         "public", description="Who may read: anyone, any signed-in user, or only the owner (and admins)."
     )
 
@@ -101,18 +101,18 @@ class Condition(Spec):
     field: str
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
     value: Any = None
-    other_field: str | None = PydField(None, description="Compare with this field instead of a value.")
-    message: str | None = PydField(None, description="Error message when a guard fails.")
+    other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
+    message: str | None = PydField(default=None, description="Error message when a guard fails.")
 
 
 class _ActionBase(Spec):
-    path: str | None = PydField(None, description="Path (absolute under base path, or relative to the item).")
+    path: str | None = PydField(default=None, description="Path (absolute under base path, or relative to the item).")
     method: HttpMethod | None = None
     summary: str | None = None
     public: bool | None = None
     roles: list[str] | None = None
-    view: str | None = PydField(None, description="View returned.")
-    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT)
+    view: str | None = PydField(default=None, description="View returned.")
+    rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT)
 
     @model_validator(mode="before")
     @classmethod
@@ -155,9 +155,9 @@ class TransitionAction(_ActionBase):
     from_: list[str] = PydField(alias="from", min_length=1)
     to: str
     guards: list[Condition] = PydField(default_factory=list)
-    guard: str | None = PydField(None, pattern=HANDLER, description="module:function returning an error or None.")
+    guard: str | None = PydField(default=None, pattern=HANDLER, description="module:function returning an error or None.")
     owner_only: bool | None = None
-    set_now: str | None = PydField(None, description="A datetime field set to now on the transition.")
+    set_now: str | None = PydField(default=None, description="A datetime field set to now on the transition.")
 
 
 class CustomAction(_ActionBase):
@@ -168,7 +168,7 @@ class CustomAction(_ActionBase):
     target: Literal["item", "collection"] = "item"
     input: dict[str, Field] = PydField(default_factory=dict, description="Request body fields.")
     idempotent: bool | None = None
-    status: int = PydField(200, ge=200, le=299)
+    status: int = PydField(default=200, ge=200, le=299)
 
 
 Action = Annotated[

@@ -30,29 +30,29 @@ class Derive(Spec):
     """A value computed from another field when the row is written (e.g. a slug from the title)."""
 
     from_: str = PydField(alias="from", description="The source field.")
-    transform: Literal["slug", "lower", "upper"] = PydField("slug", description="How the value is derived.")
-    unique: bool = PydField(True, description="Append -2, -3 ... (slug) until the value is unique.")
-    on_update: bool = PydField(False, description="Recompute when the source field changes.")
+    transform: Literal["slug", "lower", "upper"] = PydField(default="slug", description="How the value is derived.")
+    unique: bool = PydField(default=True, description="Append -2, -3 ... (slug) until the value is unique.")
+    on_update: bool = PydField(default=False, description="Recompute when the source field changes.")
 
 
 class Field(Spec):
     """A stored attribute of an entity."""
 
     type: str = PydField(description=f"One of {', '.join(TYPE_NAMES)}; decimal takes (precision,scale).")
-    required: bool = PydField(False, description="NOT NULL and mandatory on create.")
-    unique: bool = PydField(False, description="A unique constraint on this column.")
-    index: bool = PydField(False, description="An index on this column (give a reason in `index_reason`).")
+    required: bool = PydField(default=False, description="NOT NULL and mandatory on create.")
+    unique: bool = PydField(default=False, description="A unique constraint on this column.")
+    index: bool = PydField(default=False, description="An index on this column (give a reason in `index_reason`).")
     index_reason: str | None = None
-    min: int | float | None = PydField(None, description="Smallest allowed number.")
-    max: int | float | None = PydField(None, description="Largest allowed number.")
-    min_length: int | None = PydField(None, description="Shortest allowed text.")
-    max_length: int | None = PydField(None, description="Longest allowed text (string: default 255).")
-    pattern: str | None = PydField(None, description="A regular expression the text must match.")
-    default: Any = PydField(None, description="Value used when none is given.")
-    values: list[str] | None = PydField(None, description="Allowed values of an enum.")
-    read_only: bool = PydField(False, description="Returned, never accepted from clients.")
-    write_only: bool = PydField(False, description="Accepted, never returned.")
-    secret: bool = PydField(False, description="Stored hashed (column <name>_hash); never returned.")
+    min: int | float | None = PydField(default=None, description="Smallest allowed number.")
+    max: int | float | None = PydField(default=None, description="Largest allowed number.")
+    min_length: int | None = PydField(default=None, description="Shortest allowed text.")
+    max_length: int | None = PydField(default=None, description="Longest allowed text (string: default 255).")
+    pattern: str | None = PydField(default=None, description="A regular expression the text must match.")
+    default: Any = PydField(default=None, description="Value used when none is given.")
+    values: list[str] | None = PydField(default=None, description="Allowed values of an enum.")
+    read_only: bool = PydField(default=False, description="Returned, never accepted from clients.")
+    write_only: bool = PydField(default=False, description="Accepted, never returned.")
+    secret: bool = PydField(default=False, description="Stored hashed (column <name>_hash); never returned.")
     derive: Derive | None = None
     description: str = ""
     example: Any = None
@@ -93,12 +93,12 @@ class RelationKind(StrEnum):
 class RelationResponse(Spec):
     """How a relation appears in responses."""
 
-    as_: Literal["id", "object", "view", "values", "none"] = PydField(
+    as_: Literal["id", "object", "view", "values", "none"] = PydField(default=
         "id", alias="as", description="id(s), embedded object, a named view of the target, a list of one field."
     )
-    fields: list[str] | None = PydField(None, description="Target fields embedded when as=object.")
-    view: str | None = PydField(None, description="Target view embedded when as=view.")
-    field: str | None = PydField(None, description="Target field listed when as=values.")
+    fields: list[str] | None = PydField(default=None, description="Target fields embedded when as=object.")
+    view: str | None = PydField(default=None, description="Target view embedded when as=view.")
+    field: str | None = PydField(default=None, description="Target field listed when as=values.")
 
     @model_validator(mode="before")
     @classmethod
@@ -109,11 +109,11 @@ class RelationResponse(Spec):
 class RelationRequest(Spec):
     """How a relation is accepted in create/update requests."""
 
-    as_: Literal["id", "values", "none"] = PydField(
+    as_: Literal["id", "values", "none"] = PydField(default=
         "id", alias="as", description="id(s) of the target, values of one target field, or not accepted."
     )
-    field: str | None = PydField(None, description="Target field matched when as=values (e.g. name).")
-    create_missing: bool = PydField(False, description="Create targets whose value does not exist yet.")
+    field: str | None = PydField(default=None, description="Target field matched when as=values (e.g. name).")
+    create_missing: bool = PydField(default=False, description="Create targets whose value does not exist yet.")
 
     @model_validator(mode="before")
     @classmethod
@@ -126,14 +126,14 @@ class Relation(Spec):
 
     kind: RelationKind
     target: str = PydField(description="Name of the target entity.")
-    required: bool = PydField(False, description="many_to_one/one_to_one: the link must be set.")
-    on_delete: Literal["cascade", "set_null", "restrict"] | None = PydField(
+    required: bool = PydField(default=False, description="many_to_one/one_to_one: the link must be set.")
+    on_delete: Literal["cascade", "set_null", "restrict"] | None = PydField(default=
         None, description="What deleting the target does (default: restrict, or set_null when optional)."
     )
-    via: str | None = PydField(None, description="one_to_many: the many_to_one relation on the target.")
-    inverse: str | None = PydField(None, description="Name of the reverse relation added to the target.")
-    through: str | None = PydField(None, description="many_to_many: join table name.")
-    column: str | None = PydField(None, description="many_to_one/one_to_one: FK column (default <name>_id).")
+    via: str | None = PydField(default=None, description="one_to_many: the many_to_one relation on the target.")
+    inverse: str | None = PydField(default=None, description="Name of the reverse relation added to the target.")
+    through: str | None = PydField(default=None, description="many_to_many: join table name.")
+    column: str | None = PydField(default=None, description="many_to_one/one_to_one: FK column (default <name>_id).")
     response: RelationResponse | None = None
     request: RelationRequest | None = None
     description: str = ""
@@ -151,12 +151,12 @@ class View(Spec):
     """A named representation of an entity: its own fields, envelope and optional read path."""
 
     fields: list[str] = PydField(min_length=1, description="Fields, relations, computed fields (and `token`).")
-    envelope: str | None = PydField(None, description="Wrap the object as {envelope: {...}}.")
-    path: str | None = PydField(None, description="Serve GET at this path (with the lookup placeholder).")
-    lookup: str | None = PydField(None, description="Field in the path (default: the entity lookup).")
-    public: bool = PydField(True, description="The GET at `path` needs no token.")
+    envelope: str | None = PydField(default=None, description="Wrap the object as {envelope: {...}}.")
+    path: str | None = PydField(default=None, description="Serve GET at this path (with the lookup placeholder).")
+    lookup: str | None = PydField(default=None, description="Field in the path (default: the entity lookup).")
+    public: bool = PydField(default=True, description="The GET at `path` needs no token.")
     summary: str | None = None
-    schema_name: str | None = PydField(None, pattern=PASCAL, description="OpenAPI schema name.")
+    schema_name: str | None = PydField(default=None, pattern=PASCAL, description="OpenAPI schema name.")
 
 
 class Index(Spec):
@@ -164,14 +164,14 @@ class Index(Spec):
 
     fields: list[str] = PydField(min_length=1)
     unique: bool = False
-    name: str | None = PydField(None, pattern=SNAKE)
+    name: str | None = PydField(default=None, pattern=SNAKE)
     reason: str | None = None
 
 
 class EntityOptions(Spec):
-    timestamps: bool = PydField(True, description="created_at and updated_at columns.")
-    soft_delete: bool = PydField(False, description="deleted_at column; deletes only mark rows.")
-    id_type: Literal["int", "uuid"] = PydField("int", description="Primary key type.")
+    timestamps: bool = PydField(default=True, description="created_at and updated_at columns.")
+    soft_delete: bool = PydField(default=False, description="deleted_at column; deletes only mark rows.")
+    id_type: Literal["int", "uuid"] = PydField(default="int", description="Primary key type.")
 
 
 __all__ = [

@@ -25,8 +25,8 @@ def blueprint_json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": "backend-agent blueprint",
         **schema,
+        "title": "backend-agent blueprint (*.blueprint.yaml)",
     }
 
 

@@ -51,8 +51,8 @@ def _walk(node: yaml.Node, path: KeyPath, pos: _Positions, problems: list[tuple[
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             child = (*path, key)
             if key in seen:
-                problems.append((child, f"duplicate key '{key}'"))
-                pos.keys.setdefault(child + ("#dup",), (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                problems.append((child, f"duplicate key '{key}' (first defined on line {pos.keys[child][0]})"))
+                pos.keys.setdefault((*child, "#dup"), (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
                 continue
             seen.add(key)
             pos.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -199,13 +199,14 @@ def parse_blueprint(text: str, *, source: str = "<blueprint>") -> Blueprint:
             hint="start from one of the files in examples/",
         )
         raise _fail([problem], source)
+    assert node is not None  # a None document is not a dict, handled above
     pos = _Positions()
     duplicates: list[tuple[KeyPath, str]] = []
     _walk(node, (), pos, duplicates)
     problems = [
         Problem(
             message=msg,
-            location=Location(source, *pos.locate(path + ("#dup",), prefer_key=True), _key_path_text(path)),
+            location=Location(source, *pos.locate((*path, "#dup"), prefer_key=True), _key_path_text(path)),
             expected="unique names",
             hint="rename or merge the duplicate entries",
         )

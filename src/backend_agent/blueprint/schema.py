@@ -24,18 +24,18 @@ PATH = r"^(/[A-Za-z0-9_.{}-]+)*/?$"
 class ErrorStyle(Spec):
     """Shape of error bodies."""
 
-    style: Literal["envelope", "field_list"] = PydField(
+    style: Literal["envelope", "field_list"] = PydField(default=
         "envelope",
         description='envelope: {"error": {"code", "message", "details"}}; '
         'field_list: {"errors": {"<field>": ["msg"]}}',
     )
-    key: str | None = PydField(None, description="Top-level key (default: error / errors).")
+    key: str | None = PydField(default=None, description="Top-level key (default: error / errors).")
 
 
 class Pagination(Spec):
-    style: Literal["cursor", "offset"] = PydField("cursor", description="cursor, or limit/offset with a total.")
-    default_limit: int = PydField(20, ge=1, le=1000)
-    max_limit: int = PydField(100, ge=1, le=10000)
+    style: Literal["cursor", "offset"] = PydField(default="cursor", description="cursor, or limit/offset with a total.")
+    default_limit: int = PydField(default=20, ge=1, le=1000)
+    max_limit: int = PydField(default=100, ge=1, le=10000)
 
 
 class Service(Spec):
@@ -44,30 +44,30 @@ class Service(Spec):
     name: str = PydField(pattern=r"^[a-z][a-z0-9_-]*$", description="Lowercase service name.")
     version: str = "0.1.0"
     description: str = ""
-    base_path: str = PydField("", pattern=r"^(/[a-z0-9_-]+)*$", description="e.g. /api or /api/v1")
-    naming: Literal["snake_case", "camelCase"] = PydField("snake_case", description="JSON key style.")
-    errors: ErrorStyle = PydField(default_factory=ErrorStyle)
-    pagination: Pagination = PydField(default_factory=Pagination)
+    base_path: str = PydField(default="", pattern=r"^(/[a-z0-9_-]+)*$", description="e.g. /api or /api/v1")
+    naming: Literal["snake_case", "camelCase"] = PydField(default="snake_case", description="JSON key style.")
+    errors: ErrorStyle = PydField(default_factory=lambda: ErrorStyle())
+    pagination: Pagination = PydField(default_factory=lambda: Pagination())
     cors_origins: list[str] = PydField(default_factory=list)
-    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT, description="Global limit per client.")
-    cache_ttl: int = PydField(0, ge=0, description="Default seconds reads may be cached.")
+    rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT, description="Global limit per client.")
+    cache_ttl: int = PydField(default=0, ge=0, description="Default seconds reads may be cached.")
     idempotency_header: str = "Idempotency-Key"
-    idempotency_ttl_hours: int = PydField(24, ge=1)
+    idempotency_ttl_hours: int = PydField(default=24, ge=1)
 
 
 class PasswordPolicy(Spec):
-    min_length: int = PydField(8, ge=1)
-    max_length: int = PydField(128, ge=1)
+    min_length: int = PydField(default=8, ge=1)
+    max_length: int = PydField(default=128, ge=1)
     require_letter: bool = False
     require_digit: bool = False
     require_symbol: bool = False
 
 
 class Tokens(Spec):
-    scheme: str = PydField("Bearer", pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="Authorization word.")
-    access_ttl_minutes: int = PydField(30, ge=1)
-    refresh: bool = PydField(False, description="Issue refresh tokens too.")
-    refresh_ttl_days: int = PydField(14, ge=1)
+    scheme: str = PydField(default="Bearer", pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="Authorization word.")
+    access_ttl_minutes: int = PydField(default=30, ge=1)
+    refresh: bool = PydField(default=False, description="Issue refresh tokens too.")
+    refresh_ttl_days: int = PydField(default=14, ge=1)
     algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
 
 
@@ -75,26 +75,26 @@ class AuthOperation(Spec):
     """One of the auth operations: path, method, envelopes and what it returns."""
 
     enabled: bool = True
-    path: str | None = PydField(None, pattern=PATH)
+    path: str | None = PydField(default=None, pattern=PATH)
     method: HttpMethod | None = None
     request_envelope: str | None = None
     response_envelope: str | None = None
-    view: str | None = PydField(None, description="View of the user entity returned.")
-    token: Literal["in_object", "beside", "none"] | None = PydField(
+    view: str | None = PydField(default=None, description="View of the user entity returned.")
+    token: Literal["in_object", "beside", "none"] | None = PydField(default=
         None, description="Token inside the user object, beside it, or not returned."
     )
-    message: str | None = PydField(None, description="A message returned beside the result.")
-    rate_limit: str | None = PydField(None, pattern=RATE_LIMIT)
+    message: str | None = PydField(default=None, description="A message returned beside the result.")
+    rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT)
 
 
 class AuthOperations(Spec):
     """The auth operations; `register` is stored as `register_` (BaseModel has a `register`)."""
 
     register_: AuthOperation = PydField(default_factory=AuthOperation, alias="register")
-    login: AuthOperation = PydField(default_factory=AuthOperation)
-    me: AuthOperation = PydField(default_factory=AuthOperation)
-    update_me: AuthOperation = PydField(default_factory=AuthOperation)
-    refresh: AuthOperation = PydField(default_factory=AuthOperation)
+    login: AuthOperation = PydField(default_factory=lambda: AuthOperation())
+    me: AuthOperation = PydField(default_factory=lambda: AuthOperation())
+    update_me: AuthOperation = PydField(default_factory=lambda: AuthOperation())
+    refresh: AuthOperation = PydField(default_factory=lambda: AuthOperation())
 
 
 AUTH_OPERATIONS: dict[str, str] = {
@@ -118,31 +118,31 @@ class Auth(Spec):
     user_entity: str
     identity: list[str] = PydField(min_length=1, description="Fields a user signs in with (e.g. [email]).")
     password_field: str = "password"
-    password_policy: PasswordPolicy = PydField(default_factory=PasswordPolicy)
-    tokens: Tokens = PydField(default_factory=Tokens)
+    password_policy: PasswordPolicy = PydField(default_factory=lambda: PasswordPolicy())
+    tokens: Tokens = PydField(default_factory=lambda: Tokens())
     roles: list[str] = PydField(default_factory=lambda: ["user", "admin"], min_length=1)
     default_role: str = "user"
     admin_role: str = "admin"
-    role_field: str | None = PydField(None, description="Enum field of the user entity holding the role.")
-    operations: AuthOperations = PydField(default_factory=AuthOperations)
+    role_field: str | None = PydField(default=None, description="Enum field of the user entity holding the role.")
+    operations: AuthOperations = PydField(default_factory=lambda: AuthOperations())
 
 
 class Entity(Spec):
     """A domain entity: a table, a resource and its representations."""
 
     description: str = ""
-    table: str | None = PydField(None, pattern=SNAKE)
-    plural: str | None = PydField(None, pattern=SNAKE)
+    table: str | None = PydField(default=None, pattern=SNAKE)
+    plural: str | None = PydField(default=None, pattern=SNAKE)
     fields: dict[str, Field] = PydField(min_length=1)
     relations: dict[str, Relation] = PydField(default_factory=dict)
     computed: dict[str, Computed] = PydField(default_factory=dict)
     views: dict[str, View] = PydField(default_factory=dict)
     indexes: list[Index] = PydField(default_factory=list)
     unique_together: list[list[str]] = PydField(default_factory=list)
-    options: EntityOptions = PydField(default_factory=EntityOptions)
-    lookup: str | None = PydField(None, description="Field used in item paths instead of id.")
-    owner: str | None = PydField(None, description="many_to_one relation to the user entity owning a row.")
-    api: EntityApi = PydField(default_factory=EntityApi)
+    options: EntityOptions = PydField(default_factory=lambda: EntityOptions())
+    lookup: str | None = PydField(default=None, description="Field used in item paths instead of id.")
+    owner: str | None = PydField(default=None, description="many_to_one relation to the user entity owning a row.")
+    api: EntityApi = PydField(default_factory=lambda: EntityApi())
     actions: dict[str, Action] = PydField(default_factory=dict)
 
 

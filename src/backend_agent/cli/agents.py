@@ -67,6 +67,20 @@ def _tools_text(definition: AgentDefinition) -> str:
     return text
 
 
+def _columns(header: tuple[str, ...], rows: list[tuple[tuple[str, ...], bool]]) -> Text:
+    """Aligned columns as one Text: rich's Table measures every cell and is slow for large rosters."""
+    widths = [max([len(header[i])] + [len(cells[i]) for cells, _dim in rows]) for i in range(len(header))]
+    text = Text()
+    for i, title in enumerate(header):
+        text.append(title.ljust(widths[i] + 2) if i < len(header) - 1 else title, style="bold underline" if title else None)
+    text.append("\n")
+    for cells, dim in rows:
+        line = "  ".join(cell.ljust(widths[i]) if i < len(cells) - 1 else cell for i, cell in enumerate(cells))
+        text.append(line + "\n", style="dim" if dim else None)
+    text.rstrip()
+    return text
+
+
 def _failure_dict(failure: LoadFailure) -> dict[str, Any]:
     return {"path": failure.path, "line": failure.line, "reason": failure.reason}
 
@@ -112,22 +126,21 @@ def list_agents(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    console = Console()
-    table = Table(title=f"{len(roster.agents)} agents", title_justify="left")
-    for column in ("name", "format", "source", "tools", "model"):
-        table.add_column(column, overflow="fold")
+    table: list[tuple[tuple[str, ...], bool]] = []
     for definition, winner in rows:
         source = _source(definition, cwd)
         if winner is not None:
             source += f" (shadowed by {_source(winner, cwd)})"
         cells = (definition.name, definition.format, source, _tools_text(definition), definition.model or "default")
-        table.add_row(*(Text(cell) for cell in cells), style="dim" if winner is not None else None)
-    console.print(table)
+        table.append((cells, winner is not None))
+    console = Console()
+    console.print(_columns(("name", "format", "source", "tools", "model"), table), soft_wrap=True)
+    console.print(f"{len(roster.agents)} agents, {len(roster.shadowed)} shadowed, {len(roster.failures)} failed to load")
     _print_failures(Console(stderr=True), roster.failures)
 
 
 def show_agent(
-    name: str = typer.Argument(..., help="Agent name, as shown by 'agents list'."),
+    name: str = typer.Argument(..., help="Agent name, as shown by 'agents list', or a definition file."),
     as_json: bool = _JSON,
     cwd: Path = _CWD,
     agents_dir: list[Path] = _EXTRA,
@@ -135,7 +148,12 @@ def show_agent(
 ) -> None:
     """Show one agent's normalized definition and the exact system prompt the model would get."""
     roster = _discover(cwd, agents_dir, no_builtin)
-    definition = roster.get(name)
+    if name not in roster.agents and Path(name).is_file():
+        from backend_agent.agents import load_definition
+
+        definition = load_definition(Path(name))
+    else:
+        definition = roster.get(name)
     prompt, note = _system_prompt(definition, cwd)
     shadowed = [other for other in roster.shadowed if other.name == definition.name]
     if as_json:
@@ -180,7 +198,7 @@ def show_agent(
         table.add_row(label, Text(value))
     console.print(table)
     console.print(Text("\ndescription", style="bold"))
-    console.print(definition.description or "(none)", markup=False, highlight=False)
+    console.print(definition.description or "(none)", markup=False, highlight=False, soft_wrap=True)
     for issue in definition.issues:
         where = f":{issue.line}" if issue.line else ""
         line = Text.assemble((f"{issue.severity} ", "yellow"), f"{definition.source_path}{where}: {issue.message}")
@@ -188,7 +206,7 @@ def show_agent(
     console.rule("system prompt")
     if note:
         console.print(Text(note, style="italic yellow"))
-    console.print(prompt, markup=False, highlight=False)
+    console.print(prompt, markup=False, highlight=False, soft_wrap=True)
 
 
 def _permissions_text(definition: AgentDefinition) -> str:
@@ -200,18 +218,54 @@ def _permissions_text(definition: AgentDefinition) -> str:
 
 
 def _system_prompt(definition: AgentDefinition, cwd: Path) -> tuple[str, str | None]:
-    """The prompt the runtime would send, or the body with a note when the runtime cannot render it."""
+    """The prompt the runtime would send, or the body with a note when the runtime cannot render it.
+
+    Uses ``preview_system_prompt(definition, cwd=...)`` or ``build_system_prompt(...)`` when the
+    runtime package exports them (looked up by name: the runtime is optional for this command).
+    """
+    import importlib
+
     try:
-        from backend_agent import runtime
+        runtime = importlib.import_module("backend_agent.runtime")
     except ImportError:
-        runtime = None  # type: ignore[assignment]
-    build = getattr(runtime, "build_system_prompt", None) if runtime is not None else None
-    if build is None:
-        return definition.system_prompt, (
-            "note: the runtime's prompt builder is not available; this is the definition body, "
-            "which the runtime sends as the system prompt together with environment details."
-        )
-    return str(build(definition)), None
+        runtime = None
+    preview = getattr(runtime, "preview_system_prompt", None)
+    if callable(preview):
+        return str(preview(definition, cwd=cwd.resolve())), None
+    build = getattr(runtime, "build_system_prompt", None)
+    if callable(build):
+        try:
+            prompt = build(
+                body=definition.system_prompt,
+                workspace=cwd.resolve(),
+                tools=_planned_tools(definition),
+                permission_mode=definition.permissions.mode or "default",
+                skills=[],
+            )
+        except TypeError:
+            pass
+        else:
+            return str(prompt), (
+                "note: tools are planned from the definition; a run adds preloaded skills and may drop "
+                "tools (MCP servers, subagents) that are unavailable at run time."
+            )
+    return definition.system_prompt, (
+        "note: the runtime does not export a prompt builder; this is the definition body, which the "
+        "runtime sends as the system prompt followed by an environment section (workspace, tools, mode)."
+    )
+
+
+def _planned_tools(definition: AgentDefinition) -> list[str]:
+    from backend_agent.tools import default_tools
+
+    available = [tool.name for tool in default_tools()] + ["Agent", "Skill"]
+    denied = {entry.split("(")[0].lower() for entry in definition.disallowed_tools}
+    if definition.tools is None:
+        wanted = available
+    else:
+        bases = {entry.split("(")[0].lower() for entry in definition.tools}
+        wanted = [name for name in available if name.lower() in bases]
+    return [name for name in wanted if name.lower() not in denied]
 
 
 def validate_agents(
@@ -276,7 +330,7 @@ def _print_verdicts(results: list[dict[str, Any]]) -> None:
 
 def route_task(
     task: str = typer.Argument(..., help="The task, in plain words."),
-    more_files: list[str] = typer.Argument(None, metavar="[PATH]...", help="More files (may follow --files)."),
+    more_files: list[str] = typer.Argument(None, metavar="PATH", help="More files (may follow --files)."),
     files: list[str] = typer.Option(None, "--files", "-f", help="Files the task is about (repeatable; extra paths may follow)."),
     as_json: bool = _JSON,
     limit: int = typer.Option(5, "--limit", "-n", min=1, help="How many agents to show."),

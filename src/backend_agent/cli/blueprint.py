@@ -1,9 +1,134 @@
-"""CLI commands of the blueprint area."""
+"""CLI commands of the blueprint area: blueprint validate/explain/schema, and design."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+
+from backend_agent._atomic import write_atomic
+from backend_agent.blueprint import Blueprint, blueprint_json_schema, explain, load_blueprint
+from backend_agent.design import DOT_INSTALL_HINT, Design, design, dot_available, write_design
+from backend_agent.errors import BlueprintError, Problem
+
+blueprint_app = typer.Typer(
+    name="blueprint",
+    help="Validate, explain and describe *.blueprint.yaml files.",
+    no_args_is_help=True,
+)
+
+_FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A *.blueprint.yaml file.")
+_JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    loc = problem.location
+    return {
+        "file": loc.file if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "key_path": loc.key_path if loc else None,
+        "message": problem.message,
+        "expected": problem.expected,
+        "hint": problem.hint,
+        "severity": problem.severity,
+    }
+
+
+def _load_and_design(file: Path) -> tuple[Blueprint, Design]:
+    bp = load_blueprint(file)
+    return bp, design(bp)
+
+
+def _emit_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@blueprint_app.command("validate")
+def validate_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
+    """Check a blueprint; every problem is listed with file:line:column. Exit 0 valid, 1 invalid."""
+    try:
+        bp, result = _load_and_design(file)
+    except BlueprintError as exc:
+        if not as_json:
+            raise
+        _emit_json({"file": str(file), "valid": False, "message": exc.message,
+                    "problems": [_problem_json(p) for p in exc.problems]})
+        raise typer.Exit(1) from None
+    summary = {
+        "file": str(file), "valid": True, "service": bp.service.name, "entities": len(bp.entities),
+        "operations": len(result.operations), "tables": len(result.tables),
+    }
+    if as_json:
+        _emit_json(summary)
+        return
+    Console().print(
+        f"[green]valid[/]: {file} — service {bp.service.name}, {len(bp.entities)} entities, "
+        f"{len(result.tables)} tables, {len(result.operations)} operations"
+    )
+
+
+@blueprint_app.command("explain")
+def explain_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
+    """Summarise what a blueprint means: service conventions, auth, entities, API and actions."""
+    bp, result = _load_and_design(file)
+    if as_json:
+        _emit_json({
+            "blueprint": bp.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+            "operations": [
+                {"operationId": op.operation_id, "method": op.method, "path": op.path, "auth": op.auth.describe()}
+                for op in result.operations
+            ],
+        })
+        return
+    typer.echo(explain(bp), nl=False)
+    typer.echo("\nOperations:")
+    for op in result.operations:
+        typer.echo(f"  {op.method:<6} {op.path}  ({op.operation_id}; {op.auth.describe()})")
+
+
+@blueprint_app.command("schema")
+def schema_cmd(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the schema to this file."),
+) -> None:
+    """Print (or write) the JSON Schema of blueprint files, for editor completion."""
+    text = json.dumps(blueprint_json_schema(), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomic(output, text)
+    Console(stderr=True).print(f"wrote {output}")
+
+
+def design_cmd(
+    file: Path = _FILE,
+    output: Path = typer.Option(..., "--output", "-o", file_okay=False, help="Folder for the design files."),
+    svg: bool = typer.Option(True, "--svg/--no-svg", help="Render erd.svg with Graphviz when installed."),
+    as_json: bool = _JSON,
+) -> None:
+    """Design a service from a blueprint: openapi.yaml, schema.*.sql, erd.mmd/.svg, DESIGN.md."""
+    _, result = _load_and_design(file)
+    written = write_design(result, output, render_svg=svg)
+    skipped = None
+    if svg and not dot_available():
+        skipped = f"erd.svg skipped: Graphviz `dot` not found ({DOT_INSTALL_HINT})"
+    if as_json:
+        _emit_json({"files": [str(p) for p in written], "operations": len(result.operations),
+                    "tables": len(result.tables), "svg_skipped": skipped})
+        return
+    console = Console()
+    console.print(f"[green]designed[/] {result.service.name}: {len(result.operations)} operations, "
+                  f"{len(result.tables)} tables")
+    for path in written:
+        console.print(f"  {path}")
+    if skipped:
+        Console(stderr=True).print(f"[yellow]{skipped}[/]")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root application."""
+    app.add_typer(blueprint_app, name="blueprint")
+    app.command("design")(design_cmd)

@@ -29,7 +29,9 @@ _JSON = typer.Option(False, "--json", help="Print JSON.")
 def register(app: typer.Typer) -> None:
     """Add ``run`` and the ``sessions`` and ``mcp`` groups to the root application."""
     app.command("run")(run_command)
-    sessions = typer.Typer(name="sessions", help="List, show and export stored agent sessions.", no_args_is_help=True)
+    sessions = typer.Typer(
+        name="sessions", help="List, show and export stored agent sessions.", no_args_is_help=True
+    )
     sessions.command("list")(sessions_list)
     sessions.command("show")(sessions_show)
     sessions.command("export")(sessions_export)
@@ -41,25 +43,51 @@ def register(app: typer.Typer) -> None:
 
 def run_command(
     task: str = typer.Argument(None, help="The task for the agent."),
-    print_mode: bool = typer.Option(False, "--print", "-p", help="Headless: run the task, print the result, exit."),
-    output_format: str = typer.Option("text", "--output-format", help="Headless output: text, json or stream-json."),
-    agent: str = typer.Option(None, "--agent", help="Agent name, definition file, or 'auto' to route (default: backend)."),
-    model: str = typer.Option(None, "--model", help="sonnet|opus|haiku, provider:model, provider/model, openai-compat[:NAME], script:PATH."),
-    max_turns: int = typer.Option(None, "--max-turns", min=1, help="Stop after this many model requests (exit 3)."),
-    max_cost: float = typer.Option(None, "--max-cost", min=0.0, help="Stop before exceeding this cost in USD (exit 3)."),
-    permission_mode: str = typer.Option(None, "--permission-mode", help="default, acceptEdits, plan, dontAsk or bypassPermissions."),
-    allow: list[str] = typer.Option(None, "--allow", help="Permission rule to allow, e.g. 'Bash(pytest:*)' (repeatable)."),
-    deny: list[str] = typer.Option(None, "--deny", help="Permission rule to deny, e.g. 'Bash(rm:*)' (repeatable)."),
+    print_mode: bool = typer.Option(
+        False, "--print", "-p", help="Headless: run the task, print the result, exit."
+    ),
+    output_format: str = typer.Option(
+        "text", "--output-format", help="Headless output: text, json or stream-json."
+    ),
+    agent: str = typer.Option(
+        None, "--agent", help="Agent name, definition file, or 'auto' to route (default: backend)."
+    ),
+    model: str = typer.Option(
+        None,
+        "--model",
+        help="sonnet|opus|haiku, provider:model, provider/model, openai-compat[:NAME], script:PATH.",
+    ),
+    max_turns: int = typer.Option(
+        None, "--max-turns", min=1, help="Stop after this many model requests (exit 3)."
+    ),
+    max_cost: float = typer.Option(
+        None, "--max-cost", min=0.0, help="Stop before exceeding this cost in USD (exit 3)."
+    ),
+    permission_mode: str = typer.Option(
+        None, "--permission-mode", help="default, acceptEdits, plan, dontAsk or bypassPermissions."
+    ),
+    allow: list[str] = typer.Option(
+        None, "--allow", help="Permission rule to allow, e.g. 'Bash(pytest:*)' (repeatable)."
+    ),
+    deny: list[str] = typer.Option(
+        None, "--deny", help="Permission rule to deny, e.g. 'Bash(rm:*)' (repeatable)."
+    ),
     cwd: Path = _CWD,
-    continue_last: bool = typer.Option(False, "--continue", "-c", help="Continue the last session in this workspace."),
-    resume: str = typer.Option(None, "--resume", "-r", help="Resume the session with this id (or id prefix)."),
+    continue_last: bool = typer.Option(
+        False, "--continue", "-c", help="Continue the last session in this workspace."
+    ),
+    resume: str = typer.Option(
+        None, "--resume", "-r", help="Resume the session with this id (or id prefix)."
+    ),
 ) -> None:
     """Run an agent on a task: interactive by default, headless with -p."""
     from backend_agent.errors import UsageError
     from backend_agent.runtime import RunOptions
 
     if output_format not in OUTPUT_FORMATS:
-        raise UsageError(f"unknown --output-format {output_format!r}", hint=f"use one of {', '.join(OUTPUT_FORMATS)}")
+        raise UsageError(
+            f"unknown --output-format {output_format!r}", hint=f"use one of {', '.join(OUTPUT_FORMATS)}"
+        )
     if output_format != "text" and not print_mode:
         raise UsageError(f"--output-format {output_format} needs -p (headless mode)", hint="add -p")
     if continue_last and resume:
@@ -166,7 +194,10 @@ def _interactive(options: RunOptions) -> int:
         reason = getattr(decision, "reason", None) or "this call needs approval"
         console.print(f"[yellow]? {escape(tool)}[/]({escape(_brief(tool_input))}) — {escape(reason)}")
         choice = await asyncio.to_thread(
-            Prompt.ask, "  allow [y]es once / [a]lways this session / [n]o", choices=["y", "a", "n"], default="y"
+            Prompt.ask,
+            "  allow [y]es once / [a]lways this session / [n]o",
+            choices=["y", "a", "n"],
+            default="y",
         )
         return {"y": "once", "a": "always"}.get(choice, "deny")  # type: ignore[return-value]
 
@@ -175,7 +206,9 @@ def _interactive(options: RunOptions) -> int:
         if not tty:
             from backend_agent.errors import UsageError
 
-            raise UsageError("a task is needed", hint='pass it as an argument or use -p: backend-agent run -p "TASK"')
+            raise UsageError(
+                "a task is needed", hint='pass it as an argument or use -p: backend-agent run -p "TASK"'
+            )
         options.prompt = Prompt.ask("[bold]task[/]")
     options.stream = True
     code = 0
@@ -187,7 +220,12 @@ def _interactive(options: RunOptions) -> int:
         follow_up = Prompt.ask("[bold]>[/] (empty to quit)", default="", show_default=False).strip()
         if not follow_up or follow_up in ("exit", "quit"):
             return code
-        options.prompt, options.resume, options.continue_last, options.agent = follow_up, result.session_id, False, None
+        options.prompt, options.resume, options.continue_last, options.agent = (
+            follow_up,
+            result.session_id,
+            False,
+            None,
+        )
 
 
 def _store(cwd: Path) -> Any:
@@ -198,27 +236,41 @@ def _store(cwd: Path) -> Any:
     workspace = cwd.resolve()
     path = workspace / Settings.model_validate({}).state_dir_name / "sessions.db"
     if not path.is_file():
-        raise UsageError(f"no sessions are stored in {workspace}", hint='start one with: backend-agent run -p "TASK"')
+        raise UsageError(
+            f"no sessions are stored in {workspace}", hint='start one with: backend-agent run -p "TASK"'
+        )
     return SessionStore(path)
 
 
-def sessions_list(cwd: Path = _CWD, as_json: bool = _JSON, limit: int = typer.Option(30, "--limit", min=1)) -> None:
+def sessions_list(
+    cwd: Path = _CWD, as_json: bool = _JSON, limit: int = typer.Option(30, "--limit", min=1)
+) -> None:
     """List the sessions of a workspace, newest first."""
     import datetime as dt
 
     with _store(cwd) as store:
         infos = store.list(limit=limit)
     if as_json:
-        typer.echo(json.dumps([{k: v for k, v in i.__dict__.items() if k != "tool_session"} for i in infos], indent=2))
+        typer.echo(
+            json.dumps(
+                [{k: v for k, v in i.__dict__.items() if k != "tool_session"} for i in infos], indent=2
+            )
+        )
         return
     table = Table("id", "updated", "agent", "model", "status", "messages", "task")
     for info in infos:
         when = dt.datetime.fromtimestamp(info.updated_at).strftime("%Y-%m-%d %H:%M")
-        table.add_row(info.id[:8], when, info.agent, info.model, info.status, str(info.message_count), info.title[:50])
+        table.add_row(
+            info.id[:8], when, info.agent, info.model, info.status, str(info.message_count), info.title[:50]
+        )
     Console().print(table)
 
 
-def sessions_show(session_id: str = typer.Argument(..., help="Session id or prefix."), cwd: Path = _CWD, as_json: bool = _JSON) -> None:
+def sessions_show(
+    session_id: str = typer.Argument(..., help="Session id or prefix."),
+    cwd: Path = _CWD,
+    as_json: bool = _JSON,
+) -> None:
     """Show a session's summary, tool calls and permission decisions."""
     with _store(cwd) as store:
         data = store.export(session_id)
@@ -227,16 +279,22 @@ def sessions_show(session_id: str = typer.Argument(..., help="Session id or pref
         typer.echo(json.dumps({k: v for k, v in data.items() if k != "messages"}, indent=2, default=str))
         return
     console = Console(highlight=False)
-    console.print(f"[bold]{info['id']}[/] · {escape(info['agent'])} · {escape(info['model'])} · {info['status']}")
+    console.print(
+        f"[bold]{info['id']}[/] · {escape(info['agent'])} · {escape(info['model'])} · {info['status']}"
+    )
     console.print(f"task: {escape(info['title'])}")
     result = info.get("result") or {}
     if result:
-        console.print(f"turns {result.get('turns')} · tool calls {result.get('tool_calls')} · usage {result.get('usage')}")
+        console.print(
+            f"turns {result.get('turns')} · tool calls {result.get('tool_calls')} · usage {result.get('usage')}"
+        )
         if result.get("result"):
             console.print(f"result: {escape(str(result['result'])[:500])}")
     table = Table("tool", "ok", "ms", "input", title="tool calls")
     for call in data["tool_calls"]:
-        table.add_row(call["name"], "yes" if call["ok"] else "no", str(call["duration_ms"]), escape(call["input"][:80]))
+        table.add_row(
+            call["name"], "yes" if call["ok"] else "no", str(call["duration_ms"]), escape(call["input"][:80])
+        )
     console.print(table)
     perms = Table("tool", "decision", "rule", "reason", title="permission decisions")
     for row in data["permissions"]:
@@ -261,13 +319,19 @@ def sessions_export(
         typer.echo(f"wrote {output}")
 
 
-def mcp_list(cwd: Path = _CWD, as_json: bool = _JSON, timeout: float = typer.Option(30.0, "--timeout", min=1.0)) -> None:
+def mcp_list(
+    cwd: Path = _CWD, as_json: bool = _JSON, timeout: float = typer.Option(30.0, "--timeout", min=1.0)
+) -> None:
     """Start each configured MCP server, list its tools and stop it."""
     from backend_agent.runtime import load_mcp_config, probe_servers
 
     workspace = cwd.resolve()
     configs = load_mcp_config(workspace)
-    statuses = asyncio.run(probe_servers(list(configs.values()), workspace=workspace, timeout=timeout)) if configs else []
+    statuses = (
+        asyncio.run(probe_servers(list(configs.values()), workspace=workspace, timeout=timeout))
+        if configs
+        else []
+    )
     if as_json:
         typer.echo(json.dumps([s.__dict__ for s in statuses], indent=2))
         return

@@ -10,6 +10,7 @@ from backend_agent.design.model import (
     ComputedDesign,
     EntityDesign,
     FieldDesign,
+    PathKey,
     RelationDesign,
     ViewDesign,
     ViewField,
@@ -192,6 +193,15 @@ def _relation_field(bp: Blueprint, rd: RelationDesign, style: str,
     return ViewField(rd.name, rd.json_name, "relation", schema)
 
 
+def _path_keys(bp: Blueprint, eds: dict[str, EntityDesign], ename: str, depth: int = 0) -> list[PathKey]:
+    ed = eds[ename]
+    own = PathKey(ed.lookup_param, ename, ed.lookup)
+    parent = bp.entities[ename].api.parent
+    if parent is None or depth > 8:
+        return [own]
+    return [*_path_keys(bp, eds, bp.entities[ename].relations[parent].target, depth + 1), own]
+
+
 def default_view_fields(eds: EntityDesign) -> list[str]:
     """Every readable field, every relation shown in responses, every computed field."""
     fields = [f.name for f in eds.fields if not f.write_only]
@@ -228,6 +238,8 @@ def build_entities(bp: Blueprint, rels: dict[str, dict[str, ResolvedRelation]], 
             envelope_list=entity.api.envelope.list, envelope_count=entity.api.envelope.count,
         )
         out[ename] = ed
+    for ename in out:
+        out[ename].path_keys = _path_keys(bp, out, ename)
     for ename, entity in bp.entities.items():
         ed = out[ename]
         views = dict(entity.views)

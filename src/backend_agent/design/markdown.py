@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from backend_agent.design.model import AuthDesign, ComputedDesign, Decision, OperationDesign, ServiceDesign, TableDesign
+from backend_agent.design.model import (
+    AuthDesign,
+    ComputedDesign,
+    Decision,
+    OperationDesign,
+    ServiceDesign,
+    TableDesign,
+)
 
 
 def _cell(text: object) -> str:

@@ -170,6 +170,15 @@ class ViewDesign:
     lookup: str | None = None
 
 
+@dataclass(frozen=True)
+class PathKey:
+    """A path parameter and the row it addresses: ``{slug}`` -> Article.slug."""
+
+    param: str
+    entity: str
+    field: str
+
+
 @dataclass
 class EntityDesign:
     name: str
@@ -197,6 +206,7 @@ class EntityDesign:
     envelope_item: str | None = None
     envelope_list: str | None = None
     envelope_count: str | None = None
+    path_keys: list[PathKey] = dc_field(default_factory=list)  # keys of item_path, outermost first
 
     def field(self, name: str) -> FieldDesign:
         return next(f for f in self.fields if f.name == name)
@@ -215,7 +225,7 @@ class ParameterDesign:
     json_schema: dict[str, Any]
     required: bool
     description: str
-    maps_to: str | None = None  # field, relation.key, or pagination role
+    maps_to: str | None = None  # path: Entity.field; query: field, relation.key or pagination role
 
 
 @dataclass
@@ -388,6 +398,7 @@ __all__ = [
     "IndexDesign",
     "OperationDesign",
     "ParameterDesign",
+    "PathKey",
     "RelationDesign",
     "ServiceDesign",
     "TableDesign",

@@ -82,7 +82,12 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
     if params:
         out["parameters"] = params
     if auth is not None:
-        out["security"] = [{}, {auth.security_scheme: []}] if op.auth.public else [{auth.security_scheme: []}]
+        if op.auth.public and op.tag == "auth":
+            out["security"] = []
+        elif op.auth.public:  # the token is optional; it fills per-viewer fields such as flags
+            out["security"] = [{}, {auth.security_scheme: []}]
+        else:
+            out["security"] = [{auth.security_scheme: []}]
     if op.request_schema:
         body = _wrap(ref(op.request_schema), op.request_envelope)
         out["requestBody"] = {"required": True, "content": {"application/json": {

@@ -21,6 +21,7 @@ from backend_agent.design.model import (
     FilterDesign,
     OperationDesign,
     ParameterDesign,
+    PathKey,
 )
 from backend_agent.design.naming import json_key, operation_id, plural, snake
 
@@ -79,19 +80,29 @@ class _Builder:
         params = []
         for segment in path.split("/"):
             if segment.startswith("{") and segment.endswith("}"):
-                name = segment[1:-1]
-                params.append(ParameterDesign(name, "path", self._param_schema(ename, name), True,
-                                              f"lookup key ({name})", maps_to=name))
+                key = self._path_key(ename, segment[1:-1])
+                fd = self.entities[key.entity].field(key.field)
+                schema = {k: v for k, v in fd.json_schema.items() if k in ("type", "format", "maxLength", "pattern")}
+                params.append(ParameterDesign(key.param, "path", schema, True, f"{key.entity} {key.field}",
+                                              maps_to=f"{key.entity}.{key.field}"))
         return params
 
-    def _param_schema(self, ename: str, name: str) -> dict[str, Any]:
-        candidates = [ename, *self.entities]
-        for cand in candidates:
-            ed = self.entities[cand]
-            if name == ed.lookup_param or name == ed.lookup:
-                fd = ed.field(ed.lookup)
-                return {k: v for k, v in fd.json_schema.items() if k in ("type", "format", "maxLength", "pattern")}
-        return {"type": "string"}
+    def _path_key(self, ename: str, name: str) -> PathKey:
+        """The row a path parameter addresses: this entity's path keys, its views, then any entity."""
+        ed = self.entities[ename]
+        for key in ed.path_keys:
+            if key.param == name:
+                return key
+        for view in ed.views.values():
+            if view.lookup == name:
+                return PathKey(name, ename, name)
+        if any(f.name == name for f in ed.fields):
+            return PathKey(name, ename, name)
+        for other in self.entities.values():
+            for key in other.path_keys:
+                if key.param == name:
+                    return key
+        return PathKey(name, ename, "id")
 
     def add(self, op: OperationDesign, origin: str) -> None:
         op.parameters = self.path_params(op.entity, op.path) + op.parameters

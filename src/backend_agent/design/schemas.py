@@ -41,7 +41,7 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         if fd.write_only:
             schema["writeOnly"] = True
         if fd.secret:
-            schema.pop("examples", None)
+            schema["examples"] = ["correct-horse-battery-staple"[: schema.get("maxLength", 28)]]
         props[fd.json_name] = schema if fd.required else _or_null(schema)
         if create and fd.required and not fd.has_default:
             required.append(fd.json_name)
@@ -93,8 +93,6 @@ def error_schema(svc: ServiceDesign) -> Schema:
 
 
 def _auth_response(op: OperationDesign, ed: EntityDesign, auth: AuthDesign) -> Schema:
-    if op.kind == "refresh":
-        return ref("TokenPair")
     view = ed.views[op.view or ed.default_view]
     has_token = any(f.source == "token" for f in view.fields)
     inner: Schema = ref(view.schema_name)
@@ -140,16 +138,18 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
         drop = {auth.role_field} if auth.role_field else set()
         schemas[f"{user.name}Register"] = _body(bp, user, create=True, drop=drop)
         schemas[f"{user.name}UpdateMe"] = _body(bp, user, create=False, drop=drop)
-        login_props = {json_key(n, svc.naming): {"type": "string"} for n in auth.identity}
-        login_props[json_key(auth.password_field, svc.naming)] = {"type": "string", "writeOnly": True}
+        login_props: dict[str, Schema] = {json_key(n, svc.naming): {"type": "string"} for n in auth.identity}
+        login_props[json_key(auth.password_field, svc.naming)] = {
+            "type": "string", "writeOnly": True, "examples": ["correct-horse-battery-staple"]}
         schemas["LoginRequest"] = _obj(login_props, list(login_props))
-        pair = {"access_token": {"type": "string"}, "token_type": {"type": "string", "const": auth.scheme}}
+        pair: dict[str, Schema] = {"access_token": {"type": "string"},
+                                   "token_type": {"type": "string", "const": auth.scheme}}
         if auth.refresh:
             pair["refresh_token"] = {"type": "string"}
             schemas["RefreshRequest"] = _obj({"refresh_token": {"type": "string"}}, ["refresh_token"])
         schemas["TokenPair"] = _obj(pair, list(pair))
         for op in operations:
-            if op.tag == "auth" and op.response_schema:
+            if op.tag == "auth" and op.response_schema and op.kind != "refresh":
                 schemas[op.response_schema] = _auth_response(op, user, auth)
     return schemas
 

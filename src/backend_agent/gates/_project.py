@@ -56,6 +56,8 @@ def source_dirs(target: Target) -> list[Path]:
 def relative(path: str | Path, root: Path) -> str:
     """``path`` relative to ``root`` when inside it, else unchanged."""
     p = Path(path)
+    if not p.is_absolute():
+        p = root / p
     try:
         return str(p.resolve().relative_to(root.resolve()))
     except ValueError:

@@ -116,7 +116,9 @@ def hadolint_findings(data: list[dict[str, Any]], root: Path) -> list[Finding]:
     ]
 
 
-_KV_ERROR = re.compile(r"^ERROR\s+(?P<file>\S+) did not validate against version (?P<ver>\S+): (?P<msg>.*)$")
+_KV_ERROR = re.compile(
+    r"^ERROR\s+(?P<file>\S+) did not validate (?:for resource (?P<res>\S+) )?against version (?P<ver>\S+): (?P<msg>.*)$"
+)
 
 
 def kubeval_findings(output: str, root: Path, *, label: str | None = None) -> list[Finding]:
@@ -127,7 +129,8 @@ def kubeval_findings(output: str, root: Path, *, label: str | None = None) -> li
             findings.append(
                 Finding(
                     rule="kubernetes-validate:schema",
-                    message=f"{label or relative(match['file'], root)} is not valid Kubernetes {match['ver']}: {match['msg']}",
+                    message=f"{label or relative(match['file'], root)}"
+                    f"{' (' + match['res'] + ')' if match['res'] else ''} is not valid Kubernetes {match['ver']}: {match['msg']}",
                     severity="high",
                     file=label or relative(match["file"], root),
                     hint="fix the field named in the message (kubernetes-validate --strict rejects unknown fields)",

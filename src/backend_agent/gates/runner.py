@@ -108,11 +108,11 @@ def _timed_out(gate: Gate, timeout_s: float, notes: list[str], worker: threading
     return GateResult(
         gate=gate.name,
         status="fail",
-        summary=f"timed out after {timeout_s:.0f} s (done so far: {done})",
+        summary=f"timed out after {timeout_s:g} s (done so far: {done})",
         findings=[
             Finding(
                 rule=f"{gate.name}:timeout",
-                message=f"{gate.name} did not finish within {timeout_s:.0f} s",
+                message=f"{gate.name} did not finish within {timeout_s:g} s",
                 severity="high",
                 hint=f"make the project faster or raise [tool.backend-agent.{gate.name}] timeout_s",
             )

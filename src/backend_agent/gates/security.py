@@ -2,7 +2,8 @@
 
 semgrep lives in its own venv in the tool cache and always runs with ``--disable-version-check
 --metrics=off`` on local rule files, so it never talks to the network. Only the project's source
-folders are scanned, never its tests. Per-project option::
+folders are scanned, never its tests; ``--project-root .`` stops semgrep from applying the ignore
+rules of an enclosing git repository (whose default ignores would drop a project under ``tests/``). Per-project option::
 
     [tool.backend-agent.static-security]
     ignore = ["B101", "debug-mode-enabled"]   # bandit test ids or semgrep rule ids
@@ -86,10 +87,11 @@ class StaticSecurityGate(Gate):
     def run(self, target: Target) -> GateResult:
         options = target.options.get(self.name) or {}
         ignore = {str(rule) for rule in options.get("ignore", [])}
-        paths = [str(p) for p in source_dirs(target)]
+        # Relative paths keep the exclude globs from matching folders above the project root.
+        paths = [relative(p, target.root) for p in source_dirs(target)]
         findings: list[Finding] = []
         skipped: list[str] = []
-        evidence: dict[str, Any] = {"scanned": [relative(p, target.root) for p in paths], "tool_versions": {}}
+        evidence: dict[str, Any] = {"scanned": paths, "tool_versions": {}}
         counts: dict[str, int] = {}
 
         bandit = find_tool("bandit")
@@ -114,7 +116,7 @@ class StaticSecurityGate(Gate):
         else:
             result = run_process(
                 [semgrep, "scan", "--config", str(RULES_DIR), "--disable-version-check", "--metrics=off",
-                 "--json", "--quiet", "--exclude", "tests", *paths],
+                 "--json", "--quiet", "--project-root", ".", *paths],
                 cwd=target.root, timeout_s=self.timeout_s,
                 env={"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"},
             )

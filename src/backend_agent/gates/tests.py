@@ -93,7 +93,7 @@ class TestsGate(Gate):
                 "PYTEST_ADDOPTS": "",
             }
             run = run_process(
-                [python, "-m", "coverage", "run", f"--source={sources}", "--omit=*/tests/*,*/test_*.py",
+                [python, "-m", "coverage", "run", f"--source={sources}", f"--omit={target.root}/tests/*,{target.root}/**/test_*.py",
                  "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={tmp_dir / 'junit.xml'}",
                  "-o", "junit_family=xunit1"],
                 cwd=target.root, env=env, timeout_s=self.timeout_s,

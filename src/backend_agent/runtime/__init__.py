@@ -23,6 +23,13 @@ from backend_agent.runtime.hooks import HOOK_EVENTS, HookRunner, load_hooks
 from backend_agent.runtime.loop import Budget, BudgetExceeded
 from backend_agent.runtime.mcp import MCPServerConfig, ServerStatus, load_mcp_config, probe_servers
 from backend_agent.runtime.models import ResolvedModel, resolve_model
+from backend_agent.runtime.permissions import (
+    Decision,
+    PermissionEngine,
+    PermissionMode,
+    RuleSet,
+    load_permission_settings,
+)
 from backend_agent.runtime.redact import Redactor
 from backend_agent.runtime.runner import RunOptions, run
 from backend_agent.runtime.script import ScriptFailure, load_script, script_model
@@ -39,12 +46,16 @@ __all__ = [
     "AssistantMessage",
     "Budget",
     "BudgetExceeded",
+    "Decision",
     "EventSink",
     "HookRunner",
     "MCPServerConfig",
     "PermissionDecided",
+    "PermissionEngine",
+    "PermissionMode",
     "Redactor",
     "ResolvedModel",
+    "RuleSet",
     "RunEvent",
     "RunOptions",
     "RunResult",
@@ -63,6 +74,7 @@ __all__ = [
     "discover_skills",
     "load_hooks",
     "load_mcp_config",
+    "load_permission_settings",
     "load_script",
     "probe_servers",
     "resolve_model",

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from backend_agent.agents import AgentDefinition
 from backend_agent.errors import UsageError
 
-READ_ONLY_TOOLS = frozenset({"Read", "Grep", "Glob", "BashOutput", "Skill", "Agent", "Task", "LS", "TodoWrite"})
+READ_ONLY_TOOLS = frozenset(
+    {"Read", "Grep", "Glob", "BashOutput", "Skill", "Agent", "Task", "LS", "TodoWrite"}
+)
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 # How permissive each mode is, for "a subagent is never more permissive than its parent".
@@ -104,12 +106,20 @@ def build_engine(
         rules = perms.load_permission_settings(workspace, home=home)
     except (ImportError, AttributeError):
         extra = definition.permissions
-        return BasicEngine(mode=mode or "default", allow=[*extra.allow, *allow], deny=[*extra.deny, *deny], ask=list(extra.ask))
+        return BasicEngine(
+            mode=mode or "default",
+            allow=[*extra.allow, *allow],
+            deny=[*extra.deny, *deny],
+            ask=list(extra.ask),
+        )
     if allow or deny:
         try:
             rules = rules.merged(perms.RuleSet.from_lists(allow=allow, deny=deny, source="cli"))
         except ValueError as exc:
-            raise UsageError(f"bad --allow/--deny rule: {exc}", hint="rules look like Bash(git log:*), Edit(src/**) or Read") from exc
+            raise UsageError(
+                f"bad --allow/--deny rule: {exc}",
+                hint="rules look like Bash(git log:*), Edit(src/**) or Read",
+            ) from exc
     return engine_cls(mode=mode, rules=rules, definition=definition, workspace=workspace, home=home)
 
 
@@ -117,4 +127,12 @@ def engine_mode(engine: EngineLike) -> str:
     return str(getattr(engine, "mode", "default"))
 
 
-__all__ = ["MODES", "MODE_RANK", "READ_ONLY_TOOLS", "BasicEngine", "EngineLike", "build_engine", "engine_mode"]
+__all__ = [
+    "MODES",
+    "MODE_RANK",
+    "READ_ONLY_TOOLS",
+    "BasicEngine",
+    "EngineLike",
+    "build_engine",
+    "engine_mode",
+]

@@ -122,14 +122,19 @@ def plan_skills(defn: AgentDefinition, *, workspace: Path, home: Path | None, st
     return preloaded, offered
 
 
-def plan_mcp(defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], None]) -> list[AbstractToolset[Any]]:
+def plan_mcp(
+    defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], None]
+) -> list[AbstractToolset[Any]]:
     """Toolsets for the MCP servers this definition may use, filtered by its tools lists."""
     configured: dict[str, MCPServerConfig] = load_mcp_config(workspace)
     inline = defn.mcp_servers if isinstance(defn.mcp_servers, dict) else {}
     if inline:
         from backend_agent.runtime.mcp import parse_mcp_config
 
-        configured = {**configured, **parse_mcp_config({"mcpServers": inline}, source=defn.source_path or defn.name)}
+        configured = {
+            **configured,
+            **parse_mcp_config({"mcpServers": inline}, source=defn.source_path or defn.name),
+        }
     servers, missing = select_servers(configured, wanted=defn.mcp_servers or None)
     if missing:
         warn(f"agent '{defn.name}' names MCP servers that are not configured: {', '.join(missing)} "
@@ -140,7 +145,11 @@ def plan_mcp(defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], No
     toolsets: list[AbstractToolset[Any]] = []
     for server in servers:
         toolset = build_toolset(server, workspace=workspace)
-        toolsets.append(toolset.filtered(lambda _ctx, tool_def: mcp_tool_allowed(tool_def.name, allowlist, defn.disallowed_tools)))
+        toolsets.append(
+            toolset.filtered(
+                lambda _ctx, tool_def: mcp_tool_allowed(tool_def.name, allowlist, defn.disallowed_tools)
+            )
+        )
     return toolsets
 
 

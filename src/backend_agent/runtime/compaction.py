@@ -35,10 +35,16 @@ def _digest(dropped: list[ModelMessage]) -> str:
         for call in message.tool_calls:
             lines.append(f"called {call.tool_name} {json.dumps(call.args_as_dict(), default=str)[:160]}")
     text = "\n".join(lines)
-    return text if len(text) <= DIGEST_LIMIT else text[: DIGEST_LIMIT // 2] + "\n…\n" + text[-DIGEST_LIMIT // 2 :]
+    return (
+        text
+        if len(text) <= DIGEST_LIMIT
+        else text[: DIGEST_LIMIT // 2] + "\n…\n" + text[-DIGEST_LIMIT // 2 :]
+    )
 
 
-def compact(messages: list[ModelMessage], *, keep_recent: int = KEEP_RECENT_RESPONSES) -> list[ModelMessage] | None:
+def compact(
+    messages: list[ModelMessage], *, keep_recent: int = KEEP_RECENT_RESPONSES
+) -> list[ModelMessage] | None:
     """A compacted copy of ``messages``, or None when there is nothing worth dropping."""
     responses = [i for i, m in enumerate(messages) if isinstance(m, ModelResponse)]
     if len(responses) <= keep_recent or not isinstance(messages[0], ModelRequest):

@@ -80,7 +80,12 @@ def parse_hooks(data: Any, *, source: str) -> list[HookCommand]:
                 if not isinstance(command, str) or not command.strip():
                     raise ConfigError(
                         "a hook needs a 'command' string",
-                        problems=[Problem("missing command", Location(source, key_path=f"{where}[{index}].hooks[{number}]"))],
+                        problems=[
+                            Problem(
+                                "missing command",
+                                Location(source, key_path=f"{where}[{index}].hooks[{number}]"),
+                            )
+                        ],
                         hint='write {"type": "command", "command": "..."}',
                     )
                 timeout = float(hook.get("timeout", DEFAULT_TIMEOUT))
@@ -88,7 +93,9 @@ def parse_hooks(data: Any, *, source: str) -> list[HookCommand]:
     return commands
 
 
-def load_hooks(workspace: Path, *, state_dir_name: str = ".backend-agent", definition_hooks: Any = None) -> list[HookCommand]:
+def load_hooks(
+    workspace: Path, *, state_dir_name: str = ".backend-agent", definition_hooks: Any = None
+) -> list[HookCommand]:
     """Hooks from the workspace settings files, then the agent definition's own."""
     commands: list[HookCommand] = []
     for path in (workspace / state_dir_name / "settings.json", workspace / ".claude" / "settings.json"):
@@ -119,12 +126,16 @@ class HookRunner:
     def has(self, event: str) -> bool:
         return any(c.event == event for c in self.commands)
 
-    async def run(self, event: str, *, subject: str | None = None, payload: dict[str, Any] | None = None) -> HookOutcome:
+    async def run(
+        self, event: str, *, subject: str | None = None, payload: dict[str, Any] | None = None
+    ) -> HookOutcome:
         outcome = HookOutcome()
         selected = [c for c in self.commands if c.event == event and c.matches(subject)]
         if not selected:
             return outcome
-        body = json.dumps({"session_id": self.session_id, "cwd": str(self.cwd), "hook_event_name": event, **(payload or {})})
+        body = json.dumps(
+            {"session_id": self.session_id, "cwd": str(self.cwd), "hook_event_name": event, **(payload or {})}
+        )
         for hook in selected:
             code, out, err = await self._exec(hook, body)
             if code == 0:

@@ -21,7 +21,7 @@ from pydantic_ai.messages import (
     TextPart,
     TextPartDelta,
 )
-from pydantic_ai.usage import RunUsage
+from pydantic_ai.usage import RunUsage, UsageLimits
 from pydantic_graph import End
 
 from backend_agent.runtime.compaction import compact_in_place
@@ -46,7 +46,9 @@ class Budget:
         if self.max_turns is not None and turns >= self.max_turns:
             raise BudgetExceeded("max_turns", f"reached the turn limit ({self.max_turns} model requests)")
         if self.max_cost is not None and cost >= self.max_cost:
-            raise BudgetExceeded("budget_exceeded", f"reached the cost budget (${cost:.4f} of ${self.max_cost:.4f})")
+            raise BudgetExceeded(
+                "budget_exceeded", f"reached the cost budget (${cost:.4f} of ${self.max_cost:.4f})"
+            )
 
 
 @dataclass
@@ -89,7 +91,9 @@ async def _stream_request(node: Any, run: Any, state: RunState) -> None:
 
 def _report_response(response: ModelResponse, state: RunState, turn: int) -> str:
     text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
-    calls = [{"id": c.tool_call_id, "name": c.tool_name, "input": c.args_as_dict()} for c in response.tool_calls]
+    calls = [
+        {"id": c.tool_call_id, "name": c.tool_name, "input": c.args_as_dict()} for c in response.tool_calls
+    ]
     state.send(AssistantMessage(session_id=state.session_id, turn=turn, text=text, tool_calls=calls,
                                 agent=state.agent_name if state.depth else None))  # fmt: skip
     return text
@@ -108,12 +112,18 @@ async def run_segment(
     compact_at_tokens: int | None = None,
 ) -> None:
     """Drive one ``Agent.iter`` run to its end, updating ``progress`` and saving after every step."""
-    async with agent.iter(prompt, message_history=history or None, deps=state, usage=progress.usage) as run:
+    # Our Budget replaces pydantic-ai's default request limit (50), which would cut long runs short.
+    limits = UsageLimits(request_limit=None)
+    async with agent.iter(
+        prompt, message_history=history or None, deps=state, usage=progress.usage, usage_limits=limits
+    ) as run:
         node: Any = run.next_node
         while not isinstance(node, End):
             if Agent.is_model_request_node(node):
                 budget.check(turns=progress.turns, cost=progress.cost)
-                if compact_at_tokens and compact_in_place(run.ctx.state.message_history, limit_tokens=compact_at_tokens):
+                if compact_at_tokens and compact_in_place(
+                    run.ctx.state.message_history, limit_tokens=compact_at_tokens
+                ):
                     state.warn("the conversation was compacted to stay under the context limit")
             try:
                 if stream and Agent.is_model_request_node(node):

@@ -39,6 +39,7 @@ def expand_env(value: Any, *, source: str, key_path: str, environ: dict[str, str
     """Expand ``${VAR}``/``${VAR:-default}`` in every string; an unset VAR without default is an error."""
     env = os.environ if environ is None else environ
     if isinstance(value, str):
+
         def repl(match: re.Match[str]) -> str:
             name, has_default, default = match.group(1), match.group(2) is not None, match.group(3)
             if name in env:
@@ -53,13 +54,21 @@ def expand_env(value: Any, *, source: str, key_path: str, environ: dict[str, str
 
         return ENV_REF.sub(repl, value)
     if isinstance(value, dict):
-        return {k: expand_env(v, source=source, key_path=f"{key_path}.{k}", environ=environ) for k, v in value.items()}
+        return {
+            k: expand_env(v, source=source, key_path=f"{key_path}.{k}", environ=environ)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [expand_env(v, source=source, key_path=f"{key_path}[{i}]", environ=environ) for i, v in enumerate(value)]
+        return [
+            expand_env(v, source=source, key_path=f"{key_path}[{i}]", environ=environ)
+            for i, v in enumerate(value)
+        ]
     return value
 
 
-def parse_mcp_config(data: Any, *, source: str, environ: dict[str, str] | None = None) -> dict[str, MCPServerConfig]:
+def parse_mcp_config(
+    data: Any, *, source: str, environ: dict[str, str] | None = None
+) -> dict[str, MCPServerConfig]:
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers", {}), dict):
         raise ConfigError("an MCP configuration must be an object with an 'mcpServers' object",
                           problems=[Problem("wrong shape", Location(source, key_path="mcpServers"))],
@@ -68,7 +77,10 @@ def parse_mcp_config(data: Any, *, source: str, environ: dict[str, str] | None =
     for name, raw in data.get("mcpServers", {}).items():
         where = f"mcpServers.{name}"
         if not isinstance(raw, dict):
-            raise ConfigError(f"MCP server {name!r} must be an object", problems=[Problem("not an object", Location(source, key_path=where))])
+            raise ConfigError(
+                f"MCP server {name!r} must be an object",
+                problems=[Problem("not an object", Location(source, key_path=where))],
+            )
         entry = expand_env(raw, source=source, key_path=where, environ=environ)
         kind = str(entry.get("type") or ("stdio" if "command" in entry else "http"))
         if kind == "streamable-http":
@@ -84,7 +96,9 @@ def parse_mcp_config(data: Any, *, source: str, environ: dict[str, str] | None =
             if not isinstance(entry.get("url"), str):
                 raise ConfigError(f"MCP server {name!r} needs a 'url'",
                                   problems=[Problem("missing url", Location(source, key_path=f"{where}.url"))])  # fmt: skip
-            servers[name] = MCPServerConfig(name, "sse" if kind == "sse" else "http", url=entry["url"], headers=entry.get("headers"))
+            servers[name] = MCPServerConfig(
+                name, "sse" if kind == "sse" else "http", url=entry["url"], headers=entry.get("headers")
+            )
         else:
             raise ConfigError(f"MCP server {name!r} has unknown type {kind!r}",
                               problems=[Problem(f"type {kind!r}", Location(source, key_path=f"{where}.type"))],
@@ -100,7 +114,10 @@ def load_mcp_config(workspace: Path, *, environ: dict[str, str] | None = None) -
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not valid JSON", problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno))]) from exc
+        raise ConfigError(
+            f"{path} is not valid JSON",
+            problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno))],
+        ) from exc
     return parse_mcp_config(data, source=str(path), environ=environ)
 
 
@@ -117,7 +134,9 @@ def build_toolset(config: MCPServerConfig, *, workspace: Path) -> AbstractToolse
     if config.transport == "stdio":
         assert config.command is not None
         env = {**os.environ, **config.env} if config.env else dict(os.environ)
-        transport = StdioTransport(command=config.command, args=config.args, env=env, cwd=config.cwd or str(workspace))
+        transport = StdioTransport(
+            command=config.command, args=config.args, env=env, cwd=config.cwd or str(workspace)
+        )
     elif config.transport == "sse":
         transport = SSETransport(str(config.url), headers=config.headers)
     else:
@@ -156,7 +175,9 @@ class ServerStatus:
     error: str | None = None
 
 
-async def probe_servers(configs: list[MCPServerConfig], *, workspace: Path, timeout: float = 30) -> list[ServerStatus]:
+async def probe_servers(
+    configs: list[MCPServerConfig], *, workspace: Path, timeout: float = 30
+) -> list[ServerStatus]:
     """Start each server, list its tools and stop it again (for ``backend-agent mcp list``)."""
     from pydantic_ai.mcp import MCPToolset
 

@@ -142,7 +142,9 @@ def resolve_model(
     """
     if parent is not None and parent.reference.startswith("script:") and agent is not None:
         # A scripted run scripts its subagents too: their turns live in the same file.
-        return ResolvedModel(_build(parent.reference, settings=settings, cwd=cwd, agent=agent), parent.reference)
+        return ResolvedModel(
+            _build(parent.reference, settings=settings, cwd=cwd, agent=agent), parent.reference
+        )
     failures: list[str] = []
     refs = [c for c in candidates if c] + [None]
     for ref in refs:

@@ -34,7 +34,9 @@ def git_summary(workspace: Path) -> str:
     return f"branch {branch}, {modified} modified and {untracked} untracked file(s): {listed}"
 
 
-def environment_section(*, workspace: Path, tools: list[str], permission_mode: str, today: dt.date | None = None) -> str:
+def environment_section(
+    *, workspace: Path, tools: list[str], permission_mode: str, today: dt.date | None = None
+) -> str:
     today = today or dt.date.today()
     lines = [
         "# Environment",
@@ -50,9 +52,18 @@ def environment_section(*, workspace: Path, tools: list[str], permission_mode: s
 
 
 def build_system_prompt(
-    *, body: str, workspace: Path, tools: list[str], permission_mode: str, skills: list[Skill], extra: str = ""
+    *,
+    body: str,
+    workspace: Path,
+    tools: list[str],
+    permission_mode: str,
+    skills: list[Skill],
+    extra: str = "",
 ) -> str:
-    sections = [body.strip() or DEFAULT_BODY, environment_section(workspace=workspace, tools=tools, permission_mode=permission_mode)]
+    sections = [
+        body.strip() or DEFAULT_BODY,
+        environment_section(workspace=workspace, tools=tools, permission_mode=permission_mode),
+    ]
     if skills:
         sections.append("# Preloaded skills\n\n" + preload_text(skills))
     if extra.strip():

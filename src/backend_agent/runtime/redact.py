@@ -38,7 +38,9 @@ class Redactor:
                 value = value.replace(literal, REDACTED)
         for pattern in KEY_PATTERNS:
             if pattern.groups >= 3:
-                value = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", value)
+                value = pattern.sub(
+                    lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", value
+                )
             else:
                 value = pattern.sub(REDACTED, value)
         return value

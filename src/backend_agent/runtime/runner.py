@@ -76,7 +76,9 @@ class _Parent:
     options: RunOptions
 
 
-async def run(options: RunOptions, *, emit: EventSink = ignore_events, asker: Asker | None = None) -> RunResult:
+async def run(
+    options: RunOptions, *, emit: EventSink = ignore_events, asker: Asker | None = None
+) -> RunResult:
     """Run (or resume) an agent session; every outcome becomes a RunResult with an exit code.
 
     Problems a human must fix before anything runs (bad options, unknown agent, no model) raise
@@ -88,7 +90,9 @@ async def run(options: RunOptions, *, emit: EventSink = ignore_events, asker: As
         raise UsageError(f"--cwd {options.cwd} is not a folder", hint="pass an existing workspace folder")
     store = SessionStore.for_workspace(workspace, state_dir_name=settings.state_dir_name, redactor=Redactor())
     try:
-        return await _run(options, settings=settings, workspace=workspace, store=store, emit=emit, asker=asker, parent=None)
+        return await _run(
+            options, settings=settings, workspace=workspace, store=store, emit=emit, asker=asker, parent=None
+        )
     finally:
         store.close()
 
@@ -120,12 +124,16 @@ async def _run(
         settings=settings, cwd=workspace, parent=parent.model if parent else None,
         agent=definition.name if parent else None, on_warning=warnings.append,
     )  # fmt: skip
-    mode = assembly.resolve_mode(options.permission_mode, definition, parent_mode=parent.mode if parent else None)
+    mode = assembly.resolve_mode(
+        options.permission_mode, definition, parent_mode=parent.mode if parent else None
+    )
     depth = parent.state.depth + 1 if parent else 0
     plan = assembly.plan_tools(definition, list(options.tools) if options.tools is not None else default_tools(),
                                may_delegate=depth < settings.subagent_depth)  # fmt: skip
     if plan.unknown:
-        warnings.append(f"agent '{definition.name}' lists tools this runtime does not have: {', '.join(plan.unknown)}")
+        warnings.append(
+            f"agent '{definition.name}' lists tools this runtime does not have: {', '.join(plan.unknown)}"
+        )
     preloaded, offered = assembly.plan_skills(definition, workspace=workspace, home=options.home,
                                               state_dir_name=settings.state_dir_name, warn=warnings.append)  # fmt: skip
     mcp_toolsets = assembly.plan_mcp(definition, workspace=workspace, warn=warnings.append)
@@ -138,7 +146,9 @@ async def _run(
         session_id = store.create(workspace=workspace, agent=definition.name, model=model.reference, title=title,
                                   parent_id=parent.state.session_id if parent else None)  # fmt: skip
         history, tool_session = [], ToolSession()
-    tool_context = ToolContext(workspace=workspace, session=tool_session, state_dir=workspace / settings.state_dir_name)
+    tool_context = ToolContext(
+        workspace=workspace, session=tool_session, state_dir=workspace / settings.state_dir_name
+    )
     hooks = HookRunner(load_hooks(workspace, state_dir_name=settings.state_dir_name, definition_hooks=definition.hooks),
                        cwd=workspace, session_id=session_id)  # fmt: skip
     engine = build_engine(mode=mode, definition=definition, workspace=workspace, allow=options.allow, deny=options.deny,
@@ -152,7 +162,9 @@ async def _run(
         subroster = assembly.subagent_roster(roster, definition)
         if subroster:
             me = _Parent(state, model, mode, roster, store, options)
-            runtime_tools.append(AgentTool(subroster, _launcher(me, settings, workspace), name=plan.agent_tool_name))
+            runtime_tools.append(
+                AgentTool(subroster, _launcher(me, settings, workspace), name=plan.agent_tool_name)
+            )
     skill_tool = assembly.make_skill_tool(offered) if plan.skill_tool else None
     if skill_tool is not None:
         runtime_tools.append(skill_tool)
@@ -175,10 +187,13 @@ async def _run(
         state.warn(warning)
     emit(RunStarted(session_id=session_id, agent=definition.name, model=model.reference, tools=tool_names,
                     cwd=str(workspace), permission_mode=mode, resumed=prior is not None))  # fmt: skip
-    budget = Budget(max_turns=options.max_turns or definition.max_turns or settings.max_turns, max_cost=options.max_cost)
+    budget = Budget(
+        max_turns=options.max_turns or definition.max_turns or settings.max_turns, max_cost=options.max_cost
+    )
     started = time.monotonic()
     progress = LoopProgress(messages=list(history))
-    status, error = "success", None
+    status: str = "interrupted"  # unless _drive returns
+    error: str | None = "the run was interrupted"
 
     def save(messages: list[ModelMessage]) -> None:
         store.save_step(session_id, messages, tool_session=tool_context.session.model_dump(mode="json"),
@@ -224,7 +239,9 @@ async def _drive(
         for attempt in range(MAX_STOP_CONTINUATIONS + 1):
             await run_segment(agent, prompt=prompt, history=history, state=state, budget=budget, progress=progress,
                               save=save, stream=options.stream, compact_at_tokens=options.compact_at_tokens)  # fmt: skip
-            stop = await hooks.run(stop_event, payload={"stop_hook_active": attempt > 0, "result": progress.output})
+            stop = await hooks.run(
+                stop_event, payload={"stop_hook_active": attempt > 0, "result": progress.output}
+            )
             for warning in stop.warnings:
                 state.warn(warning)
             if not stop.blocked or attempt == MAX_STOP_CONTINUATIONS:

@@ -201,7 +201,8 @@ class ScriptPlayer:
         response = ModelResponse(parts=parts)
         if turn.usage:
             response.usage = RequestUsage(
-                input_tokens=turn.usage.get("input_tokens", 0), output_tokens=turn.usage.get("output_tokens", 0)
+                input_tokens=turn.usage.get("input_tokens", 0),
+                output_tokens=turn.usage.get("output_tokens", 0),
             )
         return response
 
@@ -209,7 +210,9 @@ class ScriptPlayer:
         index, turn = self._turn(messages)
         return self._response(index, turn)
 
-    async def stream(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+    async def stream(
+        self, messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | DeltaToolCalls]:
         index, turn = self._turn(messages)
         for chunk in re.findall(r"\S+\s*|\s+", turn.text):
             yield chunk
@@ -236,4 +239,12 @@ def script_model(path: Path, *, agent: str | None = None) -> FunctionModel:
     return FunctionModel(player.respond, stream_function=player.stream, model_name=name)
 
 
-__all__ = ["Expectation", "Script", "ScriptFailure", "ScriptTurn", "load_script", "script_model", "turn_index"]
+__all__ = [
+    "Expectation",
+    "Script",
+    "ScriptFailure",
+    "ScriptTurn",
+    "load_script",
+    "script_model",
+    "turn_index",
+]

@@ -76,7 +76,9 @@ class SessionStore:
         self._saved: dict[str, list[tuple[object, str]]] = {}
 
     @classmethod
-    def for_workspace(cls, workspace: Path, *, state_dir_name: str = ".backend-agent", redactor: Redactor | None = None) -> SessionStore:
+    def for_workspace(
+        cls, workspace: Path, *, state_dir_name: str = ".backend-agent", redactor: Redactor | None = None
+    ) -> SessionStore:
         return cls(workspace / state_dir_name / "sessions.db", redactor=redactor)
 
     def close(self) -> None:
@@ -90,7 +92,9 @@ class SessionStore:
 
     # -- sessions -------------------------------------------------------------------------------
 
-    def create(self, *, workspace: Path, agent: str, model: str, title: str, parent_id: str | None = None) -> str:
+    def create(
+        self, *, workspace: Path, agent: str, model: str, title: str, parent_id: str | None = None
+    ) -> str:
         session_id = str(uuid.uuid4())
         now = time.time()
         self._db.execute(
@@ -101,7 +105,9 @@ class SessionStore:
         return session_id
 
     def _info(self, row: sqlite3.Row | tuple[Any, ...]) -> SessionInfo:
-        (sid, parent, created, updated, ws, agent, model, title, status, tool_session, usage, result) = row[:12]
+        (sid, parent, created, updated, ws, agent, model, title, status, tool_session, usage, result) = row[
+            :12
+        ]
         count = self._db.execute("SELECT COUNT(*) FROM messages WHERE session_id = ?", (sid,)).fetchone()[0]
         return SessionInfo(
             sid, parent, created, updated, ws, agent, model, title, status,
@@ -111,7 +117,8 @@ class SessionStore:
     def get(self, session_id: str) -> SessionInfo:
         """A session by id or unique id prefix; a UsageError lists recent ids otherwise."""
         rows = self._db.execute(
-            "SELECT * FROM sessions WHERE id = ? OR id LIKE ? ORDER BY updated_at DESC", (session_id, session_id + "%")
+            "SELECT * FROM sessions WHERE id = ? OR id LIKE ? ORDER BY updated_at DESC",
+            (session_id, session_id + "%"),
         ).fetchall()
         exact = [row for row in rows if row[0] == session_id]
         if exact or len(rows) == 1:
@@ -132,7 +139,9 @@ class SessionStore:
 
     def list(self, *, limit: int = 50, include_subagents: bool = False) -> builtins.list[SessionInfo]:
         where = "" if include_subagents else "WHERE parent_id IS NULL"
-        rows = self._db.execute(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
+        rows = self._db.execute(
+            f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", (limit,)
+        ).fetchall()
         return [self._info(row) for row in rows]
 
     def finish(self, session_id: str, *, status: str, result: dict[str, Any]) -> None:
@@ -167,7 +176,9 @@ class SessionStore:
             self._db.execute("BEGIN")
             changed = [r for r in rows if r[0] >= len(saved) or saved[r[0]][1] != r[1]]
             if len(saved) > len(messages):
-                self._db.execute("DELETE FROM messages WHERE session_id = ? AND seq >= ?", (session_id, len(messages)))
+                self._db.execute(
+                    "DELETE FROM messages WHERE session_id = ? AND seq >= ?", (session_id, len(messages))
+                )
             self._db.executemany(
                 "INSERT OR REPLACE INTO messages (session_id, seq, data) VALUES (?, ?, ?)",
                 [(session_id, index, data) for index, data, _ in changed],
@@ -190,11 +201,15 @@ class SessionStore:
                 saved.append(entry)
 
     def _load_saved_keys(self, session_id: str) -> builtins.list[tuple[object, str]]:
-        rows = self._db.execute("SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
+        rows = self._db.execute(
+            "SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+        ).fetchall()
         return [(None, row[0]) for row in rows]
 
     def load_messages(self, session_id: str) -> builtins.list[ModelMessage]:
-        rows = self._db.execute("SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
+        rows = self._db.execute(
+            "SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (session_id,)
+        ).fetchall()
         if not rows:
             return []
         messages = ModelMessagesTypeAdapter.validate_json("[" + ",".join(row[0] for row in rows) + "]")
@@ -228,19 +243,25 @@ class SessionStore:
         )  # fmt: skip
 
     def tool_calls(self, session_id: str) -> builtins.list[dict[str, Any]]:
-        cursor = self._db.execute("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY created_at", (session_id,))
+        cursor = self._db.execute(
+            "SELECT * FROM tool_calls WHERE session_id = ? ORDER BY created_at", (session_id,)
+        )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def permissions(self, session_id: str) -> builtins.list[dict[str, Any]]:
-        cursor = self._db.execute("SELECT * FROM permissions WHERE session_id = ? ORDER BY created_at", (session_id,))
+        cursor = self._db.execute(
+            "SELECT * FROM permissions WHERE session_id = ? ORDER BY created_at", (session_id,)
+        )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def export(self, session_id: str) -> dict[str, Any]:
         """Everything stored about a session as one JSON-serialisable object."""
         info = self.get(session_id)
-        rows = self._db.execute("SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (info.id,)).fetchall()
+        rows = self._db.execute(
+            "SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (info.id,)
+        ).fetchall()
         children = self._db.execute("SELECT id FROM sessions WHERE parent_id = ?", (info.id,)).fetchall()
         return {
             "session": {k: v for k, v in info.__dict__.items()},

@@ -62,7 +62,9 @@ def load_skill(path: Path, *, source: str) -> Skill | None:
     )
 
 
-def skill_dirs(workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent") -> list[tuple[Path, str]]:
+def skill_dirs(
+    workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent"
+) -> list[tuple[Path, str]]:
     home = home or Path.home()
     return [
         (workspace / ".claude" / "skills", "project"),
@@ -73,7 +75,9 @@ def skill_dirs(workspace: Path, *, home: Path | None = None, state_dir_name: str
     ]
 
 
-def discover_skills(workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent") -> dict[str, Skill]:
+def discover_skills(
+    workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent"
+) -> dict[str, Skill]:
     """Every skill visible from ``workspace``, by name (earlier folders shadow later ones)."""
     found: dict[str, Skill] = {}
     for folder, source in skill_dirs(workspace, home=home, state_dir_name=state_dir_name):
@@ -117,7 +121,8 @@ class SkillTool:
         skill = self.skills.get(name)
         if skill is None:
             return ToolResult.failure(
-                "unknown_skill", f"Unknown skill {name!r}. Available skills: {', '.join(sorted(self.skills)) or 'none'}."
+                "unknown_skill",
+                f"Unknown skill {name!r}. Available skills: {', '.join(sorted(self.skills)) or 'none'}.",
             )
         header = f"Skill {skill.name} (base directory: {skill.path.parent})"
         if skill.allowed_tools:

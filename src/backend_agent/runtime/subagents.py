@@ -23,7 +23,9 @@ RESTRICTED = re.compile(r"^(Agent|Task)\((.*)\)$")
 
 
 class AgentInput(BaseModel):
-    subagent_type: str = Field(description="Name of the agent to delegate to, from the roster in this tool's description.")
+    subagent_type: str = Field(
+        description="Name of the agent to delegate to, from the roster in this tool's description."
+    )
     prompt: str = Field(description="The complete task for the subagent; it does not see this conversation.")
     description: str = Field("", description="A short (3-5 word) summary of the task.")
 
@@ -57,7 +59,9 @@ class AgentTool:
 
     read_only = True
 
-    def __init__(self, roster: dict[str, AgentDefinition], launcher: Launcher, *, name: str = "Agent") -> None:
+    def __init__(
+        self, roster: dict[str, AgentDefinition], launcher: Launcher, *, name: str = "Agent"
+    ) -> None:
         self.name = name
         self.roster = roster
         self.launcher = launcher
@@ -77,7 +81,9 @@ class AgentTool:
             known = ", ".join(sorted(self.roster)) or "none"
             return ToolResult.failure("unknown_agent", f"Unknown agent {name!r}. Available agents: {known}.")
         if not prompt:
-            return ToolResult.failure("bad_input", "The 'prompt' for the subagent is empty; describe the task.")
+            return ToolResult.failure(
+                "bad_input", "The 'prompt' for the subagent is empty; describe the task."
+            )
         result = await self.launcher(self.roster[name], prompt, state)
         usage = result.usage
         footer = (
@@ -88,7 +94,7 @@ class AgentTool:
         )
         body = result.result or (result.error or "(no output)")
         data = {"status": result.status, "session_id": result.session_id, "usage": usage.model_dump()}
-        if result.status != "success":
+        if result.status in ("error", "interrupted"):  # other stops still carry a report; the footer says why
             return ToolResult.failure("subagent_failed", f"{body}\n\n{footer}", **data)
         return ToolResult(output=f"{body}\n\n{footer}", data=data)
 

@@ -9,8 +9,11 @@ A refused or failed call goes back to the model as a failed tool result, never a
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic_ai import RunContext
@@ -26,6 +29,7 @@ from backend_agent.tools import Tool, ToolResult
 
 ANY_ARGS = SchemaValidator(schema=core_schema.dict_schema())
 MAX_TOOL_RETRIES = 3
+INTERNAL_TOOLS = frozenset({"Skill", "Agent", "Task"})
 
 
 class RuntimeTool(Protocol):
@@ -42,7 +46,9 @@ class RuntimeTool(Protocol):
 
 def _definition(name: str, description: str, schema: dict[str, Any], *, read_only: bool) -> ToolDefinition:
     # Tools that change things run alone even when the model asks for several calls at once.
-    return ToolDefinition(name=name, description=description, parameters_json_schema=schema, sequential=not read_only)
+    return ToolDefinition(
+        name=name, description=description, parameters_json_schema=schema, sequential=not read_only
+    )
 
 
 class ToolAdapter(AbstractToolset[RunState]):
@@ -64,10 +70,15 @@ class ToolAdapter(AbstractToolset[RunState]):
         listed: dict[str, ToolsetTool[RunState]] = {}
         for tool in self.tools.values():
             tool_def = _definition(tool.name, tool.description, tool.json_schema(), read_only=tool.read_only)
-            listed[tool.name] = ToolsetTool(toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS)
+            listed[tool.name] = ToolsetTool(
+                toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS
+            )
         for runtime_tool in self.runtime_tools.values():
             tool_def = _definition(
-                runtime_tool.name, runtime_tool.description, runtime_tool.json_schema(), read_only=runtime_tool.read_only
+                runtime_tool.name,
+                runtime_tool.description,
+                runtime_tool.json_schema(),
+                read_only=runtime_tool.read_only,
             )
             listed[runtime_tool.name] = ToolsetTool(
                 toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS
@@ -81,16 +92,49 @@ class ToolAdapter(AbstractToolset[RunState]):
         if name in self.runtime_tools:
             result = await self.runtime_tools[name].acall(tool_args, state)
         else:
-            result = await asyncio.to_thread(self.tools[name].call, tool_args, state.tool_context)
+            try:
+                result = await asyncio.to_thread(self.tools[name].call, tool_args, state.tool_context)
+            except asyncio.CancelledError:
+                kill_tool_process_groups()  # the worker thread cannot be cancelled; its processes can
+                raise
         if not result.ok:
             raise ToolFailed(result.output or (result.error.message if result.error else f"{name} failed"))
         return result.output
 
 
+def kill_tool_process_groups() -> None:
+    """Kill the process groups our tools started (children of this process that lead their own group).
+
+    Used when a run is cancelled (Ctrl-C) while a tool waits on a subprocess in a worker thread.
+    """
+    me = os.getpid()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid, pgrp = int(entry.name), int(fields[1]), int(fields[2])
+        if ppid == me and pgrp == pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
 def _decision_fields(decision: Any) -> tuple[str, str | None, str | None, str | None]:
     action = str(getattr(decision, "action", "deny"))
     rule = getattr(decision, "rule", None)
-    return action, str(rule) if rule is not None else None, getattr(decision, "source", None), getattr(decision, "reason", None)
+    return (
+        action,
+        str(rule) if rule is not None else None,
+        getattr(decision, "source", None),
+        getattr(decision, "reason", None),
+    )
 
 
 class GuardedToolset(WrapperToolset[RunState]):
@@ -106,27 +150,44 @@ class GuardedToolset(WrapperToolset[RunState]):
                                    agent=state.agent_name if state.depth else None))  # fmt: skip
         refusal = await self._permit(state, call_id, name, tool_args)
         if refusal is None:
-            pre = await state.hooks.run("PreToolUse", subject=name, payload={"tool_name": name, "tool_input": tool_args})
+            pre = await state.hooks.run(
+                "PreToolUse", subject=name, payload={"tool_name": name, "tool_input": tool_args}
+            )
             for warning in pre.warnings:
                 state.warn(warning)
             if pre.blocked:
                 refusal = f"The PreToolUse hook blocked this {name} call: {pre.feedback}"
         if refusal is not None:
-            self._finish(state, call_id, name, tool_args, ok=False, output=refusal, started=time.monotonic(), code="refused")
+            self._finish(
+                state,
+                call_id,
+                name,
+                tool_args,
+                ok=False,
+                output=refusal,
+                started=time.monotonic(),
+                code="refused",
+            )
             raise ToolFailed(refusal)
         state.last_call_denied = False
         started = time.monotonic()
         try:
             output = await self.wrapped.call_tool(name, tool_args, ctx, tool)
         except ToolFailed as exc:
-            self._finish(state, call_id, name, tool_args, ok=False, output=exc.message, started=started, code="failed")
+            self._finish(
+                state, call_id, name, tool_args, ok=False, output=exc.message, started=started, code="failed"
+            )
             raise
         except ModelRetry as exc:
-            self._finish(state, call_id, name, tool_args, ok=False, output=str(exc), started=started, code="retry")
+            self._finish(
+                state, call_id, name, tool_args, ok=False, output=str(exc), started=started, code="retry"
+            )
             raise
         text = output if isinstance(output, str) else str(output)
         post = await state.hooks.run(
-            "PostToolUse", subject=name, payload={"tool_name": name, "tool_input": tool_args, "tool_response": text}
+            "PostToolUse",
+            subject=name,
+            payload={"tool_name": name, "tool_input": tool_args, "tool_response": text},
         )
         for warning in post.warnings:
             state.warn(warning)
@@ -136,17 +197,31 @@ class GuardedToolset(WrapperToolset[RunState]):
         self._finish(state, call_id, name, tool_args, ok=True, output=text, started=started, code=None)
         return output
 
-    async def _permit(self, state: RunState, call_id: str, name: str, tool_args: dict[str, Any]) -> str | None:
+    async def _permit(
+        self, state: RunState, call_id: str, name: str, tool_args: dict[str, Any]
+    ) -> str | None:
         """None when the call may run, else the refusal message for the model."""
         try:
             decision = state.engine.decide(name, tool_args)
             action, rule, source, reason = _decision_fields(decision)
         except Exception as exc:  # a broken rule must refuse the call, not crash the run
-            action, rule, source, reason, decision = "deny", None, "engine", f"permission check failed: {exc}", None
+            action, rule, source, reason, decision = (
+                "deny",
+                None,
+                "engine",
+                f"permission check failed: {exc}",
+                None,
+            )
+        if action == "ask" and name in INTERNAL_TOOLS:
+            # Loading a skill or delegating runs nothing by itself; the subagent's calls are checked.
+            action, reason = "allow", f"{name} is a runtime tool; {reason or 'no rule'}"
         asked = action == "ask"
         if asked:
             if state.asker is None:
-                action, reason = "deny", f"{reason or 'needs approval'}; headless runs deny calls that would ask"
+                action, reason = (
+                    "deny",
+                    f"{reason or 'needs approval'}; headless runs deny calls that would ask",
+                )
             else:
                 answer = await state.asker(name, tool_args, decision)
                 if answer == "always":
@@ -161,7 +236,15 @@ class GuardedToolset(WrapperToolset[RunState]):
         if final == "allow":
             return None
         state.last_call_denied = True
-        state.denials.append({"tool_name": name, "tool_use_id": call_id, "tool_input": tool_args, "rule": rule, "reason": reason})
+        state.denials.append(
+            {
+                "tool_name": name,
+                "tool_use_id": call_id,
+                "tool_input": tool_args,
+                "rule": rule,
+                "reason": reason,
+            }
+        )
         by = f" by rule {rule}" if rule else ""
         return (
             f"Permission to use {name} was denied{by}: {reason or 'not allowed'}. "

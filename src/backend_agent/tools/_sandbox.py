@@ -53,8 +53,8 @@ def sandbox_argv(
     """Wrap ``command`` in bubblewrap: everything read-only, ``writable`` folders read-write.
 
     A private /tmp hides the host's; writable folders are bound after it, so a workspace that
-    lives under /tmp stays visible. A new PID namespace means that when bwrap dies, every process
-    the command started dies with it.
+    lives under /tmp stays visible. A new PID namespace means that when its init dies, every
+    process the command started dies with it.
     """
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     seen: set[Path] = set()
@@ -64,7 +64,10 @@ def sandbox_argv(
             continue
         seen.add(real)
         argv += ["--bind", str(real), str(real)]
-    argv += ["--unshare-pid", "--new-session"]
+    # No --new-session: the caller already starts bwrap in a new session without a controlling
+    # terminal (so TIOCSTI injection is impossible), and keeping the sandboxed processes in that
+    # process group lets one killpg reach all of them even if bwrap is killed mid-setup.
+    argv += ["--unshare-pid"]
     if not allow_network:
         argv.append("--unshare-net")
     if die_with_parent:

@@ -32,6 +32,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger("backend_agent.permissions")
 
 READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "BashOutput", "LS", "NotebookRead"}
+# Shell builtins with no effect outside the shell itself; they need no rule.
+HARMLESS_BUILTINS = {
+    "true",
+    "false",
+    ":",
+    "read",
+    "test",
+    "[",
+    "break",
+    "continue",
+    "shift",
+    "return",
+    "wait",
+}
 _HARMLESS_TARGETS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
 
 
@@ -69,15 +83,16 @@ class PermissionEngine:
             decision = (
                 self._decide_bash(tool_input) if tool == "Bash" else self._decide_tool(tool, tool_input)
             )
-        logger.info(
-            "permission %s %s -> %s (rule=%s, source=%s): %s",
-            tool,
-            json.dumps(tool_input, default=str)[:200],
-            decision.action,
-            decision.rule,
-            decision.source,
-            decision.reason,
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "permission %s %s -> %s (rule=%s, source=%s): %s",
+                tool,
+                json.dumps(tool_input, default=str)[:200],
+                decision.action,
+                decision.rule,
+                decision.source,
+                decision.reason,
+            )
         return decision
 
     def remember_allow(self, tool_name: str, tool_input: dict[str, Any]) -> None:
@@ -221,6 +236,10 @@ class PermissionEngine:
             return SubDecision(
                 text, "ask", None, None, f"it writes to {', '.join(outside)} outside the workspace"
             )
+        if command.words[0] in HARMLESS_BUILTINS and not command.wrappers:
+            return SubDecision(
+                text, "allow", None, "builtin", f"'{command.words[0]}' is a harmless shell builtin"
+            )
         required = [command.words, command.original] if command.privileged else [command.words]
         chosen: list[tuple[str, str]] = []
         for form in required:
@@ -270,12 +289,23 @@ class PermissionEngine:
         return self._inside((path if path.is_absolute() else self.workspace / path).resolve(strict=False))
 
 
+_GIT_OPTS_WITH_ARG = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
+
+
 def _forms(command: SimpleCommand) -> list[list[str]]:
-    """Word sequences a deny/ask rule is checked against: effective, as written, and without a path."""
+    """Word sequences a deny/ask rule is checked against: effective, as written, without a path, and
+    for git without global options (so ``git -C dir push`` still meets ``Bash(git push:*)``)."""
     forms = [command.words, command.original]
     for words in (command.words, command.original):
         if words and "/" in words[0]:
             forms.append([words[0].rsplit("/", 1)[-1], *words[1:]])
+    for words in list(forms):
+        if words and words[0] == "git":
+            index = 1
+            while index < len(words) and words[index].startswith("-"):
+                index += 2 if words[index] in _GIT_OPTS_WITH_ARG else 1
+            if index > 1:
+                forms.append(["git", *words[index:]])
     return forms
 
 

@@ -6,6 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -64,11 +65,16 @@ def tool_covered(rule_tool: str, tool_name: str) -> bool:
     return "*" in rule_tool and fnmatchcase(tool_name, rule_tool)
 
 
-def split_words(text: str) -> list[str]:
+@lru_cache(maxsize=2048)
+def _split_cached(text: str) -> tuple[str, ...]:
     try:
-        return shlex.split(text)
+        return tuple(shlex.split(text))
     except ValueError:
-        return text.split()
+        return tuple(text.split())
+
+
+def split_words(text: str) -> list[str]:
+    return list(_split_cached(text))
 
 
 def _wildcard_regex(spec: str, *, question: bool) -> re.Pattern[str]:
@@ -88,14 +94,14 @@ def bash_spec_matches(spec: str | None, words: list[str]) -> bool:
     if spec is None or spec.strip() == "*":
         return True
     if spec.endswith(":*"):
-        prefix = split_words(spec[:-2])
-        return words[: len(prefix)] == prefix
+        prefix = _split_cached(spec[:-2])
+        return tuple(words[: len(prefix)]) == prefix
     text = " ".join(words)
     if "*" in spec:
         if spec.endswith(" *") and bash_spec_matches(spec[:-2], words):
             return True
         return _wildcard_regex(" ".join(split_words(spec)), question=False).match(text) is not None
-    return split_words(spec) == words
+    return _split_cached(spec) == tuple(words)
 
 
 def opencode_bash_matches(pattern: str, words: list[str]) -> bool:
@@ -118,8 +124,11 @@ def path_spec_matches(spec: str, target: Path, *, workspace: Path, home: Path) -
         pattern = f"{workspace}/{spec}"
     else:
         pattern = "**/" + spec
-    regex = glob_to_regex(pattern.rstrip("/") or "/")
-    return any(regex.match(str(p)) for p in (target, *target.parents))
+    pattern = pattern.rstrip("/") or "/"
+    regexes = [glob_to_regex(pattern)]
+    if pattern.endswith("/**"):  # `dir/**` also covers the folder itself (e.g. a Grep over it)
+        regexes.append(glob_to_regex(pattern[:-3]))
+    return any(regex.match(str(p)) for regex in regexes for p in (target, *target.parents))
 
 
 def _domain_matches(spec: str, url: str) -> bool:
@@ -290,8 +299,8 @@ class RuleSet:
         if perms.mode:
             try:
                 rules.default_mode = PermissionMode.parse(perms.mode)
-            except ValueError as exc:
-                problems.append(Problem(str(exc), Location(where.file, key_path="permissionMode")))
+            except ValueError:
+                pass  # the definition loader already warned about an unknown mode; the default applies
         if problems:
             raise DefinitionError(
                 f"Agent '{defn.name}' has invalid permission settings.",

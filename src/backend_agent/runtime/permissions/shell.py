@@ -25,6 +25,18 @@ from backend_agent.runtime.permissions._unwrap import (
 )
 
 MAX_DEPTH = 8
+# Setting these changes which program a later command name runs, so no rule on names can vouch for it.
+RESOLUTION_VARS = {
+    "PATH",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "BASH_ENV",
+    "ENV",
+    "IFS",
+    "PROMPT_COMMAND",
+    "SHELLOPTS",
+}
+_DECLARERS = {"export", "declare", "typeset", "readonly", "local"}
 _OUTPUT_REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
 
 
@@ -114,10 +126,13 @@ class _Walker:
     def _command(self, node: Any) -> None:
         words: list[str] = []
         writes: list[str] = []
+        assigned: list[str] = []
         name_problem: str | None = None
         for part in node.parts:
             kind = part.kind
-            if kind == "word":
+            if kind == "assignment":
+                assigned.append(part.word.split("=", 1)[0])
+            elif kind == "word":
                 if not words:
                     name_problem = _name_problem(part)
                 words.append(part.word)
@@ -128,6 +143,20 @@ class _Walker:
                 self.visit(child)
             if kind == "redirect" and hasattr(part.output, "kind"):
                 self.visit(part.output)
+        if words and words[0] in _DECLARERS:
+            assigned += [w.split("=", 1)[0] for w in words[1:] if "=" in w]
+        risky = sorted(set(assigned) & RESOLUTION_VARS)
+        if risky:
+            shown = words or [f"{name}=..." for name in risky]
+            self.out.append(
+                SimpleCommand(
+                    words=shown,
+                    original=shown,
+                    writes=writes,
+                    opaque=f"setting {', '.join(risky)} changes which programs later commands run",
+                )
+            )
+            return
         if not words:
             return  # only assignments / redirections: nothing is executed
         if name_problem:
@@ -141,6 +170,18 @@ class _Walker:
         split = split_wrapper(words)
         if split is not None:
             head, rest = split
+            risky = sorted({w.split("=", 1)[0] for w in head if "=" in w} & RESOLUTION_VARS)
+            if head[0] == "env" and risky:
+                self.out.append(
+                    SimpleCommand(
+                        words=words,
+                        original=original,
+                        wrappers=wrappers,
+                        writes=writes,
+                        opaque=f"setting {', '.join(risky)} changes which program runs",
+                    )
+                )
+                return
             if rest:
                 self._effective(rest, original=original, wrappers=[*wrappers, head[0]], writes=writes)
                 return

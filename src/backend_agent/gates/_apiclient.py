@@ -1,0 +1,208 @@
+"""Talking to a live service as a test user: sign up, sign in, and create a few owned rows.
+
+The register and login operations are found in the OpenAPI document (paths or operation ids with
+register/signup/users and login/token/signin), or named in the gate options::
+
+    [tool.backend-agent.contract]
+    auth = { register = "POST /api/auth/register", login = "POST /api/auth/login" }
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from backend_agent.errors import GateError
+from backend_agent.gates._openapi import Operation, auth_header, fill_path, marker, operations, sample
+
+_REGISTER = re.compile(r"register|sign-?up|signup|create[-_]?user", re.IGNORECASE)
+_LOGIN = re.compile(r"login|log-in|sign-?in|token|session|auth/jwt", re.IGNORECASE)
+_TOKEN_KEYS = ("access_token", "accessToken", "token", "jwt", "id_token", "access")
+
+
+class AuthSetupError(GateError):
+    """The gate could not sign up or sign in a test user."""
+
+
+@dataclass
+class ApiUser:
+    """A user the gate created, with the headers that authenticate it."""
+
+    username: str
+    password: str
+    email: str
+    token: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuthOperations:
+    register: Operation | None
+    login: Operation | None
+
+
+def _named(ops: list[Operation], spec: Any) -> Operation | None:
+    if not isinstance(spec, str):
+        return None
+    method, _, path = spec.strip().partition(" ")
+    if not path:
+        method, path = "POST", method
+    return next((op for op in ops if op.method == method.upper() and op.path == path), None)
+
+
+def find_auth_operations(doc: dict[str, Any], config: dict[str, Any] | None = None) -> AuthOperations:
+    """The register and login operations of ``doc`` (configured names win over detection)."""
+    config = config or {}
+    ops = [op for op in operations(doc) if op.method == "POST" and not op.secured]
+
+    def text(op: Operation) -> str:
+        return f"{op.path} {op.operation_id or ''}"
+
+    login = _named(ops, config.get("login")) or next((op for op in ops if _LOGIN.search(text(op))), None)
+    register = _named(ops, config.get("register")) or next(
+        (op for op in ops if _REGISTER.search(text(op)) and op is not login), None
+    )
+    if register is None:
+        register = next((op for op in ops if re.search(r"/users/?$", op.path) and op is not login), None)
+    return AuthOperations(register=register, login=login)
+
+
+def _credential_fields(doc: dict[str, Any], op: Operation, user: ApiUser, *, prefer_email: bool) -> dict[str, Any]:
+    schema = op.body_schema or {}
+    properties = sample(doc, schema, tag=user.username) if schema else {}
+    names = list((schema.get("properties") or {}).keys()) or ["username", "password"]
+    values: dict[str, Any] = dict(properties) if isinstance(properties, dict) else {}
+    for name in names:
+        low = name.lower()
+        if "password" in low:
+            values[name] = user.password
+        elif "email" in low:
+            values[name] = user.email
+        elif low in ("username", "user", "login", "name", "user_name", "handle"):
+            values[name] = user.email if prefer_email else user.username
+    return values
+
+
+def _post(client: httpx.Client, op: Operation, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    if op.body_media and "form" in op.body_media:
+        return client.post(op.path, data=body, headers=headers)
+    return client.post(op.path, json=body, headers=headers)
+
+
+def _token_in(payload: Any) -> str | None:
+    if isinstance(payload, dict):
+        for key in _TOKEN_KEYS:
+            if isinstance(payload.get(key), str):
+                return str(payload[key])
+        for value in payload.values():
+            found = _token_in(value)
+            if found:
+                return found
+    return None
+
+
+def sign_up(
+    client: httpx.Client, doc: dict[str, Any], *, config: dict[str, Any] | None = None, name: str = "gate"
+) -> ApiUser:
+    """Register and sign in a fresh user; raises AuthSetupError saying what went wrong."""
+    auth = find_auth_operations(doc, config)
+    tag = f"{name}{secrets.token_hex(4)}"
+    user = ApiUser(username=tag, password=f"Pw-{secrets.token_urlsafe(12)}-9x!", email=f"{tag}@example.com", token=None)
+    if auth.register is None and auth.login is None:
+        raise AuthSetupError(
+            "the API has secured operations but no register or login operation was found",
+            hint='name them in [tool.backend-agent.<gate>] auth = { register = "POST /...", login = "POST /..." }',
+        )
+    has_username = auth.register is not None and any(
+        k.lower() in ("username", "user_name", "login", "handle")
+        for k in ((auth.register.body_schema or {}).get("properties") or {})
+    )
+    if auth.register is not None:
+        body = _credential_fields(doc, auth.register, user, prefer_email=False)
+        response = _post(client, auth.register, body, {})
+        if response.status_code >= 300:
+            raise AuthSetupError(
+                f"registering a test user via {auth.register.label} answered {response.status_code}: "
+                f"{response.text[:300]}",
+                hint="make registration accept the documented body, or configure the auth operations",
+            )
+        user.token = _token_in(_json(response))
+    if auth.login is not None:
+        body = _credential_fields(doc, auth.login, user, prefer_email=not has_username)
+        response = _post(client, auth.login, body, {})
+        if response.status_code >= 300:
+            raise AuthSetupError(
+                f"signing in the test user via {auth.login.label} answered {response.status_code}: "
+                f"{response.text[:300]}",
+                hint="make login accept the documented body, or configure the auth operations",
+            )
+        user.token = _token_in(_json(response)) or user.token
+    if not user.token:
+        raise AuthSetupError(
+            "signing in the test user returned no token (looked for access_token, token, jwt)",
+            hint="return the bearer token as access_token in the login response",
+        )
+    user.headers = auth_header(doc, user.token)
+    return user
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+@dataclass
+class Seeded:
+    """Rows one user created: collection path template -> id, and the requests made."""
+
+    tag: str
+    created: dict[str, Any] = field(default_factory=dict)
+    bodies: dict[str, Any] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def creatable(doc: dict[str, Any], auth: AuthOperations) -> list[Operation]:
+    """POST operations that create rows (not the auth ones), parents before children."""
+    skip = {op.label for op in (auth.register, auth.login) if op is not None}
+    ops = [op for op in operations(doc) if op.method == "POST" and op.label not in skip]
+    return sorted(ops, key=lambda op: len(op.path_params))
+
+
+def seed(client: httpx.Client, doc: dict[str, Any], user: ApiUser, auth: AuthOperations) -> Seeded:
+    """Create one row per creatable collection as ``user``, parents first; ids land in ``created``."""
+    result = Seeded(tag=marker())
+    for op in creatable(doc, auth):
+        path = fill_path(op.path, result.created) if op.path_params else op.path
+        if path is None:
+            continue
+        body = sample(doc, op.body_schema, tag=result.tag) if op.body_schema else None
+        try:
+            response = client.post(path, json=body, headers=user.headers)
+        except httpx.HTTPError as exc:
+            result.failures.append(f"{op.label}: {exc}")
+            continue
+        payload = _json(response)
+        if response.status_code < 300 and isinstance(payload, dict) and "id" in payload:
+            result.created[op.path] = payload["id"]
+            result.bodies[op.path] = payload
+        else:
+            result.failures.append(f"{op.label}: {response.status_code}")
+    return result
+
+
+__all__ = [
+    "ApiUser",
+    "AuthOperations",
+    "AuthSetupError",
+    "Seeded",
+    "creatable",
+    "find_auth_operations",
+    "seed",
+    "sign_up",
+]

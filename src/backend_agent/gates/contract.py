@@ -1,0 +1,274 @@
+"""contract gate: schemathesis against the live service's OpenAPI, as a signed-in test user.
+
+All checks, bounded examples (fewer with ``--fast``), every phase including the stateful one.
+Any server error, schema violation or undocumented status is a finding naming the operation and
+the failed check; the JUnit report is the source, the console output the fallback evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+import xml.etree.ElementTree as ET  # nosec B405 - parses the report schemathesis just wrote
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from backend_agent.gates._apiclient import AuthSetupError, sign_up
+from backend_agent.gates._database import throwaway_database
+from backend_agent.gates._openapi import has_auth
+from backend_agent.gates._proc import find_tool, install_hint, run_process
+from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
+from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
+
+NAME = "contract"
+DEFAULT_EXAMPLES = 50
+FAST_EXAMPLES = 8
+
+# Failures that mean the service is broken rather than merely undocumented.
+_SEVERITY = {"ST101": "high", "ST102": "high", "ST301": "high", "ST302": "high"}
+_HINTS = {
+    "ST101": "the service crashed (5xx); reproduce with the curl command and fix the handler",
+    "ST103": "document this status code in the operation's responses, or stop returning it",
+    "ST104": "make the response body match its documented schema",
+    "ST105": "document the response Content-Type or return the documented one",
+    "ST106": "return the documented response headers with the documented types",
+    "ST201": "reject invalid input with a 4xx (validate the request against its schema)",
+    "ST202": "accept every request the schema allows, or tighten the schema",
+    "ST203": "answer methods the path does not support with 405",
+    "ST205": "list every supported method in the Allow header",
+    "ST301": "require authentication on this operation as the OpenAPI document says",
+    "ST302": "check that the caller owns the object before returning it",
+}
+
+
+def _st_binary() -> str | None:
+    return find_tool("st") or find_tool("schemathesis")
+
+
+def _explanations() -> dict[str, str]:
+    try:
+        from schemathesis.cli.commands.explain.explanations import EXPLANATIONS
+    except Exception:  # schemathesis may live in another environment; its texts are a bonus
+        return {}
+    return {code: entry.summary for code, entry in EXPLANATIONS.items()}
+
+
+def _failure_finding(operation: str, code: str, text: str, explain: dict[str, str]) -> Finding:
+    lines = [line.strip() for line in text.splitlines()]
+    title = next((line[2:] for line in lines if line.startswith(f"- {code}")), code)
+    detail = [
+        line
+        for line in lines
+        if line.startswith(("Received:", "Documented:", "Expected:", "Got ", "Invalid component", "`"))
+    ][:4]
+    curl = next((line for line in lines if line.startswith("curl ")), None)
+    message = f"{title}" + (f" ({'; '.join(detail)})" if detail else "")
+    if curl:
+        message += f"\nReproduce: {curl}"
+    hint = _HINTS.get(code) or explain.get(code) or "see `st explain " + code + "`"
+    severity: Any = _SEVERITY.get(code, "medium")
+    return Finding(rule=f"contract:{code}", message=message, severity=severity, operation=operation, hint=hint)
+
+
+def parse_junit(xml_text: str) -> list[Finding]:
+    """One finding per (operation, failure code) in a schemathesis JUnit report."""
+    explain = _explanations()
+    root = ET.fromstring(xml_text)  # nosec B314 - a local file the gate's own subprocess wrote
+    findings: list[Finding] = []
+    for case in root.iter("testcase"):
+        operation = case.get("name", "?")
+        for element in [*case.findall("failure"), *case.findall("error")]:
+            text = element.text or ""
+            code = element.get("message") or ""
+            if element.tag == "error" or not re.fullmatch(r"ST\d{3}", code):
+                findings.append(
+                    Finding(
+                        rule="contract:error",
+                        message=(code + ": " + text.strip())[:1500],
+                        severity="high",
+                        operation=operation,
+                        hint="schemathesis could not test this operation; fix the schema or the service error",
+                    )
+                )
+                continue
+            findings.append(_failure_finding(operation, code, text, explain))
+    return findings
+
+
+def summary_counts(output: str) -> dict[str, Any]:
+    """Figures from the console summary: generated/passed test cases, operations, warnings."""
+    metrics: dict[str, Any] = {}
+    match = re.search(r"(\d+) generated, (\d+) (?:passed|found)", output)
+    if match:
+        metrics["cases_generated"] = int(match.group(1))
+    match = re.search(r"Tested: (\d+)", output)
+    if match:
+        metrics["operations_tested"] = int(match.group(1))
+    warnings = re.findall(r"⚠️ (.+)", output)
+    if warnings:
+        metrics["warnings"] = warnings
+    return metrics
+
+
+def st_command(
+    st: str, service: RunningService, *, examples: int, junit: Path, headers: dict[str, str], max_time_s: int | None
+) -> list[str]:
+    if service.openapi_url is None:
+        raise ValueError("the service has no OpenAPI URL")
+    cmd = [
+        st, "run", service.openapi_url,
+        "--origin", service.base_url,
+        "--checks", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--max-examples", str(examples),
+        "--report", "junit", "--report-junit-path", str(junit),
+        "--generation-database", "none",
+        "--suppress-health-check", "all",
+        "--request-timeout", "10",
+        "--no-color",
+    ]  # fmt: skip
+    if max_time_s:
+        cmd += ["--max-time", str(max_time_s)]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    return cmd
+
+
+class ContractGate(Gate):
+    name = NAME
+    description = "schemathesis against the live service: server errors, schema violations, undocumented statuses"
+    timeout_s = 420.0
+
+    def applicable(self, target: Target) -> str | None:
+        if not target.app and not target.start_command:
+            return "no application to start (set app or start in [tool.backend-agent])"
+        if _st_binary() is None:
+            return f"schemathesis is not installed: {install_hint('schemathesis')}"
+        return None
+
+    def run(self, target: Target) -> GateResult:
+        started = time.monotonic()
+        fast = bool(target.options.get("fast"))
+        examples = int(option(target, NAME, "max_examples", FAST_EXAMPLES if fast else DEFAULT_EXAMPLES))
+        try:
+            with throwaway_database(target.database_url, prefix="ba_contract") as db:
+                note(f"throwaway {db.dialect} database ready")
+                with start_service(target, database_url=db.url, gate=NAME) as service:
+                    note(f"service ready at {service.base_url}")
+                    result = self._check(target, service, examples=examples, fast=fast)
+                    result.evidence["database"] = db.dialect
+        except ServiceStartError as exc:
+            result = GateResult(
+                gate=NAME,
+                status="fail",
+                summary=f"the service could not be started: {exc.message}",
+                findings=[Finding(rule="contract:start", message=exc.message, severity="high", hint=exc.hint)],
+                evidence={"service_log": exc.logs},
+                hint=exc.hint,
+            )
+        result.duration_s = time.monotonic() - started
+        return result
+
+    def _check(self, target: Target, service: RunningService, *, examples: int, fast: bool) -> GateResult:
+        if service.openapi_url is None:
+            return GateResult(
+                gate=NAME,
+                status="fail",
+                summary="the running service publishes no OpenAPI document",
+                findings=[
+                    Finding(
+                        rule="contract:no-openapi",
+                        message="none of /openapi.json, /api/openapi.json answered with an OpenAPI document",
+                        severity="high",
+                        hint="serve the OpenAPI document, or set openapi_path in [tool.backend-agent.contract]",
+                    )
+                ],
+            )
+        headers: dict[str, str] = {}
+        evidence: dict[str, Any] = {"openapi_url": service.openapi_url, "max_examples": examples}
+        if has_auth(service.openapi):
+            try:
+                with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
+                    user = sign_up(client, service.openapi, config=option(target, NAME, "auth"), name="contract")
+            except (AuthSetupError, httpx.HTTPError) as exc:
+                message = getattr(exc, "message", str(exc))
+                return GateResult(
+                    gate=NAME,
+                    status="fail",
+                    summary=f"could not authenticate a test user: {message}",
+                    findings=[Finding(rule="contract:auth", message=message, severity="high", hint=getattr(exc, "hint", None))],
+                    evidence={**evidence, "service_log": service.logs()},
+                )
+            headers = user.headers
+            evidence["test_user"] = user.username
+            note(f"signed in test user {user.username}")
+        st = _st_binary()
+        if st is None:
+            return GateResult(gate=NAME, status="skip", summary=install_hint("schemathesis"))
+        max_time = option(target, NAME, "max_time_s")
+        with tempfile.TemporaryDirectory(prefix="ba-contract-") as tmp:
+            junit = Path(tmp) / "junit.xml"
+            cmd = st_command(
+                st, service, examples=examples, junit=junit, headers=headers,
+                max_time_s=int(max_time) if max_time else None,
+            )  # fmt: skip
+            proc = run_process(cmd, cwd=tmp, timeout_s=self.timeout_s - 30, env={"NO_COLOR": "1"})
+            note(f"schemathesis finished in {proc.duration_s:.1f} s (exit {proc.returncode})")
+            junit_text = junit.read_text(encoding="utf-8") if junit.is_file() else ""
+        output = proc.stdout + proc.stderr
+        findings = parse_junit(junit_text) if junit_text else []
+        metrics = {**summary_counts(output), "failures": len(findings)}
+        evidence.update({"schemathesis_output": proc.tail(8000), "command": _redacted(cmd)})
+        if proc.timed_out:
+            findings.append(
+                Finding(
+                    rule="contract:timeout",
+                    message=f"schemathesis did not finish within {self.timeout_s - 30:.0f} s",
+                    severity="high",
+                    hint="lower max_examples in [tool.backend-agent.contract] or speed up the service",
+                )
+            )
+        elif proc.returncode != 0 and not findings:
+            findings.append(
+                Finding(
+                    rule="contract:error",
+                    message=f"schemathesis exited with {proc.returncode} without a report: {proc.tail(600)}",
+                    severity="high",
+                    hint="run the command in the evidence by hand to see the problem",
+                )
+            )
+        if not service.alive():
+            evidence["service_log"] = service.logs()
+        if findings:
+            operations = sorted({f.operation for f in findings if f.operation})
+            return GateResult(
+                gate=NAME,
+                status="fail",
+                summary=f"{len(findings)} contract failure(s) in {len(operations)} operation(s)",
+                findings=findings,
+                metrics=metrics,
+                evidence=evidence,
+                hint="reproduce each failure with the curl command in its message",
+            )
+        tested = metrics.get("operations_tested", "all")
+        return GateResult(
+            gate=NAME,
+            status="pass",
+            summary=f"{tested} operations conform ({metrics.get('cases_generated', 0)} generated cases)",
+            metrics=metrics,
+            evidence=evidence,
+        )
+
+
+def _redacted(cmd: list[str]) -> list[str]:
+    """The command with header values (credentials) blanked out."""
+    return [
+        part.split(":", 1)[0] + ": [redacted]" if index and cmd[index - 1] == "-H" else part
+        for index, part in enumerate(cmd)
+    ]
+
+
+__all__ = ["ContractGate", "parse_junit"]

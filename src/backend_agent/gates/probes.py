@@ -1,0 +1,352 @@
+"""security-probes gate: attack the running service the way an outsider and a curious user would.
+
+* every secured operation without a token, with garbage, expired, forged and ``alg: none`` tokens;
+* BOLA: rows user A created, read/changed/deleted by id as user B, and A's rows in B's lists;
+* SQL injection with sqlmap on each parameterized GET route (when sqlmap is installed);
+* security headers on responses; rate limiting engages under a burst (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from backend_agent.gates._apiclient import (
+    ApiUser,
+    AuthOperations,
+    AuthSetupError,
+    find_auth_operations,
+    seed,
+    sign_up,
+)
+from backend_agent.gates._database import throwaway_database
+from backend_agent.gates._openapi import Operation, auth_header, fill_path, operations, param_sample, sample
+from backend_agent.gates._probekit import bad_tokens, run_sqlmap
+from backend_agent.gates._proc import find_tool
+from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
+from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
+
+NAME = "security-probes"
+_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+_TOKEN_WORDS = {
+    "no-token": "no token",
+    "garbage-token": "a garbage token",
+    "expired-token": "an expired token",
+    "forged-signature": "a token signed with another key",
+    "alg-none": "an unsigned token (alg: none)",
+}
+_VERB = {"GET": "read", "POST": "add rows under", "PUT": "replace", "PATCH": "change", "DELETE": "delete"}
+REQUIRED_HEADERS = {
+    "x-content-type-options": "add `X-Content-Type-Options: nosniff` to every response",
+    "x-frame-options": "add `X-Frame-Options: DENY` (or CSP frame-ancestors) to every response",
+    "content-security-policy": "add a Content-Security-Policy such as `default-src 'none'` for an API",
+    "referrer-policy": "add `Referrer-Policy: no-referrer` to every response",
+}
+
+
+def _request(client: httpx.Client, doc: dict[str, Any], op: Operation, path: str, headers: dict[str, str]) -> httpx.Response:
+    query = {p["name"]: param_sample(doc, p, tag="probe") for p in op.query_params(required_only=True)}
+    body = sample(doc, op.body_schema, tag="probe") if op.body_schema else None
+    return client.request(op.method, path, params=query, json=body, headers=headers)
+
+
+def _concrete(op: Operation, created: dict[str, Any]) -> str:
+    """``op.path`` with ids of rows user A created, or 1 where none is known."""
+    if not op.path_params:
+        return op.path
+    filled = fill_path(op.path, created)
+    if filled is not None:
+        return filled
+    path = op.path
+    for name in op.path_params:
+        path = path.replace("{" + name + "}", "1")
+    return path
+
+
+class SecurityProbesGate(Gate):
+    name = NAME
+    description = "auth bypass, BOLA, SQL injection (sqlmap), security headers and rate limiting on the live service"
+    timeout_s = 420.0
+
+    def applicable(self, target: Target) -> str | None:
+        if not target.app and not target.start_command:
+            return "no application to start (set app or start in [tool.backend-agent])"
+        return None
+
+    def run(self, target: Target) -> GateResult:
+        started = time.monotonic()
+        try:
+            with (
+                throwaway_database(target.database_url, prefix="ba_probes") as db,
+                start_service(target, database_url=db.url, gate=NAME) as service,
+            ):
+                note(f"service ready at {service.base_url}")
+                result = _Probe(target, service).run()
+        except ServiceStartError as exc:
+            result = GateResult(
+                gate=NAME,
+                status="fail",
+                summary=f"the service could not be started: {exc.message}",
+                findings=[Finding(rule="probe:start", message=exc.message, severity="high", hint=exc.hint)],
+                evidence={"service_log": exc.logs},
+            )
+        result.duration_s = time.monotonic() - started
+        return result
+
+
+class _Probe:
+    def __init__(self, target: Target, service: RunningService) -> None:
+        self.target = target
+        self.service = service
+        self.doc = service.openapi
+        self.ops = sorted(operations(self.doc), key=lambda op: _ORDER.get(op.method, 9))
+        self.findings: list[Finding] = []
+        self.evidence: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+        self.client = httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False)
+
+    def _count(self, key: str, amount: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + amount
+
+    def run(self) -> GateResult:
+        try:
+            return self._run()
+        finally:
+            self.client.close()
+
+    def _run(self) -> GateResult:
+        auth = find_auth_operations(self.doc, option(self.target, NAME, "auth"))
+        secured = [op for op in self.ops if op.secured]
+        owner = intruder = None
+        created: dict[str, Any] = {}
+        if secured:
+            try:
+                owner = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="owner")
+                intruder = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="intruder")
+            except (AuthSetupError, httpx.HTTPError) as exc:
+                message = getattr(exc, "message", str(exc))
+                self.findings.append(Finding(rule="probe:auth-setup", message=message, severity="high", hint=getattr(exc, "hint", None)))
+                return self._result()
+            seeded = seed(self.client, self.doc, owner, auth)
+            created = seeded.created
+            self.evidence["rows_created_by_owner"] = created
+            note(f"signed up two users; owner created {len(created)} row(s)")
+            safe = [op for op in secured if op.method != "DELETE"]
+            deletes = [op for op in secured if op.method == "DELETE"]
+            self._bola(safe, owner, intruder, created, seeded.tag)
+            self._auth_bypass(safe, owner, created)
+            self._bola(deletes, owner, intruder, created, seeded.tag)
+            self._auth_bypass(deletes, owner, created)
+            note(f"auth and BOLA probes done on {len(secured)} secured operation(s)")
+        else:
+            self.evidence["auth"] = "the OpenAPI document marks no operation as secured; auth and BOLA probes skipped"
+        self._sqlmap(owner, created)
+        self._headers(owner)
+        self._rate_limit(auth, owner)
+        return self._result()
+
+    # -- probes ---------------------------------------------------------------------------------
+
+    def _auth_bypass(self, ops: list[Operation], owner: ApiUser, created: dict[str, Any]) -> None:
+        variants: dict[str, dict[str, str]] = {"no-token": {}}
+        for kind, token in bad_tokens(owner.token or "", service_key=self.service.secret_key).items():
+            variants[kind] = auth_header(self.doc, token)
+        for op in ops:
+            path = _concrete(op, created)
+            for kind, headers in variants.items():
+                self._count("auth_requests")
+                response = _request(self.client, self.doc, op, path, headers)
+                if response.is_success:
+                    severity: Any = "critical" if kind == "no-token" else "high"
+                    self.findings.append(
+                        Finding(
+                            rule=f"probe:{kind}",
+                            message=f"{op.label} is documented as secured but answered {response.status_code} "
+                            f"to a request with {_TOKEN_WORDS.get(kind, kind)}",
+                            severity=severity,
+                            operation=op.label,
+                            hint="require a valid, unexpired, properly signed token on this operation "
+                            "(decode with an explicit algorithm list and verify exp)",
+                        )
+                    )
+
+    def _bola(self, ops: list[Operation], owner: ApiUser, intruder: ApiUser, created: dict[str, Any], tag: str) -> None:
+        for op in ops:
+            if not op.path_params:
+                if op.method == "GET":
+                    self._count("bola_requests")
+                    response = _request(self.client, self.doc, op, op.path, intruder.headers)
+                    if response.is_success and tag in response.text:
+                        self._bola_finding(op, op.path, response.status_code, listing=True)
+                continue
+            path = fill_path(op.path, created)
+            if path is None:
+                continue
+            self._count("bola_requests")
+            response = _request(self.client, self.doc, op, path, intruder.headers)
+            if response.is_success:
+                self._bola_finding(op, path, response.status_code, listing=False)
+
+    def _bola_finding(self, op: Operation, path: str, status: int, *, listing: bool) -> None:
+        if listing:
+            message = f"{op.label} as user B listed rows user A created ({status})"
+        else:
+            message = f"user B could {_VERB.get(op.method, 'use')} user A's row: {op.method} {path} answered {status}"
+        self.findings.append(
+            Finding(
+                rule="probe:bola",
+                message=message,
+                severity="critical",
+                operation=op.label,
+                hint="scope the query to the caller (WHERE owner_id = current user) and answer 404 otherwise",
+            )
+        )
+
+    def _sqlmap(self, owner: ApiUser | None, created: dict[str, Any]) -> None:
+        sqlmap = find_tool("sqlmap")
+        enabled = option(self.target, NAME, "sqlmap", not self.target.options.get("fast"))
+        if sqlmap is None or not enabled:
+            self.evidence["sqlmap"] = "skipped: " + (
+                "sqlmap is not installed (apt-get install sqlmap)" if sqlmap is None else "disabled (fast profile)"
+            )
+            return
+        budget = float(option(self.target, NAME, "sqlmap_budget_s", 150.0))
+        deadline = time.monotonic() + budget
+        routes = [op for op in self.ops if op.method == "GET" and (op.path_params or op.query_params())]
+        outcomes: list[dict[str, Any]] = []
+        for op in routes:
+            remaining = deadline - time.monotonic()
+            if remaining < 5:
+                self.evidence["sqlmap_unprobed"] = [o.label for o in routes[len(outcomes):]]
+                break
+            url = self.service.base_url + self._injectable_url(op, created)
+            headers = owner.headers if (owner and op.secured) else {}
+            outcome = run_sqlmap(sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0))
+            outcomes.append({"operation": op.label, "vulnerable": outcome.vulnerable, "timed_out": outcome.timed_out})
+            if outcome.vulnerable:
+                self.findings.append(
+                    Finding(
+                        rule="probe:sql-injection",
+                        message=f"sqlmap confirmed SQL injection on {op.label} "
+                        f"(parameters: {', '.join(outcome.parameters) or 'see evidence'})\n{outcome.excerpt}",
+                        severity="critical",
+                        operation=op.label,
+                        hint="use bound parameters (SQLAlchemy expressions or text() with :params), never f-strings",
+                    )
+                )
+        self.evidence["sqlmap"] = outcomes
+        note(f"sqlmap probed {len(outcomes)} route(s)")
+
+    def _injectable_url(self, op: Operation, created: dict[str, Any]) -> str:
+        path = _concrete(op, created)
+        parts, template = path.split("/"), op.path.split("/")
+        marked = [part + "*" if tpl.startswith("{") else part for part, tpl in zip(parts, template, strict=False)]
+        query = "&".join(f"{p['name']}={param_sample(self.doc, p, tag='probe')}" for p in op.query_params())
+        return "/".join(marked) + (f"?{query}" if query else "")
+
+    def _headers(self, owner: ApiUser | None) -> None:
+        responses = [self.client.get(self.service.ready_url)]
+        listing = next((op for op in self.ops if op.method == "GET" and op.secured and not op.path_params), None)
+        if listing is not None and owner is not None:
+            responses.append(self.client.get(listing.path, headers=owner.headers))
+        seen: dict[str, list[str]] = {}
+        for response in responses:
+            for header in REQUIRED_HEADERS:
+                if header == "x-frame-options" and "frame-ancestors" in response.headers.get("content-security-policy", ""):
+                    continue
+                if header not in response.headers:
+                    seen.setdefault(header, []).append(f"{response.request.method} {response.request.url.path}")
+        for header, where in seen.items():
+            self.findings.append(
+                Finding(
+                    rule="probe:headers",
+                    message=f"{header} is missing on {', '.join(where)}",
+                    severity="medium",
+                    operation=where[0],
+                    hint=REQUIRED_HEADERS[header] + " (a small ASGI middleware does it for all routes)",
+                )
+            )
+        self.evidence["headers_checked"] = [f"{r.request.method} {r.request.url.path}" for r in responses]
+        self.evidence["hsts"] = "not checked: the service runs over plain HTTP on loopback"
+
+    def _rate_limit(self, auth: AuthOperations, owner: ApiUser | None) -> None:
+        burst = int(option(self.target, NAME, "rate_limit_burst", 300))
+        window_s = float(option(self.target, NAME, "rate_limit_window_s", 30.0))
+        if auth.login is not None and owner is not None:
+            op = auth.login
+            fields = (op.body_schema or {}).get("properties") or {}
+            body = {name: ("wrong-" + owner.password if "password" in name.lower() else owner.username) for name in fields}
+            form = bool(op.body_media and "form" in op.body_media)
+
+            def call() -> httpx.Response:
+                return self.client.post(op.path, data=body) if form else self.client.post(op.path, json=body)
+        else:
+            op = next((o for o in self.ops if o.method == "GET" and not o.path_params), None)  # type: ignore[assignment]
+            if op is None:
+                return
+            headers = owner.headers if owner and op.secured else {}
+
+            def call() -> httpx.Response:
+                return self.client.get(op.path, headers=headers)
+
+        deadline = time.monotonic() + window_s
+        sent, limited = 0, None
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            while sent < burst and limited is None and time.monotonic() < deadline:
+                batch = [pool.submit(call) for _ in range(min(8, burst - sent))]
+                for future in batch:
+                    response = future.result()
+                    if response.status_code == 429 and limited is None:
+                        limited = response
+                sent += len(batch)
+        self.evidence["rate_limit"] = {"operation": op.label, "requests": sent, "limited": limited is not None}
+        if limited is None:
+            self.findings.append(
+                Finding(
+                    rule="probe:rate-limit",
+                    message=f"{sent} rapid requests to {op.label} never got 429 Too Many Requests",
+                    severity="medium",
+                    operation=op.label,
+                    hint="rate-limit per client (at least on login/registration) and answer 429 with Retry-After",
+                )
+            )
+        elif "retry-after" not in limited.headers:
+            self.findings.append(
+                Finding(
+                    rule="probe:retry-after",
+                    message=f"{op.label} answered 429 without a Retry-After header",
+                    severity="low",
+                    operation=op.label,
+                    hint="tell clients when to retry with a Retry-After header",
+                )
+            )
+        note(f"rate limit: {'429 after ' + str(sent) if limited is not None else 'none'} request(s)")
+
+    def _result(self) -> GateResult:
+        failing = [f for f in self.findings if f.severity in ("medium", "high", "critical")]
+        metrics = {**self.counts, "findings": len(self.findings)}
+        if failing:
+            rules = sorted({f.rule for f in failing})
+            return GateResult(
+                gate=NAME,
+                status="fail",
+                summary=f"{len(failing)} security problem(s): {', '.join(rules)}",
+                findings=self.findings,
+                metrics=metrics,
+                evidence=self.evidence,
+                hint="each finding names the operation and how to fix it",
+            )
+        return GateResult(
+            gate=NAME,
+            status="pass",
+            summary="no auth bypass, BOLA or injection found; headers and rate limiting in place",
+            findings=self.findings,
+            metrics=metrics,
+            evidence=self.evidence,
+        )
+
+
+__all__ = ["SecurityProbesGate"]

@@ -1,0 +1,107 @@
+"""The real `backend-agent` commands: exit codes, output, and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.design.conftest import EXAMPLES_DIR
+
+CONDUIT = EXAMPLES_DIR / "conduit.blueprint.yaml"
+
+
+def run(*args: str, path: str = "/usr/local/bin:/usr/bin:/bin") -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-c", "from backend_agent.cli import main; main()", *args]
+    env = {"COLUMNS": "200", "PATH": path}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path) -> Path:
+    file = tmp_path / "bad.blueprint.yaml"
+    file.write_text("service:\n  name: shop\nentities:\n  Item:\n    fields:\n      title: strng\n"
+                    "    relations:\n      maker: {kind: many_to_one, target: Maker}\n")
+    return file
+
+
+def test_validate_ok() -> None:
+    proc = run("blueprint", "validate", str(CONDUIT))
+    assert proc.returncode == 0
+    assert "valid" in proc.stdout and "19 operations" in proc.stdout
+
+
+def test_validate_invalid_lists_located_problems(bad_file: Path) -> None:
+    proc = run("blueprint", "validate", str(bad_file))
+    assert proc.returncode == 1
+    assert "BlueprintError" in proc.stderr
+    assert f"{bad_file}:6:14 (entities.Item.fields.title.type): unknown type 'strng'" in proc.stderr
+    assert "did you mean 'string'?" in proc.stderr
+
+
+def test_validate_json(bad_file: Path) -> None:
+    proc = run("blueprint", "validate", "--json", str(bad_file))
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["valid"] is False
+    assert data["problems"][0]["line"] == 6 and data["problems"][0]["hint"] == "did you mean 'string'?"
+    ok = run("blueprint", "validate", "--json", str(CONDUIT))
+    assert ok.returncode == 0 and json.loads(ok.stdout)["valid"] is True
+
+
+def test_cross_reference_problems_exit_1(tmp_path: Path) -> None:
+    file = tmp_path / "x.blueprint.yaml"
+    file.write_text("service:\n  name: shop\nentities:\n  Item:\n    fields:\n      title: string\n"
+                    "    relations:\n      maker: {kind: many_to_one, target: Maker}\n")
+    proc = run("blueprint", "validate", str(file))
+    assert proc.returncode == 1 and "unknown entity 'Maker'; expected one of Item" in proc.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("blueprint", "validate", str(tmp_path / "missing.yaml")).returncode == 2
+    assert run("blueprint", "validate").returncode == 2
+    assert run("design", str(CONDUIT)).returncode == 2  # -o is required
+
+
+def test_explain() -> None:
+    proc = run("blueprint", "explain", str(CONDUIT))
+    assert proc.returncode == 0
+    assert "Entity Article" in proc.stdout and "GET    /api/articles/feed" in proc.stdout
+    data = json.loads(run("blueprint", "explain", "--json", str(CONDUIT)).stdout)
+    assert data["blueprint"]["service"]["name"] == "conduit" and len(data["operations"]) == 19
+
+
+def test_schema(tmp_path: Path) -> None:
+    proc = run("blueprint", "schema")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["$schema"].endswith("2020-12/schema")
+    out = tmp_path / "blueprint.schema.json"
+    assert run("blueprint", "schema", "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text())["$defs"]["Entity"]
+
+
+def test_design_writes_files(tmp_path: Path) -> None:
+    proc = run("design", str(CONDUIT), "-o", str(tmp_path / "d"), "--json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    names = {Path(p).name for p in data["files"]}
+    assert {"openapi.yaml", "schema.sqlite.sql", "schema.postgresql.sql", "erd.mmd", "DESIGN.md"} <= names
+    assert ("erd.svg" in names) == (shutil.which("dot") is not None)
+
+
+def test_design_of_invalid_blueprint_exits_1(bad_file: Path, tmp_path: Path) -> None:
+    proc = run("design", str(bad_file), "-o", str(tmp_path / "d"))
+    assert proc.returncode == 1 and "unknown type 'strng'" in proc.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_design_without_graphviz_skips_svg_with_a_hint(tmp_path: Path) -> None:
+    proc = run("design", str(CONDUIT), "-o", str(tmp_path / "d"), path=str(tmp_path))
+    assert proc.returncode == 0
+    assert "erd.svg skipped" in proc.stderr and "apt-get install graphviz" in proc.stderr
+    assert not (tmp_path / "d" / "erd.svg").exists() and (tmp_path / "d" / "erd.mmd").exists()

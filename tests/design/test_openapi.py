@@ -1,0 +1,114 @@
+"""The OpenAPI documents: valid 3.1, complete operations, and the Conduit contract exactly."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+from backend_agent.design import Design
+from tests.design.conftest import EXAMPLE_NAMES
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_openapi_is_valid_and_every_operation_is_complete(designs: dict[str, Design], name: str) -> None:
+    doc = designs[name].openapi
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    ids = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert method in METHODS
+            assert op["operationId"] and op["summary"] and op["tags"], (method, path)
+            ids.append(op["operationId"])
+            success = [code for code in op["responses"] if code.startswith("2")]
+            assert len(success) == 1
+            body = op["responses"][success[0]].get("content", {}).get("application/json")
+            if body:
+                assert "example" in body
+    assert len(ids) == len(set(ids)) == len(designs[name].operations)
+    assert "Error" in doc["components"]["schemas"]
+    assert {"Unauthorized", "NotFound", "ValidationError"} <= set(doc["components"]["responses"])
+
+
+def test_conduit_matches_the_realworld_endpoints(conduit: Design) -> None:
+    got = {(method.upper(), path) for path, item in conduit.openapi["paths"].items() for method in item}
+    expected = {
+        ("POST", "/api/users"), ("POST", "/api/users/login"), ("GET", "/api/user"), ("PUT", "/api/user"),
+        ("GET", "/api/profiles/{username}"), ("POST", "/api/profiles/{username}/follow"),
+        ("DELETE", "/api/profiles/{username}/follow"), ("GET", "/api/articles"), ("POST", "/api/articles"),
+        ("GET", "/api/articles/feed"), ("GET", "/api/articles/{slug}"), ("PUT", "/api/articles/{slug}"),
+        ("DELETE", "/api/articles/{slug}"), ("POST", "/api/articles/{slug}/favorite"),
+        ("DELETE", "/api/articles/{slug}/favorite"), ("GET", "/api/articles/{slug}/comments"),
+        ("POST", "/api/articles/{slug}/comments"), ("DELETE", "/api/articles/{slug}/comments/{id}"),
+        ("GET", "/api/tags"),
+    }
+    assert got == expected
+
+
+def _schema(doc: dict, name: str) -> dict:
+    return doc["components"]["schemas"][name]
+
+
+def test_conduit_envelopes_naming_and_token(conduit: Design) -> None:
+    doc = conduit.openapi
+    register = doc["paths"]["/api/users"]["post"]
+    body = register["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["user"] == {"$ref": "#/components/schemas/UserRegister"}
+    assert body["example"]["user"]["email"] == "jake@jake.jake"
+    assert set(_schema(doc, "UserRegister")["required"]) == {"email", "username", "password"}
+    assert "role" not in _schema(doc, "UserRegister")["properties"]
+    resp = _schema(doc, "AuthRegisterResponse")
+    assert resp["properties"]["user"] == {"$ref": "#/components/schemas/UserPrivate"}
+    assert list(_schema(doc, "UserPrivate")["properties"]) == ["email", "token", "username", "bio", "image"]
+    assert register["security"] == []
+    scheme = doc["components"]["securitySchemes"]["tokenAuth"]
+    assert scheme["type"] == "apiKey" and scheme["name"] == "Authorization" and "Token <jwt>" in scheme["description"]
+    article = _schema(doc, "Article")
+    assert list(article["properties"]) == ["slug", "title", "description", "body", "tagList", "createdAt",
+                                           "updatedAt", "favorited", "favoritesCount", "author"]
+    assert article["properties"]["author"] == {"$ref": "#/components/schemas/Profile"}
+    assert list(_schema(doc, "Profile")["properties"]) == ["username", "bio", "image", "following"]
+    create = _schema(doc, "ArticleCreate")
+    assert set(create["properties"]) == {"title", "description", "body", "tagList"}
+    assert create["properties"]["tagList"]["type"] == "array"
+    listing = doc["paths"]["/api/articles"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"limit", "offset", "tag", "author", "favorited"}
+    ok = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(ok["required"]) == {"articles", "articlesCount"}
+    tags = doc["paths"]["/api/tags"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert tags["properties"]["tags"]["items"]["type"] == "string"
+    errors = _schema(doc, "Error")
+    assert errors["required"] == ["errors"]
+    assert errors["properties"]["errors"]["additionalProperties"]["items"] == {"type": "string"}
+    follow = doc["paths"]["/api/profiles/{username}/follow"]["post"]["responses"]["200"]
+    assert follow["content"]["application/json"]["schema"]["properties"]["profile"]["$ref"].endswith("/Profile")
+
+
+def test_inventory_cursor_pagination_and_bearer(designs: dict[str, Design]) -> None:
+    doc = designs["inventory"].openapi
+    params = {p["name"] for p in doc["paths"]["/api/v1/products"]["get"]["parameters"]}
+    assert {"limit", "cursor", "sort", "q", "discontinued", "supplier"} <= params and "offset" not in params
+    ok = doc["paths"]["/api/v1/products"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(ok["properties"]) == {"items", "next_cursor"}
+    assert doc["components"]["securitySchemes"]["tokenAuth"] == {"type": "http", "scheme": "bearer",
+                                                                  "bearerFormat": "JWT"}
+    error = doc["components"]["schemas"]["Error"]["properties"]["error"]
+    assert error["required"] == ["code", "message"]
+    low = doc["paths"]["/api/v1/stock-levels/low"]["get"]
+    assert low["operationId"] == "stock_levels_low_stock"
+    custom = doc["paths"]["/api/v1/stock-movements/import-csv"]["post"]
+    assert custom["x-handler"] == "inventory_rules:import_movements" and "201" in custom["responses"]
+
+
+def test_orders_idempotency_and_nesting(designs: dict[str, Design]) -> None:
+    doc = designs["orders"].openapi
+    create = doc["paths"]["/v1/orders"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
+    pay = doc["paths"]["/v1/orders/{id}/payments"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in pay["parameters"]) and pay["x-rate-limit"] == "30/minute"
+    assert "/v1/orders/{id}/items/{line_item_id}" in doc["paths"]
+    assert "/v1/orders/{id}/payments/{payment_id}/capture" in doc["paths"]
+    signup = doc["components"]["schemas"]["AuthRegisterResponse"]
+    assert set(signup["properties"]) == {"customer", "token", "refresh_token", "message"}

@@ -1,0 +1,112 @@
+"""The tests gate on real pytest runs: coverage below threshold and failing tests are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend_agent.gates import load_target, run_gates
+from tests.gates._defects import append, clean_copy, mini_project
+
+SOURCE = """
+from fastapi import FastAPI
+
+app = FastAPI(title="mini")
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def branchy(x: int) -> int:
+    if x > 10:
+        return x * 2
+    if x < 0:
+        return -x
+    return x
+"""
+
+
+def test_coverage_below_threshold_fails_and_names_the_file(tmp_path: Path) -> None:
+    project = mini_project(tmp_path, source=SOURCE, tests="""
+        from app.main import add
+
+
+        def test_add():
+            assert add(1, 2) == 3
+    """)
+    report = run_gates(load_target(project), gates=["tests"])
+    result = report.gates[0]
+    assert result.status == "fail"
+    rules = [f.rule for f in result.findings]
+    assert "tests:coverage" in rules and "tests:failed" not in rules
+    coverage = next(f for f in result.findings if f.rule == "tests:coverage")
+    assert "below the 80 % threshold" in coverage.message
+    assert any(f.rule == "tests:uncovered-file" and f.file == "app/main.py" for f in result.findings)
+    assert result.metrics["tests"]["passed"] == 1
+    assert 0 < result.metrics["files"]["app/main.py"] < 80
+    assert report.exit_code == 1
+
+
+def test_threshold_is_configurable_and_failing_tests_are_named(tmp_path: Path) -> None:
+    project = mini_project(tmp_path, source=SOURCE, tests="""
+        from app.main import add, branchy
+
+
+        def test_add():
+            assert add(1, 2) == 3
+
+
+        def test_branchy_is_wrong():
+            assert branchy(20) == 41
+    """)
+    target = load_target(project, overrides={"coverage_threshold": 10})
+    result = run_gates(target, gates=["tests"]).gates[0]
+    assert result.status == "fail"
+    failed = [f for f in result.findings if f.rule == "tests:failed"]
+    assert len(failed) == 1 and "test_branchy_is_wrong" in failed[0].message
+    assert failed[0].file == "tests/test_main.py"
+    assert not any(f.rule == "tests:coverage" for f in result.findings)
+
+
+def test_passing_suite_with_enough_coverage_passes(tmp_path: Path) -> None:
+    project = mini_project(tmp_path, source=SOURCE, tests="""
+        from app.main import add, branchy
+
+
+        def test_all():
+            assert add(1, 2) == 3
+            assert [branchy(20), branchy(-3), branchy(4)] == [40, 3, 4]
+    """)
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "pass", result.summary
+    assert result.metrics["coverage_percent"] == 100.0
+
+
+def test_project_without_tests_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("x = 1\n")
+    result = run_gates(load_target(tmp_path), gates=["tests"]).gates[0]
+    assert result.status == "skip" and "no test files" in result.summary
+
+
+@pytest.mark.slow
+def test_clean_project_passes(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "pass", result.summary
+    assert result.metrics["coverage_percent"] >= 80
+
+
+@pytest.mark.slow
+def test_clean_project_with_untested_module_drops_below_threshold(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    body = "\n".join(f"def helper_{i}(x: int) -> int:\n    if x > {i}:\n        return x - {i}\n    return x + {i}\n"
+                     for i in range(120))
+    (project / "app" / "reports.py").write_text(body, encoding="utf-8")
+    append(project, "app/main.py", "from app import reports  # noqa: E402,F401\n")
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "fail"
+    assert any(f.rule == "tests:coverage" for f in result.findings)
+    assert any(f.rule == "tests:uncovered-file" and f.file == "app/reports.py" for f in result.findings)

@@ -1,0 +1,140 @@
+"""Sessions survive SIGKILL mid-run and resume from the last saved step."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from backend_agent.runtime import SessionStore
+from tests.runtime.conftest import CLI, cli_env, json_lines, write_script
+
+SLOW_STEP = (
+    "echo $$ > bash.pid; if [ -f first.done ]; then echo resumed-run; else touch first.done; sleep 30; fi"
+)
+
+
+def _read_until_tool_call(proc: subprocess.Popen[str], deadline: float) -> str:
+    assert proc.stdout is not None
+    session_id = ""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if not ready:
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        event = json.loads(line)
+        if event["type"] == "system":
+            session_id = event["session_id"]
+        if event["type"] == "tool_call":
+            return session_id
+    raise AssertionError("the run never reached its tool call")
+
+
+def test_resume_after_sigkill_completes(workspace: Path, home: Path, cli) -> None:
+    write_script(workspace, [
+        {"text": "Starting the slow step.", "tool_calls": [{"tool": "Bash", "input": {"command": SLOW_STEP}}]},
+        {"expect": {"tool": "Bash", "ok": True, "contains": "resumed-run"}, "text": "Finished after resume."},
+    ])  # fmt: skip
+    args = ["run", "-p", "run the slow step", "--model", "script:script.yaml", "--permission-mode",
+            "bypassPermissions", "--output-format", "stream-json"]  # fmt: skip
+    proc = subprocess.Popen([*CLI, *args], cwd=workspace, env=cli_env(home), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        session_id = _read_until_tool_call(proc, time.monotonic() + 60)
+        deadline = time.monotonic() + 20
+        while not (workspace / "first.done").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        pid_file = workspace / "bash.pid"
+        if pid_file.exists():  # the orphaned `sleep` of the killed run
+            try:
+                os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
+    assert proc.returncode == -signal.SIGKILL
+    with SessionStore.for_workspace(workspace) as store:
+        assert store.get(session_id).status == "running"  # killed: never finished
+        assert len(store.load_messages(session_id)) == 2  # the request and the response with the tool call
+
+    resumed = cli("run", "-p", "--resume", session_id[:8], "--permission-mode", "bypassPermissions",
+                  "--output-format", "json", cwd=workspace)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    result = json.loads(resumed.stdout)
+    assert result["status"] == "success" and result["session_id"] == session_id
+    assert result["result"] == "Finished after resume."
+    with SessionStore.for_workspace(workspace) as store:
+        assert store.get(session_id).status == "success"
+        assert len(store.load_messages(session_id)) == 4
+
+
+def test_continue_takes_a_new_task(workspace: Path, run_agent) -> None:
+    write_script(workspace, [{"text": "first answer"}, {"text": "second answer"}])
+    first, _ = run_agent(workspace, "first task")
+    second, events = run_agent(workspace, "second task", continue_last=True)
+    assert second.session_id == first.session_id
+    assert second.result == "second answer"
+    assert events.of("system")[0].resumed is True
+
+
+def test_resume_unknown_id_is_a_usage_error(workspace: Path, cli) -> None:
+    write_script(workspace, [{"text": "x"}])
+    assert cli("run", "-p", "t", "--model", "script:script.yaml", cwd=workspace).returncode == 0
+    proc = cli("run", "-p", "--resume", "nope", cwd=workspace)
+    assert proc.returncode == 2
+    assert "nope" in proc.stderr and "sessions list" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_stream_json_lines_parse(workspace: Path, cli) -> None:
+    write_script(workspace, [{"text": "hi"}])
+    proc = cli(
+        "run", "-p", "t", "--model", "script:script.yaml", "--output-format", "stream-json", cwd=workspace
+    )
+    assert proc.returncode == 0
+    assert [e["type"] for e in json_lines(proc.stdout)] == ["system", "assistant", "result"]
+
+
+def test_ctrl_c_stops_the_run_and_its_processes(workspace: Path, home: Path) -> None:
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "Bash", "input": {"command": "echo $$ > bash.pid; sleep 30"}}]},
+        {"text": "never"},
+    ])  # fmt: skip
+    args = ["run", "-p", "slow", "--model", "script:script.yaml", "--permission-mode", "bypassPermissions",
+            "--output-format", "stream-json"]  # fmt: skip
+    proc = subprocess.Popen([*CLI, *args], cwd=workspace, env=cli_env(home), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        session_id = _read_until_tool_call(proc, time.monotonic() + 60)
+        deadline = time.monotonic() + 20
+        while not (workspace / "bash.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 130
+    pgid = int((workspace / "bash.pid").read_text().strip())
+    try:
+        os.killpg(pgid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "the Bash command survived Ctrl-C"
+    assert json_lines(out)[-1]["status"] == "interrupted"
+    with SessionStore.for_workspace(workspace) as store:
+        assert store.get(session_id).status == "interrupted"

@@ -1,0 +1,47 @@
+"""Each seed definition runs a scripted turn with exactly the tools it grants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import write_script
+
+BUILTINS = ["Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob"]
+SIX = ["Read", "Write", "Edit", "Bash", "Grep", "Glob"]
+# seed prefix → (tools the model must be offered, a tool call the seed does not grant)
+SEEDS = {
+    "000": (SIX, "Agent"),
+    "001": ([*BUILTINS, "Agent", "Skill"], "WebFetch"),
+    "002": ([*BUILTINS, "Agent", "Skill"], "WebFetch"),
+    "003": (SIX, "Agent"),
+    "004": ([*BUILTINS, "Agent", "Skill"], "NotebookEdit"),
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(SEEDS))
+def test_seed_runs_with_exactly_its_tools(prefix: str, seeds_dir: Path, workspace: Path, run_agent) -> None:
+    seed = next(seeds_dir.glob(f"{prefix}_*"))
+    expected_tools, forbidden = SEEDS[prefix]
+    (workspace / "notes.md").write_text("# notes\n")
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "Read", "input": {"file_path": "notes.md"}},
+                        {"tool": forbidden, "input": {"prompt": "x", "subagent_type": "backend", "url": "http://x"}}]},
+        {"expect": [{"tool": "Read", "ok": True, "contains": "# notes"},
+                    {"tool": forbidden, "ok": False, "contains": forbidden}],
+         "text": "seed turn done"},
+    ])  # fmt: skip
+    result, events = run_agent(workspace, agent=str(seed), permission_mode="acceptEdits")
+    assert result.status == "success", result.error
+    started = events.of("system")[0]
+    assert started.tools == expected_tools
+    assert result.result == "seed turn done"
+
+
+def test_missing_skills_of_seed_001_are_warned(seeds_dir: Path, workspace: Path, run_agent) -> None:
+    seed = next(seeds_dir.glob("001_*"))
+    write_script(workspace, [{"text": "ok"}])
+    result, _ = run_agent(workspace, agent=str(seed))
+    assert result.status == "success"
+    assert any("nestjs-backend" in w and "docker" in w for w in result.warnings)

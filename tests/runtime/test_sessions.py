@@ -1,0 +1,82 @@
+"""The SQLite session store: WAL, incremental saves, resume loading, redaction, export, CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from pydantic_ai.messages import (
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+
+from backend_agent.runtime import Redactor, SessionStore
+from tests.runtime.conftest import write_script
+
+
+def conversation(n: int) -> list:
+    messages: list = [ModelRequest(parts=[UserPromptPart("task")])]
+    for i in range(n):
+        messages.append(
+            ModelResponse(parts=[ToolCallPart("Read", {"file_path": f"f{i}"}, tool_call_id=f"c{i}")])
+        )
+        messages.append(ModelRequest(parts=[ToolReturnPart("Read", f"content {i}", tool_call_id=f"c{i}")]))
+    messages.append(ModelResponse(parts=[TextPart("done")]))
+    return messages
+
+
+def test_wal_incremental_save_and_load(tmp_path: Path) -> None:
+    with SessionStore.for_workspace(tmp_path) as store:
+        sid = store.create(workspace=tmp_path, agent="a", model="m", title="t")
+        messages = conversation(5)
+        store.save_step(sid, messages[:3], tool_session={"cwd": "x"})
+        store.save_step(sid, messages, usage={"input_tokens": 3})
+        loaded = store.load_messages(sid)
+        assert len(loaded) == len(messages)
+        assert loaded[-1].parts[0].content == "done"
+        assert store.get(sid[:6]).tool_session == {"cwd": "x"}
+        store.save_step(sid, messages[:4])  # shorter history (e.g. after compaction) drops the rest
+        assert len(store.load_messages(sid)) == 4
+    db = sqlite3.connect(tmp_path / ".backend-agent" / "sessions.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_secrets_are_redacted_in_stored_transcripts(tmp_path: Path) -> None:
+    redactor = Redactor({"MY_SERVICE_TOKEN": "tok-1234567890", "PATH": "/usr/bin"})
+    with SessionStore.for_workspace(tmp_path, redactor=redactor) as store:
+        sid = store.create(workspace=tmp_path, agent="a", model="m", title="use tok-1234567890")
+        key = "sk-ant-" + "a1" * 20
+        msgs = [ModelRequest(parts=[UserPromptPart(f"key {key} and tok-1234567890, password=hunter22")])]
+        store.save_step(sid, msgs)
+        store.record_tool_call(sid, tool_use_id="1", name="Bash", tool_input={"command": f"echo {key}"}, ok=True,
+                               output="AKIAABCDEFGHIJKLMNOP", error_code=None, duration_ms=1)  # fmt: skip
+        exported = json.dumps(store.export(sid))
+    assert key not in exported and "tok-1234567890" not in exported and "hunter22" not in exported
+    assert "AKIAABCDEFGHIJKLMNOP" not in exported
+    assert "/usr/bin" not in redactor.text("x") and redactor.text("/usr/bin") == "/usr/bin"  # not a secret
+    assert exported.count("[REDACTED]") >= 5
+
+
+def test_sessions_cli_list_show_export(workspace: Path, cli) -> None:
+    (workspace / "a.txt").write_text("x\n")
+    write_script(
+        workspace, [{"tool_calls": [{"tool": "Read", "input": {"file_path": "a.txt"}}]}, {"text": "ok"}]
+    )
+    assert cli("run", "-p", "read a.txt", "--model", "script:script.yaml", cwd=workspace).returncode == 0
+    listed = cli("sessions", "list", "--json", cwd=workspace)
+    (info,) = json.loads(listed.stdout)
+    assert info["title"] == "read a.txt" and info["status"] == "success" and info["message_count"] == 4
+    shown = cli("sessions", "show", info["id"][:8], cwd=workspace)
+    assert shown.returncode == 0 and "Read" in shown.stdout and "allow" in shown.stdout
+    out = workspace / "export.json"
+    exported = cli("sessions", "export", info["id"], "-o", str(out), cwd=workspace)
+    assert exported.returncode == 0
+    data = json.loads(out.read_text())
+    assert len(data["messages"]) == 4 and data["tool_calls"][0]["name"] == "Read"
+    missing = cli("sessions", "list", cwd=workspace / "..")
+    assert missing.returncode == 2 and "no sessions" in missing.stderr
