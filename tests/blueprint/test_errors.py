@@ -268,3 +268,58 @@ def test_load_blueprint_missing_file_and_not_a_mapping(tmp_path: Path) -> None:
         load_blueprint(file)
     assert info.value.problems[0].message == "the blueprint is not a mapping"
     assert str(file) in str(info.value)
+
+
+def test_path_parameters_must_name_a_lookup_key() -> None:
+    from backend_agent.design import design
+
+    text = BASE.replace("  Tag:\n", "    actions:\n      x: {kind: custom, handler: 'm:f', path: '/products/{title}/x'}\n"
+                        "      y: {kind: custom, handler: 'm:f', path: '/products/{nope}/y'}\n  Tag:\n", 1)
+    with pytest.raises(BlueprintError) as info:
+        design(parse_blueprint(text, source="x"))
+    messages = [p.message for p in info.value.problems]
+    assert any("{title} of Product is not a unique field" in m for m in messages)
+    assert any("{nope} of Product names no lookup key; use {sku}" in m for m in messages)
+
+
+def test_default_limit_above_max_limit() -> None:
+    problem = only(BASE.replace("  name: shop\n", "  name: shop\n  pagination: {default_limit: 50, max_limit: 10}\n"))
+    assert problem.message == "default_limit 50 exceeds max_limit 10"
+    assert problem.location is not None and problem.location.key_path == "service.pagination.default_limit"
+
+
+def test_wrong_value_types_say_what_was_expected() -> None:
+    text = BASE.replace("  name: shop\n", "  name: Shop\n  pagination: {default_limit: 0, max_limit: lots}\n")
+    text = text.replace("title: {type: string, required: true}", "title: {type: string, required: maybe}")
+    text = text.replace("  Tag:\n    fields:\n      name: {type: string, required: true, unique: true}\n",
+                        "  Tag:\n    fields: [name]\n")
+    found = {p.location.key_path: p for p in problems_of(text) if p.location}
+    assert found["service.name"].expected == "text matching ^[a-z][a-z0-9_-]*$"
+    assert found["service.pagination.default_limit"].expected == "a number >= 1"
+    assert found["service.pagination.max_limit"].message == "invalid value 'lots'"
+    assert found["service.pagination.max_limit"].expected == "a whole number"
+    assert found["entities.Product.fields.title.required"].expected == "true or false"
+    assert found["entities.Tag.fields"].expected == "a mapping (name: value)"
+    on_delete = only(BASE.replace("required: true}\n      tags:", "required: true, on_delete: nullify}\n      tags:"))
+    assert on_delete.message == "invalid value 'nullify'"
+    assert on_delete.expected == "'cascade', 'set_null' or 'restrict'"
+
+
+def test_yaml_booleans_and_numbers_where_text_is_expected() -> None:
+    problem = only(BASE.replace("values: [draft, live], default: draft", "values: [draft, no]"))
+    assert problem.message == "invalid value False" and problem.expected == "text"
+    assert problem.hint is not None and "quote it" in problem.hint
+    assert problem.location is not None and problem.location.key_path == "entities.Product.fields.status.values[1]"
+
+
+def test_action_without_kind() -> None:
+    text = BASE + "    actions:\n      a: {relation: tags}\n"
+    problem = only(text)
+    assert problem.message == "missing key 'kind'" and problem.location is not None
+    assert problem.location.key_path == "entities.Tag.actions.a"
+
+
+@pytest.mark.parametrize("name", ["class", "metadata", "model_config", "json"])
+def test_names_the_generated_code_cannot_use(name: str) -> None:
+    problem = only(BASE.replace("price: {type:", f"{name}: {{type:"))
+    assert problem.message == f"'{name}' cannot be used as a name in the generated Python models"

@@ -105,3 +105,13 @@ def test_design_without_graphviz_skips_svg_with_a_hint(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "erd.svg skipped" in proc.stderr and "apt-get install graphviz" in proc.stderr
     assert not (tmp_path / "d" / "erd.svg").exists() and (tmp_path / "d" / "erd.mmd").exists()
+
+
+def test_new_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    file = tmp_path / "shop-api.blueprint.yaml"
+    assert run("blueprint", "new", str(file)).returncode == 0
+    assert "name: shop-api" in file.read_text()
+    assert run("blueprint", "validate", str(file)).returncode == 0
+    again = run("blueprint", "new", str(file))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert run("blueprint", "new", str(tmp_path / "x.yaml"), "--name", "B@d").returncode == 2

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -80,24 +78,6 @@ def test_computed_queries_run(conduit: Design) -> None:
         assert conn.execute(following.sql.replace(":ids", "2").replace(":user_id", "1")).fetchall() == []
     finally:
         conn.close()
-
-
-@pytest.fixture(scope="module")
-def pg_engine(postgres_url: str) -> Iterator[sa.Engine]:
-    """A uniquely named throwaway database, dropped afterwards."""
-    url = sa.engine.make_url(postgres_url)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"ba_design_{secrets.token_hex(5)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(url.set(database=name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.services

@@ -112,3 +112,27 @@ def test_orders_idempotency_and_nesting(designs: dict[str, Design]) -> None:
     assert "/v1/orders/{id}/payments/{payment_id}/capture" in doc["paths"]
     signup = doc["components"]["schemas"]["AuthRegisterResponse"]
     assert set(signup["properties"]) == {"customer", "token", "refresh_token", "message"}
+
+
+def _check_example(doc: dict, schema: dict, example: object) -> None:
+    import jsonschema
+
+    root = {**schema, "components": doc["components"]}
+    validator = jsonschema.Draft202012Validator(root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = [e.message for e in validator.iter_errors(example)]
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_examples_match_their_schemas(designs: dict[str, Design], name: str) -> None:
+    doc = designs[name].openapi
+    checked = 0
+    for item in doc["paths"].values():
+        for op in item.values():
+            media = [op.get("requestBody", {}).get("content", {}).get("application/json")]
+            media += [r.get("content", {}).get("application/json") for r in op["responses"].values()]
+            for entry in media:
+                if entry and "example" in entry:
+                    _check_example(doc, entry["schema"], entry["example"])
+                    checked += 1
+    assert checked >= len(designs[name].operations)

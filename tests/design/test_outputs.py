@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -48,7 +49,10 @@ def test_design_md_sections(conduit: Design) -> None:
 def test_write_design_writes_every_file(conduit: Design, tmp_path: Path) -> None:
     written = write_design(conduit, tmp_path / "out", render_svg=False)
     names = {p.name for p in written}
-    assert names == {"openapi.yaml", "schema.sqlite.sql", "schema.postgresql.sql", "erd.mmd", "erd.dot", "DESIGN.md"}
+    assert names == {"openapi.yaml", "schema.sqlite.sql", "schema.postgresql.sql", "erd.mmd", "erd.dot", "DESIGN.md",
+                     "design.json"}
+    resolved = json.loads((tmp_path / "out" / "design.json").read_text())
+    assert resolved["entities"]["Article"]["lookup"] == "slug" and "openapi" not in resolved
     doc = yaml.safe_load((tmp_path / "out" / "openapi.yaml").read_text())
     validate(doc)
     assert doc == conduit.openapi
@@ -61,3 +65,12 @@ def test_write_design_writes_every_file(conduit: Design, tmp_path: Path) -> None
 def test_exports_are_accurate() -> None:
     for name in design_pkg.__all__:
         assert hasattr(design_pkg, name), name
+
+
+def test_write_design_into_a_file_path_is_a_clear_error(conduit: Design, tmp_path: Path) -> None:
+    from backend_agent.errors import GenerationError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(GenerationError, match="cannot write the design"):
+        write_design(conduit, blocker / "out", render_svg=False)

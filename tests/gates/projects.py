@@ -1,11 +1,11 @@
 """Builders for the live-gate tests: a copy of the clean fixture with one named defect planted.
 
-    build(tmp_path)                  the clean project
-    build(tmp_path, "bola")          GET /api/projects/{project_id} returns any user's project
-    build(tmp_path, "open-endpoint") GET /api/tags is documented as secured but needs no token
-    build(tmp_path, "server-error")  GET /api/tasks/{task_id} answers 500 for an unknown integer id
-    build(tmp_path, "slow")          GET /api/projects takes ~250 ms, missing the p95 threshold
-    build(tmp_path, "sqli")          GET /api/tags?name= builds its SQL with an f-string
+build(tmp_path)                  the clean project
+build(tmp_path, "bola")          GET /api/projects/{project_id} returns any user's project
+build(tmp_path, "open-endpoint") GET /api/tags is documented as secured but needs no token
+build(tmp_path, "server-error")  GET /api/tasks/{task_id} answers 500 for an unknown integer id
+build(tmp_path, "slow")          GET /api/projects takes ~250 ms, missing the p95 threshold
+build(tmp_path, "sqli")          GET /api/tags?name= builds its SQL with an f-string
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ def replace(project: Path, rel: str, old: str, new: str) -> None:
     path = project / rel
     text = path.read_text(encoding="utf-8")
     if old not in text:
-        raise AssertionError(f"{rel} no longer contains {old!r}; update the defect in tests/gates/projects.py")
+        raise AssertionError(
+            f"{rel} no longer contains {old!r}; update the defect in tests/gates/projects.py"
+        )
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
@@ -59,7 +61,7 @@ def _open_endpoint(project: Path) -> None:
         rel,
         "router = APIRouter(",
         "OptionalToken = Annotated[\n"
-        "    HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False, scheme_name=\"BearerAuth\"))\n"
+        '    HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False, scheme_name="BearerAuth"))\n'
         "]\n\nrouter = APIRouter(",
     )
     replace(
@@ -110,7 +112,12 @@ def _sqli(project: Path) -> None:
         "        rows = [row for row in rows if row.id in ids]\n"
         "        total = len(rows)",
     )
-    replace(project, rel, "from fastapi import APIRouter", "from sqlalchemy import text\nfrom fastapi import APIRouter")
+    replace(
+        project,
+        rel,
+        "from fastapi import APIRouter",
+        "from sqlalchemy import text\nfrom fastapi import APIRouter",
+    )
 
 
 DEFECTS: dict[str, Callable[[Path], None]] = {

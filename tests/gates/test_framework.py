@@ -270,3 +270,56 @@ def test_fastapi_app_is_auto_detected(tmp_path: Path) -> None:
 def test_missing_folder_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is not a folder"):
         load_target(tmp_path / "nope")
+
+
+# --- scheduling -------------------------------------------------------------------------------
+
+
+class _TimedGate(Gate):
+    """Sleeps in a subprocess and records when it ran."""
+
+    description: ClassVar[str] = "sleeps"
+
+    def __init__(self, name: str, *, safe: bool, log: list[tuple[str, float, float]], seconds: float = 1.0):
+        self._name, self._safe, self.log, self.seconds = name, safe, log, seconds
+
+    @property  # type: ignore[override]
+    def name(self) -> str:  # type: ignore[override]
+        return self._name
+
+    @property  # type: ignore[override]
+    def parallel_safe(self) -> bool:  # type: ignore[override]
+        return self._safe
+
+    def applicable(self, target: Target) -> str | None:
+        return None
+
+    def run(self, target: Target) -> GateResult:
+        began = time.monotonic()
+        run_process(["sleep", str(self.seconds)], cwd=target.root, timeout_s=30)
+        self.log.append((self.name, began, time.monotonic()))
+        return GateResult(gate=self.name, status="pass", summary="slept")
+
+
+def test_parallel_safe_gates_overlap_and_others_run_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log: list[tuple[str, float, float]] = []
+    gates = {
+        "tests": _TimedGate("tests", safe=True, log=log),
+        "static-security": _TimedGate("static-security", safe=True, log=log),
+        "contract": _TimedGate("contract", safe=False, log=log, seconds=0.5),
+        "load": _TimedGate("load", safe=False, log=log, seconds=0.5),
+    }
+    monkeypatch.setattr("backend_agent.gates.runner.load_gate", lambda name: gates[name])
+    events: list[tuple[str, str]] = []
+    started = time.monotonic()
+    report = run_gates(Target(root=tmp_path), gates=list(gates), max_parallel=2,
+                       on_event=lambda e: events.append((e.kind, e.gate)))
+    elapsed = time.monotonic() - started
+    assert [r.gate for r in report.gates] == ["tests", "static-security", "contract", "load"]
+    assert all(r.status == "pass" for r in report.gates)
+    spans = {name: (a, b) for name, a, b in log}
+    assert spans["static-security"][0] < spans["tests"][1]  # the two safe gates overlapped
+    assert spans["contract"][0] >= max(spans["tests"][1], spans["static-security"][1])
+    assert spans["load"][0] >= spans["contract"][1]  # exclusive gates never overlap
+    assert elapsed < 1.0 + 0.5 + 0.5 + 1.5
+    assert events.count(("finish", "load")) == 1 and events[0][0] == "start"

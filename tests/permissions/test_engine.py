@@ -203,3 +203,20 @@ def test_bad_rule_text_is_rejected() -> None:
         RuleSet.from_lists(allow=["Bash(git log:*"])
     with pytest.raises(ValueError, match="empty specifier"):
         RuleSet.from_lists(deny=["Bash()"])
+
+
+def test_opencode_wrapped_command_uses_the_effective_command(ws: Path) -> None:
+    perms = PermissionRules(patterns={"bash": {"*": "ask", "git *": "allow", "rm *": "deny"}})
+    e = engine(ws, definition=AgentDefinition(name="oc", permissions=perms, format="opencode"))
+    assert decide(e, "Bash", command="timeout 5 git status").action == "allow"
+    assert decide(e, "Bash", command="env X=1 rm -rf build").action == "deny"
+
+
+def test_settings_and_agent_files_always_need_approval(ws: Path) -> None:
+    e = engine(ws, mode="acceptEdits", allow=["Edit", "Write"])
+    for target in (".claude/settings.json", ".backend-agent/settings.json", ".claude/agents/x.md", "opencode.json"):
+        decision = decide(e, "Write", file_path=target, content="{}")
+        assert decision.action == "ask", target
+    assert decide(e, "Write", file_path="src/app.py", content="").action == "allow"
+    bypass = engine(ws, mode="bypassPermissions")
+    assert decide(bypass, "Edit", file_path=".claude/settings.json").action == "allow"

@@ -26,7 +26,6 @@ ALLOW = [
     "Bash(npm run test)",
     "Bash(pytest:*)",
     "Bash(find:*)",
-    "Bash(cd:*)",
     "Bash(python3:*)",
 ]
 DENY = ["Bash(rm:*)", "Bash(curl:*)", "Bash(git push:*)"]
@@ -102,6 +101,11 @@ CORPUS: list[tuple[str, str]] = [
     ("echo hi > /etc/passwd", "ask"),
     ("echo hi > notes.txt", "allow"),
     ("ls > /dev/null 2>&1", "allow"),
+    ("cd /etc && echo x > passwd", "ask"),
+    ("echo '{}' > .claude/settings.json", "ask"),
+    ("echo x >> .backend-agent/settings.json", "ask"),
+    ("cd src && echo x > notes.txt", "allow"),
+    ("cd ../.. && ls", "ask"),
     # changing how command names resolve
     ("PATH=/tmp/evil:$PATH ls", "ask"),
     ("export PATH=/tmp/evil; ls", "ask"),
@@ -139,7 +143,7 @@ def test_nothing_that_asks_is_allowed_by_a_catch_all_allow_except_opaque(
     engine = PermissionEngine(rules=RuleSet.from_lists(allow=["Bash(*)"]), workspace=tmp_path, home=tmp_path)
     decision = engine.decide("Bash", {"command": command})
     opaque = analyze(command).opaque
-    writes_outside = ">" in command and "/etc/" in command
+    writes_outside = ">" in command and any(p in command for p in ("/etc", ".claude/", ".backend-agent/"))
     if opaque or writes_outside:
         assert decision.action == "ask"
     else:

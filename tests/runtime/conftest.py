@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,32 @@ def cli(home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
             [*CLI, *args], cwd=cwd, env={**cli_env(home), **(env or {})}, capture_output=True, text=True,
             timeout=timeout, stdin=subprocess.DEVNULL,
         )  # fmt: skip
+
+    return go
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli_inproc(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
+    """The CLI in this process (fast): ``main(argv)`` with HOME isolated and the output captured."""
+    from backend_agent.cli.main import main
+
+    monkeypatch.setenv("HOME", str(home))
+    for name in [n for n in os.environ if n.endswith("_API_KEY") or n.startswith("BACKEND_AGENT_")]:
+        monkeypatch.delenv(name)
+
+    def go(*args: str, cwd: Path) -> Outcome:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
 
     return go
 

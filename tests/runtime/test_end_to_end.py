@@ -131,3 +131,16 @@ def test_auto_routing_picks_an_agent(workspace: Path, run_agent) -> None:
     assert result.status == "success", result.error
     assert any(w.startswith("routed to agent") for w in result.warnings)
     assert events.of("system")[0].agent == result.agent
+
+
+def test_cost_budget_stops_before_the_next_request(workspace: Path, run_agent) -> None:
+    (workspace / "a.txt").write_text("x\n")
+    turn = {
+        "tool_calls": [{"tool": "Glob", "input": {"pattern": "*.txt"}}],
+        "usage": {"input_tokens": 100_000, "output_tokens": 1000},
+    }
+    script = write_script(workspace, [turn] * 5 + [{"text": "done"}])
+    script.write_text(script.read_text() + "price_as: claude-sonnet-4-5\n")
+    result, _ = run_agent(workspace, max_cost=0.5)
+    assert result.status == "budget_exceeded" and result.exit_code == 3
+    assert result.turns == 2 and result.cost_usd is not None and 0.5 <= result.cost_usd < 1.0

@@ -72,3 +72,13 @@ def test_env_expansion_and_errors() -> None:
     with pytest.raises(ConfigError) as info:
         parse_mcp_config({"mcpServers": {"h": {"command": "${MISSING}"}}}, source=".mcp.json", environ={})
     assert "MISSING" in str(info.value) and "mcpServers.h.command" in str(info.value)
+
+
+def test_a_server_that_cannot_start_is_a_warning(workspace: Path, run_agent) -> None:
+    (workspace / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"ghost": {"command": "/nonexistent/mcp-server"}}})
+    )
+    write_script(workspace, [{"text": "still works"}])
+    result, _ = run_agent(workspace)
+    assert result.status == "success", result.error
+    assert any("ghost" in w and "unavailable" in w for w in result.warnings)

@@ -80,7 +80,8 @@ def test_text_output_and_exit_code_on_failure(workspace: Path, cli) -> None:
     assert "permission_denied" in proc.stderr
 
 
-def test_no_usable_model_explains_how_to_configure_one(workspace: Path, cli) -> None:
+def test_no_usable_model_explains_how_to_configure_one(workspace: Path, cli_inproc) -> None:
+    cli = cli_inproc
     proc = cli("run", "-p", "anything", cwd=workspace)
     assert proc.returncode == 1
     assert "no usable model" in proc.stderr and "ANTHROPIC_API_KEY" in proc.stderr
@@ -88,7 +89,8 @@ def test_no_usable_model_explains_how_to_configure_one(workspace: Path, cli) -> 
     assert "Traceback" not in proc.stderr
 
 
-def test_bad_options_are_usage_errors(workspace: Path, cli) -> None:
+def test_bad_options_are_usage_errors(workspace: Path, cli_inproc) -> None:
+    cli = cli_inproc
     proc = cli("run", "-p", "x", "--output-format", "yaml", cwd=workspace)
     assert proc.returncode == 2 and "text, json, stream-json" in proc.stderr
     proc = cli("run", "-p", "x", "--model", "script:missing.yaml", cwd=workspace)

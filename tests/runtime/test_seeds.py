@@ -12,11 +12,11 @@ BUILTINS = ["Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", 
 SIX = ["Read", "Write", "Edit", "Bash", "Grep", "Glob"]
 # seed prefix → (tools the model must be offered, a tool call the seed does not grant)
 SEEDS = {
-    "000": (SIX, "Agent"),
-    "001": ([*BUILTINS, "Agent", "Skill"], "WebFetch"),
-    "002": ([*BUILTINS, "Agent", "Skill"], "WebFetch"),
+    "000": (SIX, "Task"),
+    "001": ([*BUILTINS, "Agent", "Task", "Skill"], "WebFetch"),
+    "002": ([*BUILTINS, "Agent", "Task", "Skill"], "WebFetch"),
     "003": (SIX, "Agent"),
-    "004": ([*BUILTINS, "Agent", "Skill"], "NotebookEdit"),
+    "004": ([*BUILTINS, "Agent", "Task", "Skill"], "NotebookEdit"),
 }
 
 

@@ -62,7 +62,8 @@ def test_secrets_are_redacted_in_stored_transcripts(tmp_path: Path) -> None:
     assert exported.count("[REDACTED]") >= 5
 
 
-def test_sessions_cli_list_show_export(workspace: Path, cli) -> None:
+def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
+    cli = cli_inproc
     (workspace / "a.txt").write_text("x\n")
     write_script(
         workspace, [{"tool_calls": [{"tool": "Read", "input": {"file_path": "a.txt"}}]}, {"text": "ok"}]
@@ -80,3 +81,19 @@ def test_sessions_cli_list_show_export(workspace: Path, cli) -> None:
     assert len(data["messages"]) == 4 and data["tool_calls"][0]["name"] == "Read"
     missing = cli("sessions", "list", cwd=workspace / "..")
     assert missing.returncode == 2 and "no sessions" in missing.stderr
+
+
+def test_environment_secret_never_reaches_stream_or_store(workspace: Path, cli) -> None:
+    secret = "s3cr3t-value-4242"
+    write_script(workspace, [
+        {"text": f"the token is {secret}", "tool_calls": [{"tool": "Bash", "input": {"command": "echo $DEPLOY_TOKEN"}}]},
+        {"expect": {"tool": "Bash", "ok": True, "contains": secret}, "text": "done"},
+    ])  # fmt: skip
+    proc = cli("run", "-p", "show it", "--model", "script:script.yaml", "--permission-mode", "bypassPermissions",
+               "--output-format", "stream-json", cwd=workspace, env={"DEPLOY_TOKEN": secret})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert secret not in proc.stdout and "[REDACTED]" in proc.stdout
+    raw = (workspace / ".backend-agent" / "sessions.db").read_bytes()
+    wal = workspace / ".backend-agent" / "sessions.db-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert secret.encode() not in raw

@@ -89,3 +89,33 @@ def test_independent_delegations_run_concurrently(workspace: Path, run_agent) ->
     # both sleeps started before either finished
     order = [(e.type, e.name) for e in events.events if getattr(e, "name", None) == "Bash"]
     assert order[:2] == [("tool_call", "Bash"), ("tool_call", "Bash")]
+
+
+def test_task_alias_and_definition_hooks_apply_to_that_agent_only(workspace: Path, run_agent) -> None:
+    folder = workspace / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    (folder / "guarded.md").write_text(
+        "---\nname: guarded\ndescription: reads nothing\ntools: Read\nhooks:\n  PreToolUse:\n"
+        "    - matcher: Read\n      hooks:\n        - type: command\n          command: \"echo 'guarded agents may not read' >&2; exit 2\"\n"
+        "---\nYou are guarded.\n"
+    )
+    add_agent(workspace, "lead", "Read, Task")
+    (workspace / "a.txt").write_text("alpha\n")
+    write_script(
+        workspace,
+        [
+            {"tool_calls": [{"tool": "Read", "input": {"file_path": "a.txt"}},
+                            {"tool": "Task", "input": {"subagent_type": "guarded", "prompt": "read a.txt"}}]},
+            {"expect": [{"tool": "Read", "ok": True, "contains": "alpha"},
+                        {"tool": "Task", "ok": True, "contains": "blocked: guarded agents may not read"}],
+             "text": "done"},
+        ],
+        subagents={"guarded": [
+            {"tool_calls": [{"tool": "Read", "input": {"file_path": "a.txt"}}]},
+            {"expect": {"tool": "Read", "ok": False, "contains": "guarded agents may not read"},
+             "text": "blocked: guarded agents may not read"},
+        ]},
+    )  # fmt: skip
+    result, events = run_agent(workspace, agent="lead", permission_mode="acceptEdits")
+    assert result.status == "success", result.error
+    assert {"Task", "Agent"} <= set(events.of("system")[0].tools)

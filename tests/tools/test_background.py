@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend_agent.tools import BashOutputTool, BashTool, KillShellTool, ToolContext, shutdown_background_jobs
-from tests.tools.test_bash import SANDBOX_MODES, processes_with, wait_gone
+from tests.tools.procs import SANDBOX_MODES, processes_with, wait_gone
 
 
 def start(ctx: ToolContext, command: str) -> str:

@@ -12,44 +12,11 @@ from pathlib import Path
 import pytest
 
 from backend_agent.tools import BashTool, ToolContext
-from backend_agent.tools._sandbox import bwrap_path
-
-HAVE_BWRAP = bwrap_path() is not None
-SANDBOX_MODES = [
-    pytest.param(False, id="no-sandbox"),
-    pytest.param(
-        True, id="bwrap", marks=pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
-    ),
-]
+from tests.tools.procs import HAVE_BWRAP, SANDBOX_MODES, wait_gone
 
 
 def bash(ctx: ToolContext, command: str, **extra: object):
     return BashTool().call({"command": command, **extra}, ctx)
-
-
-def processes_with(token: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if token in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def wait_gone(token: str, timeout: float = 5.0) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = processes_with(token)
-        if not left:
-            return []
-        time.sleep(0.05)
-    return processes_with(token)
 
 
 @pytest.mark.parametrize("sandbox", SANDBOX_MODES)
@@ -144,3 +111,41 @@ def test_network_is_cut_in_the_sandbox_unless_allowed(workspace: Path, listener:
 def test_timeout_above_ten_minutes_is_rejected(ctx: ToolContext) -> None:
     result = bash(ctx, "true", timeout_ms=600_001)
     assert result.error is not None and result.error.code == "bad_input"
+
+
+def test_without_bubblewrap_a_one_time_warning_says_the_sandbox_is_off(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backend_agent.tools.bash as bash_module
+
+    monkeypatch.setattr(bash_module, "bwrap_path", lambda: None)
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    first = bash(ctx, "echo one")
+    assert first.data["sandboxed"] is False and "sandbox" in first.output and "bubblewrap" in first.output
+    second = bash(ctx, "echo two")
+    assert second.data["sandboxed"] is False and "bubblewrap" not in second.output
+    assert second.output == "two"
+
+
+@pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
+def test_sandbox_also_kills_processes_that_left_the_process_group(workspace: Path) -> None:
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    token = f"{uuid.uuid4().int % 10**6 + 6000}.1"
+    result = bash(ctx, f"setsid sleep {token} > /dev/null 2>&1 & echo started")
+    assert result.ok and result.data["sandboxed"] is True
+    assert wait_gone(token) == []
+
+
+@pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
+def test_sandboxed_commands_cannot_rewrite_permission_settings(workspace: Path) -> None:
+    settings = workspace / ".backend-agent" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"permissions": {}}')
+    (workspace / ".claude").mkdir()
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    result = bash(ctx, "echo grant > .backend-agent/settings.json; touch .claude/settings.json; echo done")
+    assert "done" in result.output
+    assert settings.read_text() == '{"permissions": {}}'
+    assert not (workspace / ".claude/settings.json").exists()
+    job = BashTool().call({"command": "echo job-output", "run_in_background": True}, ctx)
+    assert job.ok and job.data["sandboxed"] is True  # job output still lands under .backend-agent/jobs

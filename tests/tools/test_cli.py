@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from backend_agent.cli.main import main
-from tests.tools.test_bash import processes_with, wait_gone
+from tests.tools.procs import processes_with, wait_gone
 
 
 @dataclass
@@ -187,3 +187,12 @@ def test_background_job_works_across_separate_processes(workspace: Path) -> None
     assert wait_gone(token) == []
     after = subprocess_cli(workspace, "tools", "call", "BashOutput", "--input", read_payload, "--json")
     assert json.loads(after.stdout)["data"]["status"] == "killed"
+
+
+def test_input_from_a_file(cli, workspace: Path) -> None:
+    (workspace / "payload.json").write_text(json.dumps({"file_path": "new.txt", "content": "from file\n"}))
+    run = cli(workspace, "tools", "call", "Write", "--input", f"@{workspace / 'payload.json'}", "--allow", "Write")
+    assert run.returncode == 0, run.stderr
+    assert (workspace / "new.txt").read_text() == "from file\n"
+    missing = cli(workspace, "tools", "call", "Write", "--input", "@nope.json")
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

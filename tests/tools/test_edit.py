@@ -145,3 +145,12 @@ def test_success_shows_a_numbered_snippet(ctx: ToolContext, workspace: Path) -> 
     read(ctx, "h.py")
     result = edit(ctx, "h.py", "return None", "return False")
     assert "     4\t    return False" in result.output
+
+
+def test_mixed_line_endings_match_a_unique_crlf_region(ctx: ToolContext, workspace: Path) -> None:
+    path = workspace / "mixed.txt"
+    path.write_bytes(b"unix line\nwin one\r\nwin two\r\nlast\n")
+    read(ctx, "mixed.txt")
+    result = edit(ctx, "mixed.txt", "win one\nwin two", "win 1\nwin 2")
+    assert result.ok, result.output
+    assert path.read_bytes() == b"unix line\nwin 1\r\nwin 2\r\nlast\n"

@@ -6,6 +6,8 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
 from backend_agent.tools import ReadTool, ToolContext
 
 
@@ -118,3 +120,22 @@ def test_bad_input_is_a_structured_failure(ctx: ToolContext) -> None:
     result = ReadTool().call({"offset": 0}, ctx)
     assert result.error is not None and result.error.code == "bad_input"
     assert "file_path" in result.output and "offset" in result.output
+
+
+def test_very_large_file_is_streamed_with_the_same_format(
+    ctx: ToolContext, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import backend_agent.tools.read as read_module
+
+    monkeypatch.setattr(read_module, "STREAM_THRESHOLD", 1000)
+    content = "".join(f"row {i}\r\n" for i in range(1, 5001))
+    (workspace / "huge.csv").write_text(content, newline="")
+    result = read(ctx, "huge.csv", offset=4999)
+    assert result.data["streamed"] is True and result.data["total_lines"] == 5000
+    assert result.output == "  4999\trow 4999\n  5000\trow 5000"
+    record = ctx.session.reads[str((workspace / "huge.csv").resolve())]
+    assert record.sha256 == hashlib.sha256(content.encode()).hexdigest()
+    default = read(ctx, "huge.csv")
+    assert default.data["end_line"] == 2000 and "offset=2001" in default.output

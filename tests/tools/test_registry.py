@@ -69,3 +69,13 @@ def test_bad_session_id_and_corrupt_file_are_clear_errors(workspace: Path) -> No
     with pytest.raises(ConfigError) as info:
         load_tool_session(workspace, "broken")
     assert "broken.json" in str(info.value) and "--session new" in str(info.value)
+
+
+def test_concurrent_saves_merge_read_records(workspace: Path) -> None:
+    first = load_tool_session(workspace)
+    second = load_tool_session(workspace)
+    first.reads["/a"] = ReadRecord(path="/a", mtime_ns=1, sha256="aa")
+    second.reads["/b"] = ReadRecord(path="/b", mtime_ns=2, sha256="bb")
+    save_tool_session(workspace, first)
+    save_tool_session(workspace, second)
+    assert set(load_tool_session(workspace).reads) == {"/a", "/b"}

@@ -48,6 +48,7 @@ from backend_agent.blueprint.schema import (
     Tokens,
     auth_operation,
 )
+from backend_agent.blueprint.starter import starter_blueprint
 from backend_agent.blueprint.types import TYPE_NAMES, FieldKind, FieldType, parse_type
 
 __all__ = [
@@ -95,4 +96,5 @@ __all__ = [
     "parse_blueprint",
     "parse_type",
     "resolve_relations",
+    "starter_blueprint",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,11 @@ from backend_agent.blueprint.schema import Blueprint, Entity
 from backend_agent.blueprint.types import NUMERIC_KINDS, TEXT_KINDS, FieldKind
 
 RESERVED = ("id", "created_at", "updated_at", "deleted_at")
+# Names the generated Python models cannot carry: keywords, pydantic and SQLAlchemy attributes.
+PYTHON_RESERVED = frozenset(keyword.kwlist) | {
+    "copy", "dict", "json", "schema", "schema_json", "validate", "construct", "register", "parse_obj",
+    "parse_raw", "parse_file", "from_orm", "update_forward_refs", "metadata", "registry",
+}
 
 
 def _builtin_columns(entity: Entity) -> list[str]:
@@ -69,6 +75,10 @@ class _Checker:
                     if name in RESERVED:
                         self.add(Issue(path, f"'{name}' is reserved (it is added automatically)",
                                        "a name other than " + ", ".join(RESERVED), "remove it or rename it"))
+                    if name in PYTHON_RESERVED or name.startswith("model_"):
+                        self.add(Issue(path, f"'{name}' cannot be used as a name in the generated Python models",
+                                       "a name that is not a Python keyword, model_*, metadata or a pydantic "
+                                       "method", f"rename it, e.g. '{name}_value'"))
                     if name in seen:
                         self.add(Issue(path, f"duplicate name '{name}' (already used in {seen[name]})",
                                        "unique names across fields, relations and computed", "rename one"))
@@ -306,7 +316,15 @@ class _Checker:
             self.add(Issue(path, f"owner '{name}' points to {side.target}, not the user entity {self.user}",
                            f"a relation to {self.user}", "point the owner relation at the user entity"))
 
+    def service(self) -> None:
+        pag = self.bp.service.pagination
+        if pag.default_limit > pag.max_limit:
+            self.add(Issue(("service", "pagination", "default_limit"),
+                           f"default_limit {pag.default_limit} exceeds max_limit {pag.max_limit}",
+                           "default_limit <= max_limit", "raise max_limit or lower default_limit"))
+
     def run(self) -> list[Issue]:
+        self.service()
         self.names()
         self.fields()
         self.relations()

@@ -80,6 +80,7 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
         if api.visibility == "owner" and entity.owner is None:
             yield Issue((*base, "visibility"), "visibility: owner needs `owner` on the entity",
                          "owner: <many_to_one to the user entity>", "add owner or use visibility: authenticated")
+        yield from ck.conditions(ename, api.visible_if, (*base, "visible_if"))
         for index, flt in enumerate(api.filters):
             path = (*base, "filters", index)
             if (flt.field is None) == (flt.relation is None):

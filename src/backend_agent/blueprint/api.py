@@ -13,6 +13,7 @@ HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 OperationName = Literal["list", "get", "create", "update", "delete"]
 OPERATION_NAMES: tuple[OperationName, ...] = ("list", "get", "create", "update", "delete")
 RATE_LIMIT = r"^\d+/(second|minute|hour|day)$"
+PATH = r"^(/[A-Za-z0-9_.{}-]+)+$"
 HANDLER = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -25,7 +26,7 @@ def _upper_method(value: Any) -> Any:
 class Operation(Spec):
     """Overrides of one standard operation (list, get, create, update, delete)."""
 
-    path: str | None = PydField(default=None, description="Custom path (under the service base path).")
+    path: str | None = PydField(default=None, pattern=PATH, description="Custom path (under the service base path).")
     method: HttpMethod | None = PydField(default=None, description="Custom HTTP method.")
     summary: str | None = None
     public: bool | None = PydField(default=None, description="No token needed (default: reads follow visibility).")
@@ -63,10 +64,20 @@ class Filter(Spec):
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "contains", "in"] = "eq"
 
 
+class Condition(Spec):
+    """A condition on a field: compared with a value or with another field of the same row."""
+
+    field: str
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
+    value: Any = None
+    other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
+    message: str | None = PydField(default=None, description="Error message when a guard fails.")
+
+
 class EntityApi(Spec):
     """The REST resource of an entity."""
 
-    path: str | None = PydField(default=None, description="Collection path (default /<plural>).")
+    path: str | None = PydField(default=None, pattern=PATH, description="Collection path (default /<plural>).")
     tag: str | None = None
     parent: str | None = PydField(default=None, description="A many_to_one relation to nest under (its item path).")
     operations: dict[OperationName, Operation] = PydField(
@@ -78,8 +89,13 @@ class EntityApi(Spec):
     sort: list[str] = PydField(default_factory=list, description="Fields clients may sort by.")
     default_sort: str | None = PydField(default=None, description="e.g. -created_at")
     search: list[str] = PydField(default_factory=list, description="Text fields searched by ?q=.")
-    visibility: Literal["public", "authenticated", "owner"] = PydField(default=
-        "public", description="Who may read: anyone, any signed-in user, or only the owner (and admins)."
+    visibility: Literal["public", "authenticated", "owner"] = PydField(
+        default="public", description="Who may read: anyone, any signed-in user, or only the owner (and admins)."
+    )
+    visible_if: list[Condition] = PydField(
+        default_factory=list,
+        description="Rows matching all conditions are readable as `visibility` says; other rows only by "
+        "their owner and admins (e.g. published articles vs drafts).",
     )
 
     @model_validator(mode="before")
@@ -95,18 +111,10 @@ class EntityApi(Spec):
         return value
 
 
-class Condition(Spec):
-    """A condition on a field: compared with a value or with another field of the same row."""
-
-    field: str
-    op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
-    value: Any = None
-    other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
-    message: str | None = PydField(default=None, description="Error message when a guard fails.")
-
-
 class _ActionBase(Spec):
-    path: str | None = PydField(default=None, description="Path (absolute under base path, or relative to the item).")
+    path: str | None = PydField(
+        default=None, pattern=PATH, description="Path under the base path (default: <item path>/<action name>)."
+    )
     method: HttpMethod | None = None
     summary: str | None = None
     public: bool | None = None
@@ -178,6 +186,7 @@ Action = Annotated[
 
 __all__ = [
     "HANDLER",
+    "PATH",
     "OPERATION_NAMES",
     "RATE_LIMIT",
     "Action",

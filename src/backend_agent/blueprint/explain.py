@@ -89,10 +89,15 @@ def explain(bp: Blueprint) -> str:
             what = f"number of {comp.relation}" if comp.kind == "count" else f"whether the viewer is in {comp.relation}"
             lines.append(f"  computed {cname}: {what}")
         for vname, view in entity.views.items():
-            where = f" served at GET {view.path}" if view.path else ""
+            where = f" served at GET {bp.service.base_path}{view.path}" if view.path else ""
             lines.append(f"  view {vname}: {', '.join(view.fields)}{where}")
         ops = ", ".join(entity.api.operations) or "none"
-        lines.append(f"  API at {entity.api.path or '(default path)'}: {ops}; reads are {entity.api.visibility}")
+        where = f" at {entity.api.path}" if entity.api.path else ""
+        nested = f" nested under {entity.api.parent}" if entity.api.parent else ""
+        lines.append(f"  API{where}{nested}: {ops}; default read access: {entity.api.visibility}")
+        if entity.api.visible_if:
+            conds = " and ".join(f"{c.field} {c.op} {c.other_field or repr(c.value)}" for c in entity.api.visible_if)
+            lines.append(f"    only rows where {conds} are visible; others only to their owner and admins")
         for flt in entity.api.filters:
             target = flt.field or f"{flt.relation}.{flt.key or 'key'}"
             lines.append(f"    filter ?{flt.param}= on {target}")

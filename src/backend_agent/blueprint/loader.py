@@ -113,6 +113,33 @@ def _known_keys(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
+_EXPECTED = {
+    "dict_type": "a mapping (name: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "list_type": "a list, e.g. [a, b]",
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "greater_than_equal": "a number >= {ge}",
+    "greater_than": "a number > {gt}",
+    "less_than_equal": "a number <= {le}",
+    "less_than": "a number < {lt}",
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} item(s)",
+}
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _problem_from_error(error: ErrorDetails, pos: _Positions, source: str) -> Problem:
     loc = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
     # Drop discriminated-union tags that are not keys in the document.
@@ -147,7 +174,7 @@ def _problem_from_error(error: ErrorDetails, pos: _Positions, source: str) -> Pr
         choices = [c.strip(" '") for c in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
         close = did_you_mean(str(given), choices) if isinstance(given, str) else None
         message = f"invalid value {given!r}"
-        hint = f"did you mean '{close}'?" if close else None
+        hint = f"did you mean '{close}'?" if close else "use one of the expected values"
     elif kind == "union_tag_invalid":
         expected = str(ctx.get("expected_tags", "")) or None
         given = str(ctx.get("tag", ""))
@@ -156,8 +183,24 @@ def _problem_from_error(error: ErrorDetails, pos: _Positions, source: str) -> Pr
         message = f"unknown action kind '{given}'"
         hint = f"did you mean '{close}'?" if close else None
     elif kind == "string_pattern_mismatch":
+        message = f"invalid value {_short(error.get('input'))}"
         expected = f"text matching {ctx.get('pattern')}"
         hint = "see docs/blueprint.md for the allowed spelling"
+    elif kind == "union_tag_not_found":
+        message = "missing key 'kind'"
+        expected = "kind: toggle, feed, query, transition or custom"
+        hint = "add kind: ... to say what the action does"
+    elif kind in _EXPECTED:
+        given = error.get("input")
+        message = f"invalid value {_short(given)}"
+        expected = _EXPECTED[kind].format(**ctx)
+        if kind in ("dict_type", "model_type"):
+            hint = "write it as a mapping, one `name: ...` per line"
+        elif kind == "string_type" and isinstance(given, bool | int | float):
+            # YAML reads yes/no/on/off as booleans and 1.0 as a number.
+            hint = "quote it to keep it text, e.g. \"yes\" or \"1.0\""
+        else:
+            hint = "see docs/blueprint.md"
     else:
         hint = "see docs/blueprint.md"
     line, column = pos.locate(path, prefer_key=kind == "extra_forbidden")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field as PydField
 
-from backend_agent.blueprint.api import RATE_LIMIT, Action, EntityApi, HttpMethod
+from backend_agent.blueprint.api import PATH, RATE_LIMIT, Action, EntityApi, HttpMethod
 from backend_agent.blueprint.entity import (
     SNAKE,
     Computed,
@@ -18,7 +18,6 @@ from backend_agent.blueprint.entity import (
     View,
 )
 
-PATH = r"^(/[A-Za-z0-9_.{}-]+)*/?$"
 
 
 class ErrorStyle(Spec):

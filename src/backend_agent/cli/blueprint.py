@@ -1,4 +1,4 @@
-"""CLI commands of the blueprint area: blueprint validate/explain/schema, and design."""
+"""CLI commands of the blueprint area: blueprint validate/explain/schema/new, and design."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ import typer
 from rich.console import Console
 
 from backend_agent._atomic import write_atomic
-from backend_agent.blueprint import Blueprint, blueprint_json_schema, explain, load_blueprint
+from backend_agent.blueprint import (
+    Blueprint,
+    blueprint_json_schema,
+    explain,
+    load_blueprint,
+    starter_blueprint,
+)
 from backend_agent.design import DOT_INSTALL_HINT, Design, design, dot_available, write_design
-from backend_agent.errors import BlueprintError, Problem
+from backend_agent.errors import BlueprintError, Problem, UsageError
 
 blueprint_app = typer.Typer(
     name="blueprint",
@@ -103,13 +109,27 @@ def schema_cmd(
     Console(stderr=True).print(f"wrote {output}")
 
 
+@blueprint_app.command("new")
+def new_cmd(
+    file: Path = typer.Argument(..., dir_okay=False, help="Where to write the new *.blueprint.yaml."),
+    name: str | None = typer.Option(None, "--name", help="Service name (default: from the file name)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a small, valid starter blueprint to edit."""
+    if file.exists() and not force:
+        raise UsageError(f"{file} already exists", hint="pass --force to overwrite it, or choose another path")
+    service = name or file.name.split(".", 1)[0].lower().replace(" ", "-")
+    write_atomic(file, starter_blueprint(name=service))
+    Console().print(f"wrote {file}; next: backend-agent blueprint validate {file}")
+
+
 def design_cmd(
     file: Path = _FILE,
     output: Path = typer.Option(..., "--output", "-o", file_okay=False, help="Folder for the design files."),
     svg: bool = typer.Option(True, "--svg/--no-svg", help="Render erd.svg with Graphviz when installed."),
     as_json: bool = _JSON,
 ) -> None:
-    """Design a service from a blueprint: openapi.yaml, schema.*.sql, erd.mmd/.svg, DESIGN.md."""
+    """Design a service from a blueprint: openapi.yaml, schema.*.sql, erd.mmd/.svg, DESIGN.md, design.json."""
     _, result = _load_and_design(file)
     written = write_design(result, output, render_svg=svg)
     skipped = None

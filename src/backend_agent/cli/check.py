@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -74,6 +75,9 @@ def check(
 ) -> None:
     """Measure a backend project against its quality gates; exit 1 when any gate fails."""
     console = Console()
+    if not console.is_terminal:
+        # Piped output (CI logs, files) gets room for the summary table instead of rich's 80 columns.
+        console = Console(width=int(os.environ.get("COLUMNS", "160")))
     if install:
         raise typer.Exit(_install_tools(console))
     selected = _names(gates, "--gates")
@@ -105,7 +109,7 @@ def check(
             console.print()
         render_terminal(report, console)
         if html is not None:
-            console.print(f"HTML report: {html}")
+            console.print(f"HTML report: {html}", soft_wrap=True, highlight=False)
     raise typer.Exit(report.exit_code)
 
 

@@ -189,16 +189,23 @@ def _interactive(options: RunOptions) -> int:
     console = Console(highlight=False)
     renderer = _Renderer(console)
 
+    remembered: set[tuple[str, str]] = set()  # "always" answers outlive one run: they hold for follow-ups too
+
     async def ask(tool: str, tool_input: dict[str, Any], decision: Any) -> Answer:
+        key = (tool, json.dumps(tool_input, sort_keys=True, default=str))
+        if key in remembered:
+            return "always"
         renderer._end_stream()
         reason = getattr(decision, "reason", None) or "this call needs approval"
         console.print(f"[yellow]? {escape(tool)}[/]({escape(_brief(tool_input))}) — {escape(reason)}")
         choice = await asyncio.to_thread(
             Prompt.ask,
-            "  allow [y]es once / [a]lways this session / [n]o",
+            "  allow \\[y]es once / \\[a]lways this session / \\[n]o",
             choices=["y", "a", "n"],
             default="y",
         )
+        if choice == "a":
+            remembered.add(key)
         return {"y": "once", "a": "always"}.get(choice, "deny")  # type: ignore[return-value]
 
     tty = sys.stdin.isatty()

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from backend_agent.runtime.permissions import Decision, PermissionMode, RuleSet
 
 _CWD = typer.Option(Path("."), "--cwd", help="Workspace folder (default: the current folder).")
-_INPUT = typer.Option(..., "--input", "-i", help='Tool input as a JSON object, e.g. \'{"file_path": "a.py"}\'.')
+_INPUT = typer.Option(
+    ..., "--input", "-i", help='Tool input as a JSON object, e.g. \'{"file_path": "a.py"}\'; "-" reads stdin, @FILE a file.'
+)
 _MODE = typer.Option(None, "--permission-mode", "--mode", help="default, acceptEdits, plan, dontAsk or bypassPermissions.")
 _ALLOW = typer.Option(None, "--allow", help="Extra allow rule, e.g. 'Bash(git log:*)' (repeatable).")
 _ASK = typer.Option(None, "--ask", help="Extra ask rule (repeatable).")
@@ -66,6 +68,7 @@ def call_tool(
     allow: list[str] | None = _ALLOW,
     deny: list[str] | None = _DENY,
     no_sandbox: bool = typer.Option(False, "--no-sandbox", help="Run Bash without bubblewrap."),
+    allow_network: bool = typer.Option(False, "--allow-network", help="Let sandboxed Bash use the network."),
     json_output: bool = _JSON,
 ) -> None:
     """Run one tool outside any model loop, after a headless permission check (ask counts as deny)."""
@@ -83,12 +86,18 @@ def call_tool(
         raise PermissionDenied(_denied_message(tool.name, decision), hint=_denied_hint(tool.name, decision))
     tool_session = load_tool_session(workspace, session)
     ctx = ToolContext(
-        workspace=workspace, extra_dirs=rules.additional_directories, session=tool_session, sandbox=not no_sandbox
+        workspace=workspace,
+        extra_dirs=rules.additional_directories,
+        session=tool_session,
+        sandbox=not no_sandbox,
+        allow_network=allow_network,
     )
     result = tool.call(raw, ctx)
     save_tool_session(workspace, tool_session)
     if json_output:
-        typer.echo(json.dumps({"tool": tool.name, "session": tool_session.id, **result.model_dump()}, indent=2))
+        payload = {"tool": tool.name, "session": tool_session.id, **result.model_dump()}
+        payload["permission"] = decision.to_dict()
+        typer.echo(json.dumps(payload, indent=2))
         if not result.ok:
             raise typer.Exit(1)
         return
@@ -153,8 +162,18 @@ def _workspace(cwd: Path) -> Path:
 
 
 def _parse_input(text: str) -> dict[str, Any]:
+    """JSON from the option itself, from standard input (``-``) or from a file (``@path``)."""
+    import sys
+
     from backend_agent.errors import UsageError
 
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--input {text}: cannot read the file ({exc.strerror}).") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

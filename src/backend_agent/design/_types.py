@@ -147,6 +147,15 @@ def json_schema(field: Field) -> dict[str, Any]:
     return schema
 
 
+# Tried in order for fields with a `pattern` and no `example`.
+_PATTERN_CANDIDATES = ("example", "example-1", "EXAMPLE-1", "ABC123", "12345678", "+49 30 1234567", "a1", "A1")
+
+
+def _length_ok(field: Field, text: str) -> bool:
+    return (field.min_length is None or len(text) >= field.min_length) and (
+        field.max_length is None or len(text) <= field.max_length)
+
+
 def example_value(field: Field) -> Any:
     """An example value: the blueprint's, else a plausible one for the type and constraints."""
     if field.example is not None:
@@ -163,7 +172,7 @@ def example_value(field: Field) -> Any:
         FieldKind.BOOL: True,
         FieldKind.DATE: "2024-01-31",
         FieldKind.DATETIME: "2024-01-31T12:00:00Z",
-        FieldKind.TIME: "12:00:00",
+        FieldKind.TIME: "12:00:00Z",
         FieldKind.UUID: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
         FieldKind.EMAIL: "user@example.com",
         FieldKind.URL: "https://example.com/image.png",
@@ -175,8 +184,8 @@ def example_value(field: Field) -> Any:
     if field.pattern is not None and kind is FieldKind.STRING:
         import re
 
-        if not re.fullmatch(field.pattern, str(value)):
-            return None
+        fits = [c for c in _PATTERN_CANDIDATES if re.search(field.pattern, c) and _length_ok(field, c)]
+        return fits[0] if fits else None
     if isinstance(value, str) and kind in (FieldKind.STRING, FieldKind.TEXT):
         if field.min_length is not None and len(value) < field.min_length:
             value = value.ljust(field.min_length, "x")

@@ -17,6 +17,17 @@ from backend_agent.design.tables import build_tables
 from backend_agent.errors import BlueprintError, Problem
 
 
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
 def _service(bp: Blueprint) -> ServiceDesign:
     svc = bp.service
     style = svc.errors.style
@@ -28,6 +39,7 @@ def _service(bp: Blueprint) -> ServiceDesign:
         max_limit=max(svc.pagination.max_limit, svc.pagination.default_limit), cors_origins=list(svc.cors_origins),
         rate_limit=svc.rate_limit, cache_ttl=svc.cache_ttl, idempotency_header=svc.idempotency_header,
         idempotency_ttl_hours=svc.idempotency_ttl_hours, next_cursor_key=json_key("next_cursor", svc.naming),
+        error_codes=dict(ERROR_CODES),
     )
 
 
@@ -76,8 +88,8 @@ def design(bp: Blueprint) -> Design:
     entities = build_entities(bp, rels, style=svc.naming, paths=compute_paths(bp))
     operations, clashes = build_operations(bp, entities, auth_operations(bp, entities))
     if clashes:
-        problems = [Problem(message=text, hint="give one of them another `path` or `method`") for text in clashes]
-        raise BlueprintError(f"{len(clashes)} route clash(es) in the blueprint", problems=problems)
+        problems = [Problem(message=text, hint="give the operation another `path` or `method`") for text in clashes]
+        raise BlueprintError(f"{len(clashes)} routing problem(s) in the blueprint", problems=problems)
     schemas = build_schemas(bp, svc, auth, entities, operations)
     decisions = _decisions(svc, auth)
     result = Design(service=svc, auth=auth, entities=entities, tables=tables, operations=operations,
@@ -87,7 +99,8 @@ def design(bp: Blueprint) -> Design:
     result.erd_mermaid = render_mermaid(tables)
     result.erd_dot = render_dot(tables, title=f"{svc.title} {svc.version}")
     computed = [(ed.name, comp) for ed in entities.values() for comp in ed.computed]
-    result.design_md = render_design_md(svc=svc, auth=auth, operations=operations, computed=computed, tables=tables,
+    result.design_md = render_design_md(svc=svc, auth=auth, operations=operations, entities=entities,
+                                        computed=computed, tables=tables,
                                         decisions=decisions, erd_mermaid=result.erd_mermaid)
     return result
 

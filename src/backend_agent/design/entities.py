@@ -8,6 +8,7 @@ from backend_agent.blueprint import Blueprint, Entity, RelationKind, ResolvedRel
 from backend_agent.design._types import json_schema, python_type
 from backend_agent.design.model import (
     ComputedDesign,
+    ConditionDesign,
     EntityDesign,
     FieldDesign,
     PathKey,
@@ -16,7 +17,14 @@ from backend_agent.design.model import (
     ViewField,
 )
 from backend_agent.design.naming import json_key, pascal, plural, snake
-from backend_agent.design.tables import fk_column, join_columns, join_table_name, secret_column, table_name
+from backend_agent.design.tables import (
+    fk_column,
+    join_columns,
+    join_table_name,
+    secret_column,
+    singular,
+    table_name,
+)
 
 _SINGLE = (RelationKind.MANY_TO_ONE, RelationKind.ONE_TO_ONE)
 
@@ -38,7 +46,7 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 def id_schema(entity: Entity) -> dict[str, Any]:
     if entity.options.id_type == "uuid":
-        return {"type": "string", "format": "uuid"}
+        return {"type": "string", "format": "uuid", "examples": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"]}
     return {"type": "integer", "format": "int64", "examples": [1]}
 
 
@@ -100,9 +108,9 @@ def _relation(bp: Blueprint, ename: str, side: ResolvedRelation, style: str, own
         rd.request_field = req.field
         rd.create_missing = req.create_missing
     if rd.response_as == "id":
-        rd.json_name = json_key(f"{side.name}_id" if not side.to_many else f"{_singular(side.name)}_ids", style)
+        rd.json_name = json_key(f"{side.name}_id" if not side.to_many else f"{singular(side.name)}_ids", style)
     if rd.request_as == "id":
-        rd.request_json_name = json_key(f"{side.name}_id" if not side.to_many else f"{_singular(side.name)}_ids", style)
+        rd.request_json_name = json_key(f"{side.name}_id" if not side.to_many else f"{singular(side.name)}_ids", style)
     elif rd.request_as == "values":
         rd.request_json_name = json_key(side.name, style)
     rd.loading = _loading(rd)
@@ -114,10 +122,6 @@ def bp_side(bp: Blueprint, side: ResolvedRelation) -> ResolvedRelation:
     rel = bp.entities[side.owner_entity].relations[side.owner_name]
     return ResolvedRelation(side.owner_entity, side.owner_name, rel.kind, rel.target, side.owner_entity,
                             side.owner_name, True)
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") else word
 
 
 def _loading(rd: RelationDesign) -> str:
@@ -136,12 +140,15 @@ def _computed(bp: Blueprint, ename: str, rels: dict[str, RelationDesign], style:
             table, key, user = rd.join_table or "", rd.join_self_column or "", rd.join_target_column
         else:
             table, key, user = rd.target_table, rd.remote_fk_column or "", "id"
+        # Soft-deleted rows of the counted table do not count.
+        soft = rd.kind != "many_to_many" and bp.entities[rd.target].options.soft_delete
+        live = ' AND "deleted_at" IS NULL' if soft else ""
         if comp.kind == "count":
-            sql = f'SELECT "{key}", COUNT(*) FROM "{table}" WHERE "{key}" IN (:ids) GROUP BY "{key}"'
+            sql = f'SELECT "{key}", COUNT(*) FROM "{table}" WHERE "{key}" IN (:ids){live} GROUP BY "{key}"'
             strategy = f"batched count: one GROUP BY query on {table} per page of {ename} rows"
             user = None
         else:
-            sql = f'SELECT "{key}" FROM "{table}" WHERE "{user}" = :user_id AND "{key}" IN (:ids)'
+            sql = f'SELECT "{key}" FROM "{table}" WHERE "{user}" = :user_id AND "{key}" IN (:ids){live}'
             strategy = (f"batched membership: one query on {table} per page for the signed-in user; "
                         "false for anonymous callers without a query")
         out.append(ComputedDesign(cname, json_key(cname, style), comp.kind, comp.relation, table, key, user,
@@ -171,26 +178,32 @@ def _relation_field(bp: Blueprint, rd: RelationDesign, style: str,
                     schema_names: dict[tuple[str, str], str]) -> ViewField:
     target = bp.entities[rd.target]
     many = rd.kind in ("one_to_many", "many_to_many")
+    # A view may list a relation that is hidden by default (response: none, or a reverse side):
+    # it is then shown as ids.
+    shown = "id" if rd.response_as == "none" else rd.response_as
+    if shown == "object" and not rd.response_fields:
+        shown = "view"
     item: dict[str, Any]
-    if rd.response_as == "id":
+    if shown == "id":
         item = id_schema(target)
-    elif rd.response_as == "values":
+    elif shown == "values":
         field = target.fields.get(rd.response_field or "")
         item = json_schema(field) if field else {"type": "string"}
-    elif rd.response_as == "view":
+    elif shown == "view":
         item = _ref(schema_names[(rd.target, rd.response_view or "default")])
-    elif rd.response_fields:
+    else:
         props: dict[str, Any] = {"id": id_schema(target)}
         for fname in rd.response_fields:
             f = target.fields.get(fname)
             props[json_key(fname, style)] = json_schema(f) if f else {"type": "string", "format": "date-time"}
         item = {"type": "object", "properties": props, "required": list(props)}
-    else:
-        item = _ref(schema_names[(rd.target, "default")])
+    json_name = rd.json_name
+    if shown == "id" and rd.response_as == "none":
+        json_name = json_key(f"{singular(rd.name)}_ids" if many else f"{rd.name}_id", style)
     if many:
-        return ViewField(rd.name, rd.json_name, "relation", {"type": "array", "items": item})
+        return ViewField(rd.name, json_name, "relation", {"type": "array", "items": item}, relation_as=shown)
     schema = item if rd.required else _nullable(item)
-    return ViewField(rd.name, rd.json_name, "relation", schema)
+    return ViewField(rd.name, json_name, "relation", schema, relation_as=shown)
 
 
 def _path_keys(bp: Blueprint, eds: dict[str, EntityDesign], ename: str, depth: int = 0) -> list[PathKey]:
@@ -240,6 +253,11 @@ def build_entities(bp: Blueprint, rels: dict[str, dict[str, ResolvedRelation]], 
         out[ename] = ed
     for ename in out:
         out[ename].path_keys = _path_keys(bp, out, ename)
+        out[ename].visible_if = [
+            ConditionDesign(c.field, out[ename].field(c.field).column if c.field in bp.entities[ename].fields
+                            else c.field, c.op, c.value, c.other_field, c.message)
+            for c in bp.entities[ename].api.visible_if
+        ]
     for ename, entity in bp.entities.items():
         ed = out[ename]
         views = dict(entity.views)

@@ -29,7 +29,7 @@ def _keys(table: TableDesign, column: str) -> str:
         marks.append("FK")
     if any(ix.unique and ix.columns == [column] for ix in table.indexes):
         marks.append("UK")
-    return ",".join(marks)
+    return ", ".join(marks)
 
 
 def _unique_fk(table: TableDesign, column: str) -> bool:
@@ -76,7 +76,9 @@ def render_dot(tables: list[TableDesign], *, title: str) -> str:
     for table in tables:
         for fk in table.foreign_keys:
             head = "teeodot" if _unique_fk(table, fk.column) else "crowodot"
-            out.append(f'  "{fk.ref_table}" -> "{table.name}":"{fk.column}" [arrowhead={head}, label="{fk.column}"];')
+            tail = "teeodot" if table.column(fk.column).nullable else "tee"
+            out.append(f'  "{fk.ref_table}" -> "{table.name}":"{fk.column}" '
+                       f'[arrowhead={head}, arrowtail={tail}, label="{fk.column}"];')
     out.append("}")
     return "\n".join(out) + "\n"
 

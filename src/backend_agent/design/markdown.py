@@ -6,6 +6,7 @@ from backend_agent.design.model import (
     AuthDesign,
     ComputedDesign,
     Decision,
+    EntityDesign,
     OperationDesign,
     ServiceDesign,
     TableDesign,
@@ -28,12 +29,15 @@ def _body(op: OperationDesign) -> str:
     return f"{{{op.request_envelope}: {op.request_schema}}}" if op.request_envelope else op.request_schema
 
 
-def _response(op: OperationDesign) -> str:
+def _response(op: OperationDesign, svc: ServiceDesign) -> str:
     if op.status_code == 204:
         return "204"
     if op.response_list:
         item = f"{op.values_of} values" if op.values_of else op.response_schema
-        text = f"{{{op.list_key}: [{item}]" + (f", {op.count_key}" if op.count_key else "") + "}"
+        extra = op.count_key if op.paginated and op.count_key else None
+        if op.paginated and svc.pagination == "cursor":
+            extra = svc.next_cursor_key
+        text = f"{{{op.list_key}: [{item}]" + (f", {extra}" if extra else "") + "}"
     elif op.response_envelope and op.tag != "auth":
         text = f"{{{op.response_envelope}: {op.response_schema}}}"
     else:
@@ -79,6 +83,7 @@ def _matrix(ops: list[OperationDesign], auth: AuthDesign) -> list[str]:
 
 
 def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations: list[OperationDesign],
+                     entities: dict[str, EntityDesign],
                      computed: list[tuple[str, ComputedDesign]], tables: list[TableDesign],
                      decisions: list[Decision], erd_mermaid: str) -> str:
     lines = [f"# {svc.title} {svc.version} — design", ""]
@@ -103,12 +108,18 @@ def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations:
     lines += ["", "## Endpoints", ""]
     lines += _table(
         ["method", "path", "operationId", "auth", "request", "response", "notes"],
-        [[op.method, f"`{op.path}`", f"`{op.operation_id}`", op.auth.describe(), _body(op), _response(op),
+        [[op.method, f"`{op.path}`", f"`{op.operation_id}`", op.auth.describe(), _body(op), _response(op, svc),
           _notes(op)] for op in operations],
     )
     if auth:
         lines += ["", "## Auth matrix", "", "Operation × role × ownership (admins pass ownership checks).", ""]
         lines += _matrix(operations, auth)
+        rules = [(name, ed.visible_if) for name, ed in entities.items() if ed.visible_if]
+        if rules:
+            lines += ["", "Read visibility: other rows are readable only by their owner and admins.", ""]
+            lines += _table(["entity", "rows readable by everyone allowed"],
+                            [[name, " and ".join(f"{c.field} {c.op} {c.other_column or c.value!r}" for c in conds)]
+                             for name, conds in rules])
     lines += ["", "## Computed fields", ""]
     if computed:
         lines += _table(["entity.field", "kind", "relation", "how it is queried", "query"],

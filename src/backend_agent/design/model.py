@@ -6,7 +6,7 @@ nothing here is left for a template to decide.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
@@ -158,6 +158,7 @@ class ViewField:
     source: Literal["field", "relation", "computed", "token"]
     json_schema: dict[str, Any]
     required: bool = True
+    relation_as: str | None = None  # relations: id, object, view or values, as shown in this view
 
 
 @dataclass
@@ -168,6 +169,16 @@ class ViewDesign:
     envelope: str | None = None
     path: str | None = None  # full path incl. base path
     lookup: str | None = None
+
+
+@dataclass
+class ConditionDesign:
+    field: str
+    column: str
+    op: str
+    value: Any = None
+    other_column: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,7 @@ class EntityDesign:
     envelope_list: str | None = None
     envelope_count: str | None = None
     path_keys: list[PathKey] = dc_field(default_factory=list)  # keys of item_path, outermost first
+    visible_if: list[ConditionDesign] = dc_field(default_factory=list)  # else only owner/admins may read a row
 
     def field(self, name: str) -> FieldDesign:
         return next(f for f in self.fields if f.name == name)
@@ -240,6 +252,12 @@ class FilterDesign:
 
 @dataclass
 class AuthRule:
+    """Who may call an operation.
+
+    ``owner_only`` on an item operation: the row's owner (or ``admin_bypass``) only; on a
+    collection (list, feed, query): the rows are narrowed to the caller's own, admins see all.
+    """
+
     public: bool
     roles: list[str]
     owner_only: bool
@@ -252,16 +270,6 @@ class AuthRule:
         if self.owner_only:
             parts.append("owner" + (f" or {self.admin_bypass}" if self.admin_bypass else ""))
         return ", ".join(parts)
-
-
-@dataclass
-class ConditionDesign:
-    field: str
-    column: str
-    op: str
-    value: Any = None
-    other_column: str | None = None
-    message: str | None = None
 
 
 @dataclass
@@ -331,6 +339,7 @@ class ServiceDesign:
     idempotency_header: str
     idempotency_ttl_hours: int
     next_cursor_key: str  # key of the next-page cursor in cursor-paginated lists
+    error_codes: dict[int, str]  # HTTP status -> `code` of envelope-style error bodies
 
 
 @dataclass
@@ -378,6 +387,13 @@ class Design:
 
     def operation(self, operation_id: str) -> OperationDesign:
         return next(op for op in self.operations if op.operation_id == operation_id)
+
+    def resolved(self) -> dict[str, Any]:
+        """The resolved model as plain JSON-able data (without the rendered documents)."""
+        data = asdict(self)
+        for key in ("openapi", "ddl", "erd_mermaid", "erd_dot", "design_md", "schemas"):
+            data.pop(key)
+        return data
 
 
 __all__ = [

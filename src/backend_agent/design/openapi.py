@@ -20,6 +20,16 @@ _ERRORS = {
 }
 
 
+_FORMAT_EXAMPLES = {
+    "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "date": "2024-01-31",
+    "date-time": "2024-01-31T12:00:00Z",
+    "time": "12:00:00Z",
+    "email": "user@example.com",
+    "uri": "https://example.com/",
+}
+
+
 def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
     if depth > 6:
         return None
@@ -27,6 +37,8 @@ def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
         return _example(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas, depth + 1)
     if "examples" in schema:
         return schema["examples"][0]
+    if "const" in schema:
+        return schema["const"]
     if "allOf" in schema:
         merged: dict[str, Any] = {}
         for part in schema["allOf"]:
@@ -37,6 +49,8 @@ def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
     if "anyOf" in schema:
         return _example(schema["anyOf"][0], schemas, depth + 1)
     kind = schema.get("type")
+    if isinstance(kind, list) and "null" in kind and "pattern" in schema:
+        return None  # no example was found that matches the pattern; null is valid
     kind = kind[0] if isinstance(kind, list) else kind
     if kind == "object":
         props = schema.get("properties", {})
@@ -45,6 +59,8 @@ def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
         return [_example(schema.get("items", {}), schemas, depth + 1)]
     if "enum" in schema:
         return schema["enum"][0]
+    if kind == "string" and schema.get("format") in _FORMAT_EXAMPLES:
+        return _FORMAT_EXAMPLES[schema["format"]]
     return {"string": "string", "integer": 0, "number": 0.0, "boolean": False}.get(str(kind))
 
 

@@ -65,6 +65,7 @@ class _Builder:
         self.entities = entities
         self.ops: list[OperationDesign] = []
         self.origins: dict[str, str] = {}
+        self.problems: list[str] = []
         auth = bp.auth
         self.admin = auth.admin_role if auth else None
         self.svc = bp.service
@@ -96,12 +97,17 @@ class _Builder:
         for view in ed.views.values():
             if view.lookup == name:
                 return PathKey(name, ename, name)
-        if any(f.name == name for f in ed.fields):
+        field = next((f for f in ed.fields if f.name == name), None)
+        if field is not None:
+            if not field.unique:
+                self.problems.append(f"path parameter {{{name}}} of {ename} is not a unique field, so it cannot "
+                                     f"identify a row; use {{{ed.lookup_param}}}")
             return PathKey(name, ename, name)
         for other in self.entities.values():
             for key in other.path_keys:
                 if key.param == name:
                     return key
+        self.problems.append(f"path parameter {{{name}}} of {ename} names no lookup key; use {{{ed.lookup_param}}}")
         return PathKey(name, ename, "id")
 
     def add(self, op: OperationDesign, origin: str) -> None:
@@ -353,7 +359,7 @@ def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
     for ename in bp.entities:
         builder.standard(ename)
         builder.actions(ename)
-    clashes: list[str] = []
+    clashes: list[str] = list(dict.fromkeys(builder.problems))
     seen: dict[tuple[str, str], str] = {}
     ids: dict[str, str] = {}
     for op in builder.ops:

@@ -55,7 +55,6 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         else:
             f = target.fields.get(rd.request_field or "")
             item = json_schema(f) if f else {"type": "string"}
-            item.pop("examples", None)
         props[rd.request_json_name] = {"type": "array", "items": item} if many else item
         if create and rd.required:
             required.append(rd.request_json_name)
@@ -83,7 +82,8 @@ def error_schema(svc: ServiceDesign) -> Schema:
         inner = {
             "type": "object",
             "properties": {
-                "code": {"type": "string", "examples": ["validation_error"]},
+                "code": {"type": "string", "enum": sorted(set(svc.error_codes.values())),
+                         "examples": ["validation_error"]},
                 "message": {"type": "string", "examples": ["title: field required"]},
                 "details": {"type": ["array", "object", "null"]},
             },

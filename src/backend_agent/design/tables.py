@@ -245,4 +245,13 @@ def _ordered(tables: list[TableDesign]) -> list[TableDesign]:
     return done
 
 
-__all__ = ["build_tables", "fk_column", "id_types", "join_columns", "join_table_name", "secret_column", "table_name"]
+__all__ = [
+    "build_tables",
+    "fk_column",
+    "id_types",
+    "join_columns",
+    "join_table_name",
+    "secret_column",
+    "singular",
+    "table_name",
+]

@@ -71,7 +71,9 @@ def find_auth_operations(doc: dict[str, Any], config: dict[str, Any] | None = No
     return AuthOperations(register=register, login=login)
 
 
-def _credential_fields(doc: dict[str, Any], op: Operation, user: ApiUser, *, prefer_email: bool) -> dict[str, Any]:
+def _credential_fields(
+    doc: dict[str, Any], op: Operation, user: ApiUser, *, prefer_email: bool
+) -> dict[str, Any]:
     schema = op.body_schema or {}
     properties = sample(doc, schema, tag=user.username) if schema else {}
     names = list((schema.get("properties") or {}).keys()) or ["username", "password"]
@@ -87,7 +89,9 @@ def _credential_fields(doc: dict[str, Any], op: Operation, user: ApiUser, *, pre
     return values
 
 
-def _post(client: httpx.Client, op: Operation, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+def _post(
+    client: httpx.Client, op: Operation, body: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
     if op.body_media and "form" in op.body_media:
         return client.post(op.path, data=body, headers=headers)
     return client.post(op.path, json=body, headers=headers)
@@ -111,7 +115,9 @@ def sign_up(
     """Register and sign in a fresh user; raises AuthSetupError saying what went wrong."""
     auth = find_auth_operations(doc, config)
     tag = f"{name}{secrets.token_hex(4)}"
-    user = ApiUser(username=tag, password=f"Pw-{secrets.token_urlsafe(12)}-9x!", email=f"{tag}@example.com", token=None)
+    user = ApiUser(
+        username=tag, password=f"Pw-{secrets.token_urlsafe(12)}-9x!", email=f"{tag}@example.com", token=None
+    )
     if auth.register is None and auth.login is None:
         raise AuthSetupError(
             "the API has secured operations but no register or login operation was found",

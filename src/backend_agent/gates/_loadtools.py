@@ -161,7 +161,7 @@ def run_wrk(
     return parse_wrk(proc.stdout), report[-3000:]
 
 
-LOCUSTFILE = '''\
+LOCUSTFILE = """\
 import json
 import itertools
 from locust import FastHttpUser, constant, task
@@ -183,7 +183,7 @@ class GateUser(FastHttpUser):
                                      name=item["label"], catch_response=True) as response:
                 if response.status_code >= 400:
                     response.failure("status %d" % response.status_code)
-'''
+"""
 
 
 def parse_locust_csv(stats_csv: str) -> dict[str, OpStats]:
@@ -195,7 +195,11 @@ def parse_locust_csv(stats_csv: str) -> dict[str, OpStats]:
             continue
         requests = int(float(row.get("Request Count") or 0))
         rps = float(row.get("Requests/s") or 0)
-        points = [(float(p.rstrip("%")), float(row[p])) for p in row if p.endswith("%") and row[p] not in ("", "N/A")]
+        points = [
+            (float(p.rstrip("%")), float(row[p]))
+            for p in row
+            if p.endswith("%") and row[p] not in ("", "N/A")
+        ]
         samples: list[tuple[float, int]] = []
         previous = 0.0
         for percent, value in sorted(points):

@@ -50,7 +50,11 @@ def resolve(doc: dict[str, Any], node: Any, depth: int = 0) -> Any:
         if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
             target: Any = doc
             for part in node["$ref"][2:].split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+                target = (
+                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(target, dict)
+                    else {}
+                )
             merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
             return resolve(doc, merged, depth + 1)
         return {key: resolve(doc, value, depth + 1) for key, value in node.items()}
@@ -134,7 +138,7 @@ def _string_sample(schema: dict[str, Any], tag: str) -> str:
     if len(value) < low:
         value = (value * (low // max(len(value), 1) + 1))[:low]
     if high is not None and len(value) > int(high):
-        value = value[-int(high):] if int(high) >= 1 else ""
+        value = value[-int(high) :] if int(high) >= 1 else ""
     return value
 
 
@@ -203,7 +207,11 @@ def sample(doc: dict[str, Any], schema: Any, *, tag: str, overrides: dict[str, A
 
 
 def param_sample(doc: dict[str, Any], parameter: dict[str, Any], *, tag: str) -> str:
-    value = sample(doc, parameter.get("schema", {}), tag=tag)
+    """A string value for a path or query parameter: its default when it has one."""
+    schema = resolve(doc, parameter.get("schema", {}))
+    value = schema.get("default") if isinstance(schema, dict) and schema.get("default") is not None else None
+    if value is None:
+        value = sample(doc, schema, tag=tag)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -65,7 +65,9 @@ def bad_tokens(token: str, *, service_key: str | None) -> dict[str, str]:
     alive = {**claims, "exp": now + 3600}
     alg = header.get("alg") if header.get("alg") in _HASHES else "HS256"
     variants["expired-token"] = _sign(
-        {**header, "alg": alg}, {**claims, "iat": now - 7200, "exp": now - 3600}, service_key or secrets.token_hex(16)
+        {**header, "alg": alg},
+        {**claims, "iat": now - 7200, "exp": now - 3600},
+        service_key or secrets.token_hex(16),
     )
     variants["forged-signature"] = _sign({**header, "alg": alg}, alive, secrets.token_urlsafe(32))
     variants["alg-none"] = _sign({"alg": "none", "typ": "JWT"}, alive, None)
@@ -81,7 +83,9 @@ class SqlmapOutcome:
     excerpt: str
 
 
-_FOUND = re.compile(r"sqlmap identified the following injection point|is vulnerable\. Do you want", re.IGNORECASE)
+_FOUND = re.compile(
+    r"sqlmap identified the following injection point|is vulnerable\. Do you want", re.IGNORECASE
+)
 _PARAM = re.compile(r"^Parameter: (.+?)$", re.MULTILINE)
 
 
@@ -106,8 +110,16 @@ def run_sqlmap(
         proc = run_process(cmd, cwd=tmp, timeout_s=timeout_s, env={"HOME": tmp})
     output = proc.stdout + proc.stderr
     vulnerable, params = parse_sqlmap(output)
-    lines = [line for line in output.splitlines() if "[INFO]" in line or "Parameter:" in line or "Type:" in line]
-    return SqlmapOutcome(url=url, vulnerable=vulnerable, parameters=params, timed_out=proc.timed_out, excerpt="\n".join(lines[-25:]))
+    lines = [
+        line for line in output.splitlines() if "[INFO]" in line or "Parameter:" in line or "Type:" in line
+    ]
+    return SqlmapOutcome(
+        url=url,
+        vulnerable=vulnerable,
+        parameters=params,
+        timed_out=proc.timed_out,
+        excerpt="\n".join(lines[-25:]),
+    )
 
 
 __all__ = ["SqlmapOutcome", "bad_tokens", "decode_unverified", "parse_sqlmap", "run_sqlmap"]

@@ -23,9 +23,27 @@ from typing import Any
 
 DEFAULT_CAP = 200_000
 
-# Processes started by run_process that are still alive; killed by kill_all() on Ctrl-C.
-_LIVE: set[subprocess.Popen[Any]] = set()
+# Processes started by run_process/track_process that are still alive, with the gate that started
+# them (the thread's owner tag, None when unknown); killed by kill_owned() on a gate timeout and by
+# kill_all() on Ctrl-C.
+_LIVE: dict[subprocess.Popen[Any], str | None] = {}
 _LIVE_LOCK = threading.Lock()
+_OWNER = threading.local()
+
+
+def set_owner(tag: str | None) -> None:
+    """Tag the processes this thread starts from now on (the runner sets the gate name)."""
+    _OWNER.tag = tag
+
+
+def _register(proc: subprocess.Popen[Any]) -> None:
+    with _LIVE_LOCK:
+        _LIVE[proc] = getattr(_OWNER, "tag", None)
+
+
+def _unregister(proc: subprocess.Popen[Any]) -> None:
+    with _LIVE_LOCK:
+        _LIVE.pop(proc, None)
 
 
 @dataclass(frozen=True)
@@ -153,20 +171,26 @@ def kill_all() -> None:
         kill_group(proc, grace_s=1.0)
 
 
+def kill_owned(tag: str) -> None:
+    """Kill the process groups started under ``tag``, and untagged ones (started from helper threads)."""
+    with _LIVE_LOCK:
+        procs = [proc for proc, owner in _LIVE.items() if owner in (tag, None)]
+    for proc in procs:
+        kill_group(proc, grace_s=1.0)
+
+
 @contextmanager
 def track_process(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
     """Register a long-running process (a started service) so timeouts and Ctrl-C kill its group.
 
     Start it with ``start_new_session=True``; on leaving the block its group is killed.
     """
-    with _LIVE_LOCK:
-        _LIVE.add(proc)
+    _register(proc)
     try:
         yield proc
     finally:
         kill_group(proc)
-        with _LIVE_LOCK:
-            _LIVE.discard(proc)
+        _unregister(proc)
 
 
 def run_process(
@@ -207,8 +231,7 @@ def run_process(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    with _LIVE_LOCK:
-        _LIVE.add(proc)
+    _register(proc)
     timed_out = False
     try:
         try:
@@ -222,8 +245,7 @@ def run_process(
         raise
     finally:
         kill_group(proc, grace_s=0.5)
-        with _LIVE_LOCK:
-            _LIVE.discard(proc)
+        _unregister(proc)
     return ProcResult(
         returncode=proc.returncode if proc.returncode is not None else -9,
         stdout=_clip(out or b"", cap),
@@ -241,7 +263,9 @@ __all__ = [
     "install_hint",
     "kill_all",
     "kill_group",
+    "kill_owned",
     "require_tool",
     "run_process",
+    "set_owner",
     "track_process",
 ]

@@ -54,6 +54,9 @@ class Gate(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     timeout_s: ClassVar[float] = 300.0
+    # True when the gate may run beside other parallel-safe gates: it starts no service and
+    # measures no latency, so sharing the CPU only slows it down.
+    parallel_safe: ClassVar[bool] = False
 
     @abstractmethod
     def applicable(self, target: Target) -> str | None:

@@ -24,7 +24,7 @@ from backend_agent.gates._service import RunningService, ServiceStartError, opti
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "contract"
-DEFAULT_EXAMPLES = 50
+DEFAULT_EXAMPLES = 25
 FAST_EXAMPLES = 8
 
 # Failures that mean the service is broken rather than merely undocumented.
@@ -56,21 +56,28 @@ def _explanations() -> dict[str, str]:
     return {code: entry.summary for code, entry in EXPLANATIONS.items()}
 
 
-def _failure_finding(operation: str, code: str, text: str, explain: dict[str, str]) -> Finding:
+def _failure_findings(operation: str, codes: list[str], text: str, explain: dict[str, str]) -> list[Finding]:
     lines = [line.strip() for line in text.splitlines()]
-    title = next((line[2:] for line in lines if line.startswith(f"- {code}")), code)
     detail = [
         line
         for line in lines
         if line.startswith(("Received:", "Documented:", "Expected:", "Got ", "Invalid component", "`"))
     ][:4]
     curl = next((line for line in lines if line.startswith("curl ")), None)
-    message = f"{title}" + (f" ({'; '.join(detail)})" if detail else "")
-    if curl:
-        message += f"\nReproduce: {curl}"
-    hint = _HINTS.get(code) or explain.get(code) or "see `st explain " + code + "`"
-    severity: Any = _SEVERITY.get(code, "medium")
-    return Finding(rule=f"contract:{code}", message=message, severity=severity, operation=operation, hint=hint)
+    findings = []
+    for code in codes:
+        title = next((line[2:] for line in lines if line.startswith(f"- {code}")), code)
+        message = title + (f" ({'; '.join(detail)})" if detail else "")
+        if curl:
+            message += f"\nReproduce: {curl}"
+        severity: Any = _SEVERITY.get(code, "medium")
+        hint = _HINTS.get(code) or explain.get(code) or f"see `st explain {code}`"
+        findings.append(
+            Finding(
+                rule=f"contract:{code}", message=message, severity=severity, operation=operation, hint=hint
+            )
+        )
+    return findings
 
 
 def parse_junit(xml_text: str) -> list[Finding]:
@@ -83,7 +90,8 @@ def parse_junit(xml_text: str) -> list[Finding]:
         for element in [*case.findall("failure"), *case.findall("error")]:
             text = element.text or ""
             code = element.get("message") or ""
-            if element.tag == "error" or not re.fullmatch(r"ST\d{3}", code):
+            codes = re.findall(r"ST\d{3}", code)
+            if element.tag == "error" or not codes:
                 findings.append(
                     Finding(
                         rule="contract:error",
@@ -94,7 +102,7 @@ def parse_junit(xml_text: str) -> list[Finding]:
                     )
                 )
                 continue
-            findings.append(_failure_finding(operation, code, text, explain))
+            findings.extend(_failure_findings(operation, codes, text, explain))
     return findings
 
 
@@ -114,7 +122,13 @@ def summary_counts(output: str) -> dict[str, Any]:
 
 
 def st_command(
-    st: str, service: RunningService, *, examples: int, junit: Path, headers: dict[str, str], max_time_s: int | None
+    st: str,
+    service: RunningService,
+    *,
+    examples: int,
+    junit: Path,
+    headers: dict[str, str],
+    max_time_s: int | None,
 ) -> list[str]:
     if service.openapi_url is None:
         raise ValueError("the service has no OpenAPI URL")
@@ -139,7 +153,9 @@ def st_command(
 
 class ContractGate(Gate):
     name = NAME
-    description = "schemathesis against the live service: server errors, schema violations, undocumented statuses"
+    description = (
+        "schemathesis against the live service: server errors, schema violations, undocumented statuses"
+    )
     timeout_s = 420.0
 
     def applicable(self, target: Target) -> str | None:
@@ -165,7 +181,9 @@ class ContractGate(Gate):
                 gate=NAME,
                 status="fail",
                 summary=f"the service could not be started: {exc.message}",
-                findings=[Finding(rule="contract:start", message=exc.message, severity="high", hint=exc.hint)],
+                findings=[
+                    Finding(rule="contract:start", message=exc.message, severity="high", hint=exc.hint)
+                ],
                 evidence={"service_log": exc.logs},
                 hint=exc.hint,
             )
@@ -192,14 +210,23 @@ class ContractGate(Gate):
         if has_auth(service.openapi):
             try:
                 with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
-                    user = sign_up(client, service.openapi, config=option(target, NAME, "auth"), name="contract")
+                    user = sign_up(
+                        client, service.openapi, config=option(target, NAME, "auth"), name="contract"
+                    )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 message = getattr(exc, "message", str(exc))
                 return GateResult(
                     gate=NAME,
                     status="fail",
                     summary=f"could not authenticate a test user: {message}",
-                    findings=[Finding(rule="contract:auth", message=message, severity="high", hint=getattr(exc, "hint", None))],
+                    findings=[
+                        Finding(
+                            rule="contract:auth",
+                            message=message,
+                            severity="high",
+                            hint=getattr(exc, "hint", None),
+                        )
+                    ],
                     evidence={**evidence, "service_log": service.logs()},
                 )
             headers = user.headers

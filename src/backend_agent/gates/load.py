@@ -61,7 +61,13 @@ def pick_requests(
         body = sample(doc, op.body_schema, tag=MARK) if op.body_schema and op.method != "GET" else None
         op_headers = headers if op.secured else {}
         requests.append(
-            LoadRequest(label=op.label, method=op.method, path=path + _required_query(doc, op), headers=op_headers, body=body)
+            LoadRequest(
+                label=op.label,
+                method=op.method,
+                path=path + _required_query(doc, op),
+                headers=op_headers,
+                body=body,
+            )
         )
     return requests
 
@@ -145,12 +151,19 @@ class LoadGate(Gate):
                 headers = sign_up(client, doc, config=option(target, NAME, "auth"), name="load").headers
             created: dict[str, Any] = {}
             if doc:
-                seeded = seed(client, doc, ApiUser(username="load", password="", email="", token=None, headers=headers), auth)
+                seeded = seed(
+                    client,
+                    doc,
+                    ApiUser(username="load", password="", email="", token=None, headers=headers),
+                    auth,
+                )
                 created = seeded.created
                 for _ in range(20):  # some rows so list reads do real work
                     for op_path in list(created)[:1]:
                         op = next(o for o in operations(doc) if o.method == "POST" and o.path == op_path)
-                        client.post(op_path, json=sample(doc, op.body_schema, tag=seeded.tag), headers=headers)
+                        client.post(
+                            op_path, json=sample(doc, op.body_schema, tag=seeded.tag), headers=headers
+                        )
         return created, headers
 
     def _load(self, target: Target, service: RunningService) -> GateResult:
@@ -169,7 +182,11 @@ class LoadGate(Gate):
                 gate=NAME,
                 status="fail",
                 summary=f"could not prepare the load test: {message}",
-                findings=[Finding(rule="load:setup", message=message, severity="high", hint=getattr(exc, "hint", None))],
+                findings=[
+                    Finding(
+                        rule="load:setup", message=message, severity="high", hint=getattr(exc, "hint", None)
+                    )
+                ],
             )
         chosen = option(target, NAME, "operations")
         requests = pick_requests(service.openapi, created=created, headers=headers, chosen=chosen)
@@ -177,12 +194,22 @@ class LoadGate(Gate):
             return GateResult(gate=NAME, status="skip", summary="no operation to put under load was found")
         per_op = max(1.0, total_s / len(requests))
         tool_name, tool_path = tool
-        metrics: dict[str, Any] = {"tool": tool_name, "connections": connections, "duration_s": per_op, "operations": {}}
-        evidence: dict[str, Any] = {"thresholds": {"p95_ms": p95_ms, "error_rate": max_error_rate}, "reports": {}}
+        metrics: dict[str, Any] = {
+            "tool": tool_name,
+            "connections": connections,
+            "duration_s": per_op,
+            "operations": {},
+        }
+        evidence: dict[str, Any] = {
+            "thresholds": {"p95_ms": p95_ms, "error_rate": max_error_rate},
+            "reports": {},
+        }
         findings: list[Finding] = []
         for request in requests:
             runner = run_wrk if tool_name == "wrk" else run_locust
-            stats, report = runner(tool_path, service.base_url, request, duration_s=per_op, connections=connections)
+            stats, report = runner(
+                tool_path, service.base_url, request, duration_s=per_op, connections=connections
+            )
             evidence["reports"][request.label] = report
             if stats is None:
                 findings.append(
@@ -196,7 +223,9 @@ class LoadGate(Gate):
                 )
                 continue
             metrics["operations"][request.label] = stats.as_metrics()
-            note(f"{request.label}: p95 {stats.p95_ms:.1f} ms, {stats.rps:.0f} rps, errors {stats.error_rate:.2%}")
+            note(
+                f"{request.label}: p95 {stats.p95_ms:.1f} ms, {stats.rps:.0f} rps, errors {stats.error_rate:.2%}"
+            )
             findings.extend(judge(request.label, stats, p95_ms=p95_ms, error_rate=max_error_rate))
         if not service.alive():
             evidence["service_log"] = service.logs()

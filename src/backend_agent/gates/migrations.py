@@ -115,6 +115,7 @@ class MigrationsGate(Gate):
     name: ClassVar[str] = "migrations"
     description: ClassVar[str] = "migrations apply, roll back and re-apply cleanly, match the models, and lock safely"
     timeout_s: ClassVar[float] = 300.0
+    parallel_safe: ClassVar[bool] = True
 
     def applicable(self, target: Target) -> str | None:
         if script_location(target.root) is None:
@@ -251,7 +252,11 @@ def _tables(url: str) -> list[str]:
 
 
 def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    """The most telling line of a failure: the last exception line, else the last line."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if ("Error" in line or "Exception" in line) and not line.startswith(("(Background", "File ")):
+            return line[:300]
     return lines[-1][:300] if lines else "no output"
 
 

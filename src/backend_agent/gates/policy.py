@@ -147,6 +147,7 @@ class IacPolicyGate(Gate):
     name: ClassVar[str] = "iac-policy"
     description: ClassVar[str] = "Dockerfiles, Kubernetes, Helm and Terraform pass checkov, hadolint and schema validation"
     timeout_s: ClassVar[float] = 300.0
+    parallel_safe: ClassVar[bool] = True
 
     def applicable(self, target: Target) -> str | None:
         if not discover(target.root):

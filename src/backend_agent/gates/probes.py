@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -47,7 +48,9 @@ REQUIRED_HEADERS = {
 }
 
 
-def _request(client: httpx.Client, doc: dict[str, Any], op: Operation, path: str, headers: dict[str, str]) -> httpx.Response:
+def _request(
+    client: httpx.Client, doc: dict[str, Any], op: Operation, path: str, headers: dict[str, str]
+) -> httpx.Response:
     query = {p["name"]: param_sample(doc, p, tag="probe") for p in op.query_params(required_only=True)}
     body = sample(doc, op.body_schema, tag="probe") if op.body_schema else None
     return client.request(op.method, path, params=query, json=body, headers=headers)
@@ -68,7 +71,9 @@ def _concrete(op: Operation, created: dict[str, Any]) -> str:
 
 class SecurityProbesGate(Gate):
     name = NAME
-    description = "auth bypass, BOLA, SQL injection (sqlmap), security headers and rate limiting on the live service"
+    description = (
+        "auth bypass, BOLA, SQL injection (sqlmap), security headers and rate limiting on the live service"
+    )
     timeout_s = 420.0
 
     def applicable(self, target: Target) -> str | None:
@@ -122,16 +127,26 @@ class _Probe:
         secured = [op for op in self.ops if op.secured]
         owner = intruder = None
         created: dict[str, Any] = {}
+        seeded_tag = "probe"
         if secured:
             try:
                 owner = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="owner")
-                intruder = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="intruder")
+                intruder = sign_up(
+                    self.client, self.doc, config=option(self.target, NAME, "auth"), name="intruder"
+                )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 message = getattr(exc, "message", str(exc))
-                self.findings.append(Finding(rule="probe:auth-setup", message=message, severity="high", hint=getattr(exc, "hint", None)))
+                self.findings.append(
+                    Finding(
+                        rule="probe:auth-setup",
+                        message=message,
+                        severity="high",
+                        hint=getattr(exc, "hint", None),
+                    )
+                )
                 return self._result()
             seeded = seed(self.client, self.doc, owner, auth)
-            created = seeded.created
+            created, seeded_tag = seeded.created, seeded.tag
             self.evidence["rows_created_by_owner"] = created
             note(f"signed up two users; owner created {len(created)} row(s)")
             safe = [op for op in secured if op.method != "DELETE"]
@@ -142,8 +157,10 @@ class _Probe:
             self._auth_bypass(deletes, owner, created)
             note(f"auth and BOLA probes done on {len(secured)} secured operation(s)")
         else:
-            self.evidence["auth"] = "the OpenAPI document marks no operation as secured; auth and BOLA probes skipped"
-        self._sqlmap(owner, created)
+            self.evidence["auth"] = (
+                "the OpenAPI document marks no operation as secured; auth and BOLA probes skipped"
+            )
+        self._sqlmap(owner, created, seeded_tag)
         self._headers(owner)
         self._rate_limit(auth, owner)
         return self._result()
@@ -173,7 +190,9 @@ class _Probe:
                         )
                     )
 
-    def _bola(self, ops: list[Operation], owner: ApiUser, intruder: ApiUser, created: dict[str, Any], tag: str) -> None:
+    def _bola(
+        self, ops: list[Operation], owner: ApiUser, intruder: ApiUser, created: dict[str, Any], tag: str
+    ) -> None:
         for op in ops:
             if not op.path_params:
                 if op.method == "GET":
@@ -205,27 +224,28 @@ class _Probe:
             )
         )
 
-    def _sqlmap(self, owner: ApiUser | None, created: dict[str, Any]) -> None:
+    def _sqlmap(self, owner: ApiUser | None, created: dict[str, Any], tag: str) -> None:
         sqlmap = find_tool("sqlmap")
         enabled = option(self.target, NAME, "sqlmap", not self.target.options.get("fast"))
         if sqlmap is None or not enabled:
             self.evidence["sqlmap"] = "skipped: " + (
-                "sqlmap is not installed (apt-get install sqlmap)" if sqlmap is None else "disabled (fast profile)"
+                "sqlmap is not installed (apt-get install sqlmap)"
+                if sqlmap is None
+                else "disabled (fast profile)"
             )
             return
         budget = float(option(self.target, NAME, "sqlmap_budget_s", 150.0))
+        workers = int(option(self.target, NAME, "sqlmap_workers", 3))
         deadline = time.monotonic() + budget
         routes = [op for op in self.ops if op.method == "GET" and (op.path_params or op.query_params())]
-        outcomes: list[dict[str, Any]] = []
-        for op in routes:
+
+        def probe(op: Operation) -> dict[str, Any]:
             remaining = deadline - time.monotonic()
             if remaining < 5:
-                self.evidence["sqlmap_unprobed"] = [o.label for o in routes[len(outcomes):]]
-                break
-            url = self.service.base_url + self._injectable_url(op, created)
+                return {"operation": op.label, "vulnerable": False, "timed_out": True, "skipped": "budget spent"}
+            url = self.service.base_url + self._injectable_url(op, created, tag)
             headers = owner.headers if (owner and op.secured) else {}
             outcome = run_sqlmap(sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0))
-            outcomes.append({"operation": op.label, "vulnerable": outcome.vulnerable, "timed_out": outcome.timed_out})
             if outcome.vulnerable:
                 self.findings.append(
                     Finding(
@@ -237,28 +257,44 @@ class _Probe:
                         hint="use bound parameters (SQLAlchemy expressions or text() with :params), never f-strings",
                     )
                 )
+            return {"operation": op.label, "vulnerable": outcome.vulnerable, "timed_out": outcome.timed_out}
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            outcomes = list(pool.map(probe, routes))
         self.evidence["sqlmap"] = outcomes
         note(f"sqlmap probed {len(outcomes)} route(s)")
 
-    def _injectable_url(self, op: Operation, created: dict[str, Any]) -> str:
+    def _injectable_url(self, op: Operation, created: dict[str, Any], tag: str) -> str:
+        """A URL for sqlmap: ``*`` marks path parameters; string query values match a seeded row,
+        so a true and a false injected condition answer differently."""
         path = _concrete(op, created)
         parts, template = path.split("/"), op.path.split("/")
-        marked = [part + "*" if tpl.startswith("{") else part for part, tpl in zip(parts, template, strict=False)]
-        query = "&".join(f"{p['name']}={param_sample(self.doc, p, tag='probe')}" for p in op.query_params())
+        marked = [
+            part + "*" if tpl.startswith("{") else part for part, tpl in zip(parts, template, strict=False)
+        ]
+        query = "&".join(
+            f"{p['name']}={quote(param_sample(self.doc, p, tag=tag))}" for p in op.query_params()
+        )
         return "/".join(marked) + (f"?{query}" if query else "")
 
     def _headers(self, owner: ApiUser | None) -> None:
         responses = [self.client.get(self.service.ready_url)]
-        listing = next((op for op in self.ops if op.method == "GET" and op.secured and not op.path_params), None)
+        listing = next(
+            (op for op in self.ops if op.method == "GET" and op.secured and not op.path_params), None
+        )
         if listing is not None and owner is not None:
             responses.append(self.client.get(listing.path, headers=owner.headers))
         seen: dict[str, list[str]] = {}
         for response in responses:
             for header in REQUIRED_HEADERS:
-                if header == "x-frame-options" and "frame-ancestors" in response.headers.get("content-security-policy", ""):
+                if header == "x-frame-options" and "frame-ancestors" in response.headers.get(
+                    "content-security-policy", ""
+                ):
                     continue
                 if header not in response.headers:
-                    seen.setdefault(header, []).append(f"{response.request.method} {response.request.url.path}")
+                    seen.setdefault(header, []).append(
+                        f"{response.request.method} {response.request.url.path}"
+                    )
         for header, where in seen.items():
             self.findings.append(
                 Finding(
@@ -278,7 +314,10 @@ class _Probe:
         if auth.login is not None and owner is not None:
             op = auth.login
             fields = (op.body_schema or {}).get("properties") or {}
-            body = {name: ("wrong-" + owner.password if "password" in name.lower() else owner.username) for name in fields}
+            body = {
+                name: ("wrong-" + owner.password if "password" in name.lower() else owner.username)
+                for name in fields
+            }
             form = bool(op.body_media and "form" in op.body_media)
 
             def call() -> httpx.Response:
@@ -302,7 +341,11 @@ class _Probe:
                     if response.status_code == 429 and limited is None:
                         limited = response
                 sent += len(batch)
-        self.evidence["rate_limit"] = {"operation": op.label, "requests": sent, "limited": limited is not None}
+        self.evidence["rate_limit"] = {
+            "operation": op.label,
+            "requests": sent,
+            "limited": limited is not None,
+        }
         if limited is None:
             self.findings.append(
                 Finding(

@@ -1,28 +1,33 @@
-"""Running gates one after another, each in a worker thread with a time bound.
+"""Running gates, each in a worker thread with a time bound.
 
-A gate runs on a daemon thread; the calling thread waits for its result and relays its progress
-notes as events, so every ``on_event`` call happens on the caller's thread. When the time bound
-passes, every process the gate started through ``_proc`` is killed and the gate is reported as
-failed with the steps it had finished. Ctrl-C kills those processes too and is re-raised.
+Each gate runs on a daemon thread; the calling thread polls the workers, relays their progress
+notes as events (so every ``on_event`` call happens on the caller's thread) and enforces time
+bounds. Consecutive ``parallel_safe`` gates (tests, static analysis, IaC policy, migrations) run
+side by side, up to ``max_parallel`` at once; the others (which start the service or measure
+latency) run alone. When a gate's time bound passes, the processes it started are killed and it
+fails with the steps it had finished. Ctrl-C kills every started process and is re-raised.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from backend_agent.gates._proc import kill_all
+from backend_agent.gates._proc import kill_all, kill_owned, set_owner
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, set_progress_sink
 from backend_agent.gates.registry import GateImportError, load_gate, select
 
 if TYPE_CHECKING:
     from backend_agent.report import CheckReport
+
+POLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ def _timeout_for(gate: Gate, target: Target) -> float:
 
 
 def _in_worker(gate: Gate, target: Target, inbox: queue.Queue[tuple[str, Any]]) -> None:
+    set_owner(gate.name)
     set_progress_sink(lambda message: inbox.put(("note", message)))
     try:
         inbox.put(("result", gate.run(target)))
@@ -53,72 +59,159 @@ def _in_worker(gate: Gate, target: Target, inbox: queue.Queue[tuple[str, Any]]) 
         inbox.put(("crash", (exc, traceback.format_exc())))
     finally:
         set_progress_sink(None)
+        set_owner(None)
 
 
-def run_gate(gate: Gate, target: Target, *, on_event: EventCallback | None = None) -> GateResult:
-    """Run one gate with its time bound; never raises except KeyboardInterrupt."""
-    emit = on_event or (lambda event: None)
-    started = time.monotonic()
+@dataclass
+class _Running:
+    """One gate in flight: its worker thread, its inbox and what it has reported so far."""
+
+    gate: Gate
+    timeout_s: float
+    inbox: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    worker: threading.Thread | None = None
+
+    def start(self, target: Target) -> None:
+        self.worker = threading.Thread(
+            target=_in_worker, args=(self.gate, target, self.inbox), name=f"gate-{self.gate.name}", daemon=True
+        )
+        self.worker.start()
+
+    def poll(self, emit: EventCallback) -> GateResult | None:
+        """Relay pending notes; return the result once the gate finished or ran out of time."""
+        while True:
+            try:
+                kind, payload = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "note":
+                self.notes.append(str(payload))
+                emit(GateEvent("note", self.gate.name, str(payload)))
+            elif kind == "result":
+                result: GateResult = payload
+                if self.notes and "steps" not in result.evidence:
+                    result.evidence["steps"] = self.notes
+                return result
+            else:
+                return self._crashed(*payload)
+        if time.monotonic() - self.started >= self.timeout_s:
+            return self._timed_out()
+        return None
+
+    def _crashed(self, exc: BaseException, trace: str) -> GateResult:
+        return GateResult(
+            gate=self.gate.name,
+            status="error",
+            summary=f"the gate crashed: {type(exc).__name__}: {exc}",
+            evidence={"traceback": trace[-6000:], "steps": self.notes},
+            hint="this is a bug in backend-agent's gate; please report it with the traceback",
+        )
+
+    def _timed_out(self) -> GateResult:
+        name = self.gate.name
+        kill_owned(name)
+        if self.worker is not None:
+            self.worker.join(timeout=5)
+        done = "; ".join(self.notes) if self.notes else "no step had finished"
+        return GateResult(
+            gate=name,
+            status="fail",
+            summary=f"timed out after {self.timeout_s:g} s (done so far: {done})",
+            findings=[
+                Finding(
+                    rule=f"{name}:timeout",
+                    message=f"{name} did not finish within {self.timeout_s:g} s",
+                    severity="high",
+                    hint=f"make the project faster or raise [tool.backend-agent.{name}] timeout_s",
+                )
+            ],
+            evidence={"steps": self.notes},
+        )
+
+
+def _prepare(gate: Gate, target: Target) -> GateResult | _Running:
+    """A skip/error result when the gate does not apply, else a started run."""
     try:
         reason = gate.applicable(target)
     except Exception as exc:
         return GateResult(gate=gate.name, status="error", summary=f"applicable() failed: {exc}")
     if reason:
         return GateResult(gate=gate.name, status="skip", summary=reason)
-    timeout_s = _timeout_for(gate, target)
-    inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
-    worker = threading.Thread(target=_in_worker, args=(gate, target, inbox), name=f"gate-{gate.name}", daemon=True)
-    notes: list[str] = []
-    worker.start()
+    running = _Running(gate=gate, timeout_s=_timeout_for(gate, target))
+    running.start(target)
+    return running
+
+
+def run_gate(gate: Gate, target: Target, *, on_event: EventCallback | None = None) -> GateResult:
+    """Run one gate with its time bound; never raises except KeyboardInterrupt."""
+    emit = on_event or (lambda event: None)
+    began = time.monotonic()
+    prepared = _prepare(gate, target)
     try:
-        while True:
-            remaining = started + timeout_s - time.monotonic()
-            if remaining <= 0:
-                return _timed_out(gate, timeout_s, notes, worker)
-            try:
-                kind, payload = inbox.get(timeout=min(remaining, 0.25))
-            except queue.Empty:
-                continue
-            if kind == "note":
-                notes.append(str(payload))
-                emit(GateEvent("note", gate.name, str(payload)))
-            elif kind == "result":
-                result: GateResult = payload
-                if notes and "steps" not in result.evidence:
-                    result.evidence["steps"] = notes
-                return result
+        while isinstance(prepared, _Running):
+            result = prepared.poll(emit)
+            if result is not None:
+                prepared = result
             else:
-                crash, trace = payload
-                return GateResult(
-                    gate=gate.name,
-                    status="error",
-                    summary=f"the gate crashed: {type(crash).__name__}: {crash}",
-                    evidence={"traceback": trace[-6000:], "steps": notes},
-                    hint="this is a bug in backend-agent's gate; please report it with the traceback",
-                )
+                time.sleep(POLL_S)
     except KeyboardInterrupt:
         kill_all()
         raise
+    prepared.duration_s = round(time.monotonic() - began, 3)
+    return prepared
 
 
-def _timed_out(gate: Gate, timeout_s: float, notes: list[str], worker: threading.Thread) -> GateResult:
-    kill_all()
-    worker.join(timeout=5)
-    done = "; ".join(notes) if notes else "no step had finished"
-    return GateResult(
-        gate=gate.name,
-        status="fail",
-        summary=f"timed out after {timeout_s:g} s (done so far: {done})",
-        findings=[
-            Finding(
-                rule=f"{gate.name}:timeout",
-                message=f"{gate.name} did not finish within {timeout_s:g} s",
-                severity="high",
-                hint=f"make the project faster or raise [tool.backend-agent.{gate.name}] timeout_s",
-            )
-        ],
-        evidence={"steps": notes},
-    )
+def _load(name: str) -> Gate | GateResult:
+    try:
+        return load_gate(name)
+    except GateImportError as exc:
+        return GateResult(
+            gate=name,
+            status="error",
+            summary=str(exc),
+            hint="the gate's module failed to import; reinstall backend-agent or report the bug",
+        )
+
+
+def _schedule(
+    names: list[str], target: Target, emit: EventCallback, max_parallel: int
+) -> dict[str, GateResult]:
+    pending = [(name, _load(name)) for name in names]
+    running: dict[str, tuple[_Running, float]] = {}
+    results: dict[str, GateResult] = {}
+
+    def finish(name: str, result: GateResult, began: float) -> None:
+        result.duration_s = round(time.monotonic() - began, 3)
+        results[name] = result
+        emit(GateEvent("finish", name, result.summary, result))
+
+    while pending or running:
+        # Start the next gates: a parallel-safe one joins other parallel-safe ones; any other runs alone.
+        while pending and len(running) < max_parallel:
+            name, gate = pending[0]
+            safe = isinstance(gate, GateResult) or gate.parallel_safe
+            if running and not (safe and all(r.gate.parallel_safe for r, _ in running.values())):
+                break
+            pending.pop(0)
+            emit(GateEvent("start", name))
+            began = time.monotonic()
+            prepared = gate if isinstance(gate, GateResult) else _prepare(gate, target)
+            if isinstance(prepared, GateResult):
+                finish(name, prepared, began)
+            else:
+                running[name] = (prepared, began)
+            if not safe:
+                break
+        for name, (run, began) in list(running.items()):
+            result = run.poll(emit)
+            if result is not None:
+                del running[name]
+                finish(name, result, began)
+        if running:
+            time.sleep(POLL_S)
+    return results
 
 
 def run_gates(
@@ -128,10 +221,12 @@ def run_gates(
     skip: list[str] | tuple[str, ...] = (),
     fast: bool = False,
     on_event: EventCallback | None = None,
+    max_parallel: int | None = None,
 ) -> CheckReport:
-    """Run the selected gates on ``target`` in registry order and return the report.
+    """Run the selected gates on ``target`` and return the report (results in registry order).
 
     ``gates``/``skip`` default to the target's configured lists. Unknown names raise UsageError.
+    ``max_parallel`` bounds how many parallel-safe gates run at once (default: CPU count, 2..4).
     """
     from backend_agent.report import build_report
 
@@ -142,25 +237,14 @@ def run_gates(
         fast=fast,
     )
     target = target.model_copy(update={"options": {**target.options, "fast": fast}})
+    width = max_parallel or min(4, max(2, os.cpu_count() or 2))
     started_at = datetime.now(UTC)
-    results: list[GateResult] = []
-    for name in names:
-        emit(GateEvent("start", name))
-        began = time.monotonic()
-        try:
-            gate = load_gate(name)
-        except GateImportError as exc:
-            result = GateResult(
-                gate=name,
-                status="error",
-                summary=str(exc),
-                hint="the gate's module failed to import; reinstall backend-agent or report the bug",
-            )
-        else:
-            result = run_gate(gate, target, on_event=emit)
-        result.duration_s = round(time.monotonic() - began, 3)
-        results.append(result)
-        emit(GateEvent("finish", name, result.summary, result))
+    try:
+        by_name = _schedule(names, target, emit, width)
+    except KeyboardInterrupt:
+        kill_all()
+        raise
+    results = [by_name[name] for name in names]
     return build_report(target=target, results=results, started_at=started_at, profile="fast" if fast else "full")
 
 

@@ -78,6 +78,7 @@ class StaticSecurityGate(Gate):
     name: ClassVar[str] = "static-security"
     description: ClassVar[str] = "no medium+ bandit issues and no semgrep findings from the shipped web-backend rules"
     timeout_s: ClassVar[float] = 300.0
+    parallel_safe: ClassVar[bool] = True
 
     def applicable(self, target: Target) -> str | None:
         if not any(p.suffix == ".py" for p in walk_files(target.root, skip_tests=True)):

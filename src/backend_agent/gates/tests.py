@@ -75,6 +75,7 @@ class TestsGate(Gate):
     name: ClassVar[str] = "tests"
     description: ClassVar[str] = "the project's pytest suite passes with enough line coverage"
     timeout_s: ClassVar[float] = 600.0
+    parallel_safe: ClassVar[bool] = True
 
     def applicable(self, target: Target) -> str | None:
         if not _has_tests(target.root):

@@ -69,7 +69,8 @@ def charts_for(result: GateResult) -> list[Markup]:
         charts.append(coverage_bars({str(k): float(v) for k, v in files.items()}, threshold=threshold))
     operations = result.metrics.get("operations")
     if isinstance(operations, dict) and operations:
-        bound = result.metrics.get("p95_ms") or result.metrics.get("p95_threshold_ms")
+        thresholds = result.evidence.get("thresholds")
+        bound = result.metrics.get("p95_ms") or (thresholds.get("p95_ms") if isinstance(thresholds, dict) else None)
         charts.append(percentile_bars(operations, p95_ms=float(bound) if bound else None))
         for op, data in operations.items():
             buckets = data.get("histogram") if isinstance(data, dict) else None

@@ -20,14 +20,14 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 
 
 class ProgressView:
-    """Consumes GateEvents: a spinner with the running gate's latest step, a line per finished gate."""
+    """Consumes GateEvents: a spinner with each running gate's latest step, a line per finished gate."""
 
     def __init__(self, console: Console, *, total: int):
         self.console = console
         self.total = total
         self.done = 0
         self._status: Status | None = None
-        self._started = 0.0
+        self._running: dict[str, tuple[float, str]] = {}  # gate -> (start time, latest step)
 
     def __enter__(self) -> ProgressView:
         self._status = self.console.status("starting checks…")
@@ -38,21 +38,27 @@ class ProgressView:
         if self._status is not None:
             self._status.stop()
 
-    def __call__(self, event: GateEvent) -> None:
+    def _refresh(self) -> None:
         if self._status is None:
             return
+        parts = [f"[bold]{gate}[/] {escape(step)}" for gate, (_, step) in self._running.items()]
+        self._status.update(f"({self.done}/{self.total} done) " + " · ".join(parts))
+
+    def __call__(self, event: GateEvent) -> None:
         if event.kind == "start":
-            self._started = time.monotonic()
-            self._status.update(f"[bold]{event.gate}[/] ({self.done + 1}/{self.total}) running…")
+            self._running[event.gate] = (time.monotonic(), "running…")
         elif event.kind == "note":
-            self._status.update(f"[bold]{event.gate}[/] ({self.done + 1}/{self.total}) {escape(event.message)}")
+            began = self._running.get(event.gate, (time.monotonic(), ""))[0]
+            self._running[event.gate] = (began, event.message)
         elif event.result is not None:
+            began = self._running.pop(event.gate, (time.monotonic(), ""))[0]
             self.done += 1
             result = event.result
             self.console.print(
                 f"[{STYLE[result.status]}]{MARK[result.status]} {result.gate:<16}{result.status:<6}[/] "
-                f"{escape(result.summary)} [dim]({time.monotonic() - self._started:.1f} s)[/]"
+                f"{escape(result.summary)} [dim]({time.monotonic() - began:.1f} s)[/]"
             )
+        self._refresh()
 
 
 def render_terminal(report: CheckReport, console: Console, *, max_findings: int = 8) -> None:
@@ -94,7 +100,8 @@ def render_terminal(report: CheckReport, console: Console, *, max_findings: int 
     verdict = "[bold green]PASS[/]" if report.status == "pass" else "[bold red]FAIL[/]"
     console.print(
         f"\n{verdict}  {t.passed} passed, {t.failed} failed, {t.skipped} skipped, {t.errored} errors "
-        f"in {report.duration_s:.1f} s"
+        f"in {report.duration_s:.1f} s",
+        soft_wrap=True,
     )
 
 

@@ -17,6 +17,7 @@ from backend_agent.errors import DefinitionError, UsageError
 from backend_agent.runtime._engine import MODE_RANK, MODES
 from backend_agent.runtime.mcp import (
     MCPServerConfig,
+    OptionalServer,
     build_toolset,
     load_mcp_config,
     mcp_tool_allowed,
@@ -71,11 +72,9 @@ def plan_tools(defn: AgentDefinition, available: Sequence[Tool[Any]], *, may_del
     denied = {_base(entry).lower() for entry in defn.disallowed_tools}
     if defn.tools is None:
         wanted = [t.name.lower() for t in available] + ["agent", "skill"]
-        agent_name = "Agent"
     else:
         bases = [_base(entry) for entry in defn.tools if not entry.startswith("mcp__")]
         wanted = [b.lower() for b in bases]
-        agent_name = "Task" if "task" in wanted and "agent" not in wanted else "Agent"
     builtins = [by_name[name] for name in dict.fromkeys(wanted) if name in by_name and name not in denied]
     unknown = [
         name for name in dict.fromkeys(_base(e) for e in defn.tools or [] if not e.startswith("mcp__"))
@@ -84,7 +83,7 @@ def plan_tools(defn: AgentDefinition, available: Sequence[Tool[Any]], *, may_del
     delegate = may_delegate and ("agent" in wanted or "task" in wanted) and not ({"agent", "task"} & denied)
     return ToolPlan(
         builtins=builtins,
-        agent_tool_name=agent_name if delegate else None,
+        agent_tool_name="Agent" if delegate else None,
         skill_tool="skill" in wanted and "skill" not in denied,
         unknown=unknown,
     )
@@ -144,12 +143,10 @@ def plan_mcp(
         return []
     toolsets: list[AbstractToolset[Any]] = []
     for server in servers:
-        toolset = build_toolset(server, workspace=workspace)
-        toolsets.append(
-            toolset.filtered(
-                lambda _ctx, tool_def: mcp_tool_allowed(tool_def.name, allowlist, defn.disallowed_tools)
-            )
+        toolset = build_toolset(server, workspace=workspace).filtered(
+            lambda _ctx, tool_def: mcp_tool_allowed(tool_def.name, allowlist, defn.disallowed_tools)
         )
+        toolsets.append(OptionalServer(toolset, name=server.name))
     return toolsets
 
 

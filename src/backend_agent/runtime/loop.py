@@ -94,7 +94,8 @@ def _report_response(response: ModelResponse, state: RunState, turn: int) -> str
     calls = [
         {"id": c.tool_call_id, "name": c.tool_name, "input": c.args_as_dict()} for c in response.tool_calls
     ]
-    state.send(AssistantMessage(session_id=state.session_id, turn=turn, text=text, tool_calls=calls,
+    redact = state.store.redactor
+    state.send(AssistantMessage(session_id=state.session_id, turn=turn, text=redact.text(text), tool_calls=redact.data(calls),
                                 agent=state.agent_name if state.depth else None))  # fmt: skip
     return text
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic_ai.toolsets import AbstractToolset
+from pydantic_ai import RunContext
+from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
+from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from backend_agent.errors import ConfigError, Location, Problem
 
@@ -145,6 +147,40 @@ def build_toolset(config: MCPServerConfig, *, workspace: Path) -> AbstractToolse
     return toolset.prefixed(f"mcp__{config.name}_")
 
 
+@dataclass
+class OptionalServer(WrapperToolset[Any]):
+    """An MCP server that may fail to start: the run goes on without its tools and warns once."""
+
+    name: str = ""
+    failure: str | None = None
+    _reported: bool = False
+
+    async def __aenter__(self) -> OptionalServer:
+        try:
+            await self.wrapped.__aenter__()
+        except Exception as exc:  # a broken server must not take the run down
+            self.failure = f"{type(exc).__name__}: {exc}"
+        return self
+
+    async def __aexit__(self, *args: Any) -> bool | None:
+        if self.failure is not None:
+            return None
+        return await self.wrapped.__aexit__(*args)
+
+    async def get_tools(self, ctx: RunContext[Any]) -> dict[str, ToolsetTool[Any]]:
+        if self.failure is None:
+            try:
+                return await self.wrapped.get_tools(ctx)
+            except Exception as exc:
+                self.failure = f"{type(exc).__name__}: {exc}"
+        if not self._reported and hasattr(ctx.deps, "warn"):
+            self._reported = True
+            ctx.deps.warn(
+                f"MCP server '{self.name}' is unavailable, continuing without its tools: {self.failure}"
+            )
+        return {}
+
+
 def select_servers(
     configured: dict[str, MCPServerConfig], *, wanted: list[str] | dict[str, Any] | None
 ) -> tuple[list[MCPServerConfig], list[str]]:
@@ -199,6 +235,7 @@ async def probe_servers(
 
 __all__ = [
     "MCPServerConfig",
+    "OptionalServer",
     "ServerStatus",
     "build_toolset",
     "expand_env",

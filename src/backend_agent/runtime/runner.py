@@ -84,6 +84,9 @@ async def run(
     Problems a human must fix before anything runs (bad options, unknown agent, no model) raise
     BackendAgentError; problems during the run end it with ``status`` error/max_turns/....
     """
+    import pydantic_ai
+
+    pydantic_ai.BANNER_ENABLED = False  # we own the terminal output
     settings = options.settings or Settings.model_validate({})
     workspace = options.cwd.resolve()
     if not workspace.is_dir():
@@ -162,9 +165,12 @@ async def _run(
         subroster = assembly.subagent_roster(roster, definition)
         if subroster:
             me = _Parent(state, model, mode, roster, store, options)
-            runtime_tools.append(
-                AgentTool(subroster, _launcher(me, settings, workspace), name=plan.agent_tool_name)
-            )
+            launch = _launcher(me, settings, workspace)
+            # "Task" is the older name of "Agent"; definitions and models use both.
+            runtime_tools += [
+                AgentTool(subroster, launch, name="Agent"),
+                AgentTool(subroster, launch, name="Task"),
+            ]
     skill_tool = assembly.make_skill_tool(offered) if plan.skill_tool else None
     if skill_tool is not None:
         runtime_tools.append(skill_tool)
@@ -178,15 +184,17 @@ async def _run(
     model_settings: ModelSettings = {}
     if definition.temperature is not None:
         model_settings["temperature"] = definition.temperature
+    if definition.top_p is not None:
+        model_settings["top_p"] = definition.top_p
     agent: Agent[RunState, str] = Agent(
         model.model, instructions=system_prompt, toolsets=[guarded], deps_type=RunState, output_type=str,
         retries={"tools": 3, "output": 2}, model_settings=model_settings or None, name=definition.name,
     )  # fmt: skip
 
-    for warning in warnings:
-        state.warn(warning)
     emit(RunStarted(session_id=session_id, agent=definition.name, model=model.reference, tools=tool_names,
                     cwd=str(workspace), permission_mode=mode, resumed=prior is not None))  # fmt: skip
+    for warning in warnings:
+        state.warn(warning)
     budget = Budget(
         max_turns=options.max_turns or definition.max_turns or settings.max_turns, max_cost=options.max_cost
     )

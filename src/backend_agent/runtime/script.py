@@ -92,6 +92,9 @@ class Script(BaseModel):
 
     turns: list[ScriptTurn]
     subagents: dict[str, list[ScriptTurn]] = Field(default_factory=dict)
+    price_as: str | None = (
+        None  # price responses as this model (e.g. claude-sonnet-4-5) to exercise --max-cost
+    )
 
 
 def load_script(path: Path) -> Script:
@@ -235,7 +238,7 @@ def script_model(path: Path, *, agent: str | None = None) -> FunctionModel:
         player = ScriptPlayer(path, script.subagents[agent], f"subagent {agent}")
     else:
         player = ScriptPlayer(path, script.turns, "main")
-    name = f"script:{path}" + (f"#{agent}" if agent else "")
+    name = script.price_as or f"script:{path}" + (f"#{agent}" if agent else "")
     return FunctionModel(player.respond, stream_function=player.stream, model_name=name)
 
 

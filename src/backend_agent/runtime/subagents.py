@@ -66,7 +66,9 @@ class AgentTool:
         self.roster = roster
         self.launcher = launcher
         self.description = (
-            "Delegate a self-contained task to a specialised agent. It starts with a fresh context, so give it "
+            "Same as the Agent tool (its older name)."
+            if name == "Task"
+            else "Delegate a self-contained task to a specialised agent. It starts with a fresh context, so give it "
             "everything it needs in the prompt; you get its final report back. Launch several in one response "
             f"to run independent tasks concurrently.\nAvailable agents:\n{roster_text(roster)}"
         )

@@ -146,12 +146,14 @@ class GuardedToolset(WrapperToolset[RunState]):
         state = ctx.deps
         call_id = ctx.tool_call_id or f"call-{state.tool_calls + 1}"
         state.tool_calls += 1
-        state.send(ToolCallStarted(session_id=state.session_id, tool_use_id=call_id, name=name, input=tool_args,
+        state.send(ToolCallStarted(session_id=state.session_id, tool_use_id=call_id, name=name, input=state.store.redactor.data(tool_args),
                                    agent=state.agent_name if state.depth else None))  # fmt: skip
         refusal = await self._permit(state, call_id, name, tool_args)
         if refusal is None:
             pre = await state.hooks.run(
-                "PreToolUse", subject=name, payload={"tool_name": name, "tool_input": tool_args}
+                "PreToolUse",
+                subject=name,
+                payload={"tool_name": name, "tool_input": tool_args, "tool_use_id": call_id},
             )
             for warning in pre.warnings:
                 state.warn(warning)
@@ -187,7 +189,12 @@ class GuardedToolset(WrapperToolset[RunState]):
         post = await state.hooks.run(
             "PostToolUse",
             subject=name,
-            payload={"tool_name": name, "tool_input": tool_args, "tool_response": text},
+            payload={
+                "tool_name": name,
+                "tool_input": tool_args,
+                "tool_response": text,
+                "tool_use_id": call_id,
+            },
         )
         for warning in post.warnings:
             state.warn(warning)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_agent.tools._sandbox import (
+    PROTECTED_DIRS,
     bash_path,
     bwrap_path,
     group_alive,
@@ -41,7 +42,9 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
             argv,
             bwrap=bwrap,
             cwd=cwd,
-            writable=[ctx.workspace, *ctx.extra_dirs, folder],
+            writable=[ctx.workspace, *ctx.extra_dirs],
+            protected=[root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS],
+            writable_inside_protected=[folder],
             allow_network=ctx.allow_network,
         )
         # A small parent shell outlives this process; bwrap dies with it, and the sandbox with bwrap.

@@ -8,13 +8,12 @@ from pathlib import Path
 from backend_agent.tools.base import ReadRecord, ToolContext, ToolResult
 
 
-def record_read(ctx: ToolContext, path: Path, data: bytes, *, partial: bool = False) -> ReadRecord:
-    record = ReadRecord(
-        path=str(path),
-        mtime_ns=path.stat().st_mtime_ns,
-        sha256=hashlib.sha256(data).hexdigest(),
-        partial=partial,
-    )
+def record_read(
+    ctx: ToolContext, path: Path, data: bytes | None, *, partial: bool = False, sha256: str | None = None
+) -> ReadRecord:
+    """Remember what was read: pass the bytes, or their ``sha256`` when the file was streamed."""
+    digest = sha256 if sha256 is not None else hashlib.sha256(data or b"").hexdigest()
+    record = ReadRecord(path=str(path), mtime_ns=path.stat().st_mtime_ns, sha256=digest, partial=partial)
     ctx.session.reads[str(path)] = record
     return record
 

@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 
 MAX_OUTPUT_CHARS = 30_000
+# Folders holding permission settings and tool state: read-only inside the sandbox, so a command
+# cannot grant itself new permissions for later calls.
+PROTECTED_DIRS = (".claude", ".backend-agent", ".opencode")
 KILL_GRACE_S = 1.0
 SANDBOX_OFF_WARNING = (
     "Warning: bubblewrap (bwrap) is not available, so Bash runs without a sandbox; "
@@ -48,22 +51,26 @@ def sandbox_argv(
     cwd: Path,
     writable: Sequence[Path],
     allow_network: bool,
+    protected: Sequence[Path] = (),
+    writable_inside_protected: Sequence[Path] = (),
     die_with_parent: bool = True,
 ) -> list[str]:
     """Wrap ``command`` in bubblewrap: everything read-only, ``writable`` folders read-write.
 
     A private /tmp hides the host's; writable folders are bound after it, so a workspace that
-    lives under /tmp stays visible. A new PID namespace means that when its init dies, every
-    process the command started dies with it.
+    lives under /tmp stays visible. ``protected`` folders inside them (permission settings) are
+    bound read-only on top, then ``writable_inside_protected`` (job output) read-write again. A new
+    PID namespace means that when its init dies, every process the command started dies with it.
     """
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    seen: set[Path] = set()
-    for folder in writable:
-        real = folder.resolve()
-        if real in seen or not real.exists():
-            continue
-        seen.add(real)
-        argv += ["--bind", str(real), str(real)]
+    seen: set[tuple[str, Path]] = set()
+    for flag, folders in (("--bind", writable), ("--ro-bind", protected), ("--bind", writable_inside_protected)):
+        for folder in folders:
+            real = folder.resolve()
+            if (flag, real) in seen or not real.exists():
+                continue
+            seen.add((flag, real))
+            argv += [flag, str(real), str(real)]
     # No --new-session: the caller already starts bwrap in a new session without a controlling
     # terminal (so TIOCSTI injection is impossible), and keeping the sandboxed processes in that
     # process group lets one killpg reach all of them even if bwrap is killed mid-setup.
@@ -77,13 +84,31 @@ def sandbox_argv(
 
 
 def group_alive(pgid: int) -> bool:
+    """Whether any live (non-zombie) process is in group ``pgid``.
+
+    Zombies count for ``killpg(pgid, 0)``, and orphans can stay zombies for long where PID 1 does
+    not reap (containers), so /proc is consulted when it exists.
+    """
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
 
 
 def kill_group(
@@ -177,6 +202,7 @@ def process_start_time(pid: int) -> str | None:
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
+    "PROTECTED_DIRS",
     "SANDBOX_OFF_WARNING",
     "bash_path",
     "bwrap_path",

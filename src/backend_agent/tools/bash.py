@@ -12,6 +12,7 @@ from pydantic import AliasChoices, BaseModel, Field
 from backend_agent.tools._jobs import start_job
 from backend_agent.tools._paths import allowed_roots, is_inside
 from backend_agent.tools._sandbox import (
+    PROTECTED_DIRS,
     SANDBOX_OFF_WARNING,
     bash_path,
     bwrap_path,
@@ -62,6 +63,10 @@ def current_cwd(ctx: ToolContext) -> tuple[Path, str | None]:
 
 def sandbox_writable(ctx: ToolContext, *extra: Path) -> list[Path]:
     return [ctx.workspace, *ctx.extra_dirs, *extra]
+
+
+def sandbox_protected(ctx: ToolContext) -> list[Path]:
+    return [root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS]
 
 
 def use_sandbox(ctx: ToolContext) -> str | None:
@@ -115,6 +120,7 @@ class BashTool(Tool[BashInput]):
                     bwrap=bwrap,
                     cwd=cwd,
                     writable=sandbox_writable(ctx, scratch),
+                    protected=sandbox_protected(ctx),
                     allow_network=ctx.allow_network,
                 )
             else:

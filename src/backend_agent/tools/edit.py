@@ -102,6 +102,12 @@ class EditTool(Tool[EditInput]):
             old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
         notes: list[str] = []
         count = text.count(old)
+        if count == 0 and decoded.line_ending == "mixed" and "\n" in old and "\r\n" not in old:
+            # A mixed file: the model's LF text may match a CRLF stretch; only taken when that is unique.
+            as_crlf = old.replace("\n", "\r\n")
+            if text.count(as_crlf) == 1:
+                old, new, count = as_crlf, new.replace("\r\n", "\n").replace("\n", "\r\n"), 1
+                notes.append("old_string was matched with this region's CRLF line endings")
         if count == 0:
             stripped = strip_number_prefixes(old)
             # Only tolerated when the stripped text is then found; uniqueness is checked below as usual.

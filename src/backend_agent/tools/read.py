@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from backend_agent.tools._media import describe_media
+from backend_agent.tools._media import IMAGE_EXTENSIONS, PDF_EXTENSIONS, describe_media
 from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
 from backend_agent.tools._records import record_read
 from backend_agent.tools._text import decode, looks_binary
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
 
 DEFAULT_LIMIT = 2000
+STREAM_THRESHOLD = 64 * 1024 * 1024  # larger text files are streamed instead of loaded whole
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | PDF_EXTENSIONS
 MAX_LINE_CHARS = 2000
 TRUNCATION_MARK = "... [line truncated]"
 EMPTY_FILE_NOTICE = "<system-reminder>Warning: the file exists but the contents are empty.</system-reminder>"
@@ -72,6 +75,9 @@ class ReadTool(Tool[ReadInput]):
                 f"{path} is a directory, not a file. Use Glob or Bash 'ls' to list it.",
                 path=str(path),
             )
+        size = path.stat().st_size
+        if size > STREAM_THRESHOLD and path.suffix.lower() not in MEDIA_EXTENSIONS:
+            return self._read_streamed(path, input, ctx)
         data = path.read_bytes()
         media = describe_media(path, data)
         if media is not None:
@@ -86,6 +92,59 @@ class ReadTool(Tool[ReadInput]):
                 path=str(path),
             )
         return self._read_text(path, data, input, ctx)
+
+    def _read_streamed(self, path: Path, input: ReadInput, ctx: ToolContext) -> ToolResult:
+        """A very large file: hash and count it in chunks, keep only the requested lines in memory."""
+        start = input.offset or 1
+        limit = input.limit or DEFAULT_LIMIT
+        digest = hashlib.sha256()
+        wanted: list[bytes] = []
+        total = 0
+        pending = b""
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+            if looks_binary(head):
+                return ToolResult.failure(
+                    "binary_file", f"{path} is a binary file and cannot be shown as text.", path=str(path)
+                )
+            chunk = head
+            while chunk:
+                digest.update(chunk)
+                pieces = (pending + chunk).split(b"\n")
+                pending = pieces.pop()
+                for line in pieces:
+                    total += 1
+                    if start <= total < start + limit:
+                        wanted.append(line)
+                chunk = handle.read(1 << 20)
+        if pending:
+            total += 1
+            if start <= total < start + limit:
+                wanted.append(pending)
+        record_read(ctx, path, None, partial=True, sha256=digest.hexdigest())
+        if start > total:
+            return ToolResult.failure(
+                "offset_out_of_range",
+                f"{path} has only {total} lines; offset {start} is past the end. Use a smaller offset.",
+                total_lines=total,
+            )
+        lines = [line.decode("utf-8", errors="replace").removesuffix("\r") for line in wanted]
+        body, long_lines = format_numbered(lines, start)
+        end = start + len(lines) - 1
+        if end < total:
+            body += f"\n\n(Showing lines {start}-{end} of {total}. Use offset={end + 1} to read more.)"
+        return ToolResult(
+            output=body,
+            data={
+                "path": str(path),
+                "start_line": start,
+                "end_line": end,
+                "total_lines": total,
+                "partial": start > 1 or end < total,
+                "truncated_lines": long_lines,
+                "streamed": True,
+            },
+        )
 
     def _read_text(self, path: Path, data: bytes, input: ReadInput, ctx: ToolContext) -> ToolResult:
         decoded = decode(data)

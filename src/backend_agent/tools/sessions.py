@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import uuid
@@ -57,14 +58,44 @@ def load_tool_session(workspace: Path, session_id: str | None = None) -> ToolSes
     return session
 
 
+def _merge(stored: ToolSession, ours: ToolSession) -> ToolSession:
+    """Combine a concurrently saved version with ours: nobody's reads or jobs are lost; ours win on conflict."""
+    merged = ours.model_copy(deep=True)
+    for key, record in stored.reads.items():
+        mine = merged.reads.get(key)
+        if mine is None or record.mtime_ns > mine.mtime_ns:
+            merged.reads[key] = record
+    for job_id, job in stored.background_jobs.items():
+        merged.background_jobs.setdefault(job_id, job)
+    merged.warnings = list(dict.fromkeys([*stored.warnings, *ours.warnings]))
+    return merged
+
+
 def save_tool_session(workspace: Path, session: ToolSession) -> Path:
-    """Write ``session`` atomically and make it the workspace's current session; returns the file."""
+    """Write ``session`` atomically and make it the workspace's current session; returns the file.
+
+    Separate ``tools call`` processes may save the same session at once: under a file lock, the
+    stored version is merged in first, so a parallel call's Read records and jobs survive.
+    """
     if session.id is None:
         session.id = DEFAULT_SESSION
     folder = sessions_dir(workspace)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{session.id}.json"
-    write_atomic(path, session.model_dump_json(indent=2))
-    write_atomic(folder / "current", session.id + "\n")
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            to_write = session
+            if path.exists():
+                try:
+                    stored = ToolSession.model_validate(json.loads(path.read_text(encoding="utf-8")))
+                    to_write = _merge(stored, session)
+                except (json.JSONDecodeError, ValidationError):
+                    to_write = session  # an unreadable file is replaced by the good state we have
+            write_atomic(path, to_write.model_dump_json(indent=2))
+            write_atomic(folder / "current", session.id + "\n")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return path
 
 

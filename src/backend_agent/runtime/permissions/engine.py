@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("backend_agent.permissions")
 
 READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "BashOutput", "LS", "NotebookRead"}
+# Tools that change nothing by themselves (a subagent's own tool calls are checked in turn):
+# allowed without a rule, also in plan mode, as Claude Code does.
+NO_PROMPT_TOOLS = READ_ONLY_TOOLS | {"Agent", "Skill", "TodoWrite", "KillShell"}
 # Shell builtins with no effect outside the shell itself; they need no rule.
 HARMLESS_BUILTINS = {
     "true",
@@ -46,6 +49,8 @@ HARMLESS_BUILTINS = {
     "return",
     "wait",
 }
+PROTECTED_DIRS = {".claude", ".backend-agent", ".opencode"}
+PROTECTED_FILES = {"opencode.json", "opencode.jsonc"}
 _HARMLESS_TARGETS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
 
 
@@ -137,10 +142,16 @@ class PermissionEngine:
         if "deny" in found:
             rule, source = found["deny"]
             return Decision("deny", rule, source, f"denied by rule {rule}")
-        if self.mode == PermissionMode.PLAN and tool not in READ_ONLY_TOOLS:
+        if self.mode == PermissionMode.PLAN and tool not in NO_PROMPT_TOOLS:
             return Decision("deny", None, "mode", f"plan mode allows only read-only tools, not {tool}")
         if self.mode == PermissionMode.BYPASS:
             return Decision("allow", None, "mode", "bypassPermissions allows everything not denied")
+        if tool in EDIT_TOOLS:
+            target = target_path(tool, tool_input, self.workspace)
+            if target is not None and self._protected(target):
+                return self._ask(
+                    None, None, f"{target} holds agent or permission settings; changing it needs approval"
+                )
         if "ask" in found:
             rule, source = found["ask"]
             return self._ask(rule, source, f"rule {rule} asks before {tool}")
@@ -149,8 +160,8 @@ class PermissionEngine:
             return Decision("allow", rule, source, f"allowed by rule {rule}")
         if (tool, _key(tool_input)) in self._remembered:
             return Decision("allow", None, "session", "allowed for this session")
-        if tool in READ_ONLY_TOOLS:
-            return Decision("allow", None, "mode", f"{tool} is read-only")
+        if tool in NO_PROMPT_TOOLS:
+            return Decision("allow", None, "mode", f"{tool} needs no permission (it changes nothing itself)")
         if tool in EDIT_TOOLS and self.mode == PermissionMode.ACCEPT_EDITS:
             target = target_path(tool, tool_input, self.workspace)
             if target is not None and self._inside(target):
@@ -178,7 +189,9 @@ class PermissionEngine:
         if not isinstance(command, str) or not command.strip():
             return self._ask(None, None, "the Bash call has no command")
         analysis = analyze(command)
-        subs = [self._decide_simple(c) for c in analysis.commands]
+        # After a `cd` out of the workspace, relative redirection targets can land anywhere.
+        moved_out = any(_is_cd(c) and not self._cd_stays_inside(c) for c in analysis.commands)
+        subs = [self._decide_simple(c, relative_unknown=moved_out) for c in analysis.commands]
         if not subs:
             return self._ask(None, None, "no command could be found in this input")
         worst = max(subs, key=lambda s: SEVERITY[s.action])
@@ -211,7 +224,7 @@ class PermissionEngine:
             subs,
         )
 
-    def _decide_simple(self, command: SimpleCommand) -> SubDecision:
+    def _decide_simple(self, command: SimpleCommand, *, relative_unknown: bool = False) -> SubDecision:
         text = command.text
         names = _forms(command)
         bash_rules = [r for r in [*self.rules.rules, *self._session_rules] if tool_covered(r.tool, "Bash")]
@@ -228,14 +241,27 @@ class PermissionEngine:
         for rule in bash_rules:
             if rule.action == "ask" and any(bash_spec_matches(rule.spec, form) for form in names):
                 return SubDecision(text, "ask", rule.text, rule.source, f"rule {rule.text} asks first")
-        for (action, pattern), source in map_hits:
-            if action == "ask":
-                return SubDecision(text, "ask", pattern, source, f"pattern {pattern} asks first")
-        outside = [t for t in command.writes if not self._harmless_write(t)]
+        # OpenCode maps: a deny on any form counts (above); ask/allow come from the effective command,
+        # so a catch-all "*": "ask" does not catch "timeout 5 git status" when "git *" allows.
+        for pattern_map in maps:
+            verdict = pattern_map.decide_words(command.words)
+            if verdict is not None and verdict[0] == "ask":
+                return SubDecision(
+                    text, "ask", verdict[1], pattern_map.source, f"pattern {verdict[1]} asks first"
+                )
+        outside = [
+            t for t in command.writes if not self._harmless_write(t, relative_unknown=relative_unknown)
+        ]
         if outside:
             return SubDecision(
-                text, "ask", None, None, f"it writes to {', '.join(outside)} outside the workspace"
+                text,
+                "ask",
+                None,
+                None,
+                f"it writes to {', '.join(outside)} (outside the workspace or protected)",
             )
+        if _is_cd(command) and not command.wrappers and self._cd_stays_inside(command):
+            return SubDecision(text, "allow", None, "builtin", "'cd' stays inside the workspace")
         if command.words[0] in HARMLESS_BUILTINS and not command.wrappers:
             return SubDecision(
                 text, "allow", None, "builtin", f"'{command.words[0]}' is a harmless shell builtin"
@@ -280,13 +306,37 @@ class PermissionEngine:
     def _inside(self, path: Path) -> bool:
         return any(path == root or path.is_relative_to(root) for root in self.roots)
 
-    def _harmless_write(self, target: str) -> bool:
+    def _harmless_write(self, target: str, *, relative_unknown: bool = False) -> bool:
         if target in _HARMLESS_TARGETS or target.isdigit() or target.startswith("/dev/fd/"):
             return True
         if "$" in target or "`" in target:
             return False
         path = Path(target).expanduser()
+        if not path.is_absolute() and relative_unknown:
+            return False
+        resolved = (path if path.is_absolute() else self.workspace / path).resolve(strict=False)
+        return self._inside(resolved) and not self._protected(resolved)
+
+    def _protected(self, path: Path) -> bool:
+        """Agent definitions, permission settings and tool state: a tool must not rewrite its own rules."""
+        for root in self.roots:
+            if path == root or not path.is_relative_to(root):
+                continue
+            first = path.relative_to(root).parts[0]
+            if first in PROTECTED_DIRS or first in PROTECTED_FILES:
+                return True
+        return False
+
+    def _cd_stays_inside(self, command: SimpleCommand) -> bool:
+        args = [w for w in command.words[1:] if w not in ("-L", "-P", "--")]
+        if len(args) != 1 or "$" in args[0] or "`" in args[0] or args[0] == "-":
+            return False  # `cd` alone goes home; `cd -` and expansions cannot be known
+        path = Path(args[0]).expanduser()
         return self._inside((path if path.is_absolute() else self.workspace / path).resolve(strict=False))
+
+
+def _is_cd(command: SimpleCommand) -> bool:
+    return bool(command.words) and command.words[0] in ("cd", "pushd")
 
 
 _GIT_OPTS_WITH_ARG = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"}
@@ -325,4 +375,4 @@ def _key(tool_input: dict[str, Any]) -> str:
     return json.dumps(tool_input, sort_keys=True, default=str)
 
 
-__all__ = ["READ_ONLY_TOOLS", "PermissionEngine"]
+__all__ = ["NO_PROMPT_TOOLS", "READ_ONLY_TOOLS", "PermissionEngine"]

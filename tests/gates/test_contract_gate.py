@@ -1,0 +1,117 @@
+"""contract gate: schemathesis against the live clean project passes; a 500 on an integer id fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend_agent.gates import Target
+from backend_agent.gates.contract import ContractGate, parse_junit, summary_counts
+from backend_agent.gates.contract import _redacted as redacted
+from tests.gates.projects import build, target
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites errors="0" failures="2" tests="3">
+  <testsuite name="schemathesis" errors="0" failures="2" tests="3">
+    <testcase name="GET /api/projects" time="0.4" />
+    <testcase name="GET /api/tasks/{task_id}" time="0.3">
+      <failure type="failure" message="ST101, ST103">1. Test Case ID: abc
+
+- ST101 Server error
+
+- ST103 Undocumented status code
+
+    Received: 500
+    Documented: 200, 401, 404, 422
+
+Reproduce with:
+
+    curl -X GET -H 'Authorization: [Filtered]' http://127.0.0.1:1234/api/tasks/0</failure>
+    </testcase>
+    <testcase name="POST /api/tags" time="0.2">
+      <error type="error" message="Schema error">Unresolvable reference</error>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def test_junit_failures_become_findings_per_operation_and_check() -> None:
+    findings = parse_junit(JUNIT)
+    assert [(f.rule, f.operation) for f in findings] == [
+        ("contract:ST101", "GET /api/tasks/{task_id}"),
+        ("contract:ST103", "GET /api/tasks/{task_id}"),
+        ("contract:error", "POST /api/tags"),
+    ]
+    server_error, undocumented, error = findings
+    assert server_error.severity == "high" and server_error.message.startswith("ST101 Server error")
+    assert "Received: 500" in undocumented.message
+    assert "curl -X GET" in undocumented.message and "document this status" in (undocumented.hint or "")
+    assert "Unresolvable reference" in error.message
+
+
+def test_summary_counts_read_the_console_summary() -> None:
+    output = "API Operations:\n  Selected: 26/26\n  Tested: 26\n  1082 generated, 1082 passed, 44 skipped\n  ⚠️ Rate limited: 1 operation"
+    assert summary_counts(output) == {
+        "cases_generated": 1082,
+        "operations_tested": 26,
+        "warnings": ["Rate limited: 1 operation"],
+    }
+
+
+def test_credentials_never_reach_the_evidence() -> None:
+    cmd = ["st", "run", "x", "-H", "Authorization: Bearer secret-token", "--no-color"]
+    assert redacted(cmd) == ["st", "run", "x", "-H", "Authorization: [redacted]", "--no-color"]
+
+
+def test_not_applicable_without_an_app(tmp_path: Path) -> None:
+    assert "no application" in (ContractGate().applicable(Target(root=tmp_path)) or "")
+
+
+@pytest.mark.slow
+def test_clean_project_conforms(tmp_path: Path) -> None:
+    result = ContractGate().run(target(build(tmp_path), fast=True, contract={"max_examples": 5}))
+    assert result.status == "pass", [f.message for f in result.findings]
+    assert result.metrics["operations_tested"] >= 20
+    assert result.evidence["test_user"].startswith("contract")
+    assert "[redacted]" in " ".join(result.evidence["command"])
+
+
+@pytest.mark.slow
+def test_integer_path_parameter_500_fails_and_is_named(tmp_path: Path) -> None:
+    result = ContractGate().run(
+        target(build(tmp_path, "server-error"), fast=True, contract={"max_examples": 5})
+    )
+    assert result.status == "fail"
+    rules = {(f.rule, f.operation) for f in result.findings}
+    assert ("contract:ST101", "GET /api/tasks/{task_id}") in rules
+    assert all(f.operation == "GET /api/tasks/{task_id}" for f in result.findings), rules
+
+
+@pytest.mark.slow
+def test_open_endpoint_is_caught_by_the_auth_check(tmp_path: Path) -> None:
+    result = ContractGate().run(
+        target(build(tmp_path, "open-endpoint"), fast=True, contract={"max_examples": 5})
+    )
+    assert result.status == "fail"
+    assert any(f.operation == "GET /api/tags" for f in result.findings), [f.rule for f in result.findings]
+
+
+@pytest.mark.slow
+def test_a_service_that_cannot_start_fails_with_its_log(tmp_path: Path) -> None:
+    project = build(tmp_path)
+    (project / "app" / "main.py").write_text("raise RuntimeError('misconfigured settings')\n")
+    result = ContractGate().run(target(project, fast=True))
+    assert result.status == "fail"
+    assert result.findings[0].rule == "contract:start"
+    assert "misconfigured settings" in result.evidence["service_log"]
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_clean_project_conforms_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    t = target(build(tmp_path), fast=True, contract={"max_examples": 5})
+    result = ContractGate().run(t.model_copy(update={"database_url": postgres_url}))
+    assert result.status == "pass", [f.message for f in result.findings]
+    assert result.evidence["database"] == "postgresql"

@@ -1,0 +1,154 @@
+"""The migrations gate: Alembic round trip on real SQLite/PostgreSQL, drift, missing downgrades, squawk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend_agent.gates import load_target, run_gates
+from backend_agent.gates.migrations import missing_downgrades, read_revisions
+from tests.gates._defects import clean_copy, patch, write
+
+NO_DOWNGRADE = '''
+    """task estimate
+
+    Revision ID: 0099
+    Revises: {parent}
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision = "0099"
+    down_revision = "{parent}"
+
+
+    def upgrade() -> None:
+        op.add_column("tasks", sa.Column("estimate", sa.Integer(), nullable=True))
+
+
+    def downgrade() -> None:
+        """Nothing to undo."""
+        pass
+'''
+
+
+def _head(project: Path) -> str:
+    revisions = read_revisions(project / "alembic" / "versions")
+    parents = {r["down_revision"] for r in revisions}
+    [head] = [r["revision"] for r in revisions if r["revision"] not in parents]
+    return str(head)
+
+
+def test_clean_project_round_trips_on_sqlite(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "pass", [f.message for f in result.findings]
+    assert result.evidence["database"] == "sqlite"
+    assert result.evidence["steps_status"] == {
+        "upgrade": "ok", "downgrade": "ok", "re-upgrade": "ok", "drift check": "ok"
+    }
+
+
+def test_migration_without_downgrade_fails_by_name(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0099_task_estimate.py", NO_DOWNGRADE.format(parent=_head(project)))
+    # Keep the models in step so only the missing downgrade is at fault.
+    patch(project, "app/models.py", "class Task(Base):", "class Task(Base):  # estimate added by 0099")
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "fail"
+    [missing] = [f for f in result.findings if f.rule == "migrations:no-downgrade"]
+    assert "revision 0099" in missing.message and "0099_task_estimate.py" in missing.message
+    assert missing.file == "alembic/versions/0099_task_estimate.py"
+    assert "no-downgrade" in result.summary
+
+
+def test_model_drift_is_detected(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    text = (project / "app" / "models.py").read_text(encoding="utf-8")
+    assert "class Tag(Base):" in text
+    (project / "app" / "models.py").write_text(
+        text + "\n\nclass AuditEntry(Base):\n    __tablename__ = 'audit_entries'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n",
+        encoding="utf-8",
+    )
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "fail"
+    [drift] = [f for f in result.findings if f.rule == "migrations:drift"]
+    assert "audit_entries" in drift.message
+    assert result.evidence["steps_status"]["drift check"] == "drift"
+
+
+def test_a_broken_upgrade_is_reported_with_its_error(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0099_broken.py", f'''
+        from alembic import op
+
+        revision = "0099"
+        down_revision = "{_head(project)}"
+
+
+        def upgrade() -> None:
+            op.execute("ALTER TABLE no_such_table ADD COLUMN x INTEGER")
+
+
+        def downgrade() -> None:
+            op.execute("SELECT 1")
+    ''')
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "fail"
+    [failed] = [f for f in result.findings if f.rule == "migrations:upgrade-failed"]
+    assert "no_such_table" in failed.message
+
+
+def test_unsafe_postgres_operation_is_flagged_by_squawk(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0099_index.py", f'''
+        from alembic import op
+
+        revision = "0099"
+        down_revision = "{_head(project)}"
+
+
+        def upgrade() -> None:
+            op.create_index("ix_tasks_title_lookup", "tasks", ["title"])
+
+
+        def downgrade() -> None:
+            op.drop_index("ix_tasks_title_lookup", table_name="tasks")
+    ''')
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    squawk = [f for f in result.findings if f.rule.startswith("squawk:")]
+    assert any(f.rule == "squawk:require-concurrent-index-creation" and "revision 0099" in f.message for f in squawk)
+    assert result.status == "fail"
+
+
+def test_no_alembic_is_a_skip(tmp_path: Path) -> None:
+    write(tmp_path, "app.py", "x = 1\n")
+    result = run_gates(load_target(tmp_path), gates=["migrations"]).gates[0]
+    assert result.status == "skip" and "alembic.ini" in result.summary
+
+
+def test_trivial_downgrade_detection(tmp_path: Path) -> None:
+    write(tmp_path, "v/a.py", 'revision = "a"\ndown_revision = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n')
+    write(tmp_path, "v/b.py", 'revision: str = "b"\ndown_revision = "a"\n\ndef upgrade():\n    op.drop_table("x")\n\ndef downgrade():\n    ...\n')
+    write(tmp_path, "v/c.py", 'revision = "c"\ndown_revision = "b"\n\ndef upgrade():\n    op.drop_table("y")\n')
+    found = missing_downgrades(read_revisions(tmp_path / "v"), tmp_path)
+    assert [(f.file, f.line) for f in found] == [("v/b.py", 7), ("v/c.py", None)]
+
+
+@pytest.mark.slow
+def test_clean_project_round_trips_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    project = clean_copy(tmp_path)
+    result = run_gates(load_target(project, database_url=postgres_url), gates=["migrations"]).gates[0]
+    assert result.status == "pass", [f.message for f in result.findings]
+    assert result.evidence["database"] == "postgresql"
+
+
+@pytest.mark.slow
+def test_missing_downgrade_fails_on_postgresql_too(tmp_path: Path, postgres_url: str) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0099_task_estimate.py", NO_DOWNGRADE.format(parent=_head(project)))
+    result = run_gates(load_target(project, database_url=postgres_url), gates=["migrations"]).gates[0]
+    assert result.status == "fail"
+    assert any(f.rule == "migrations:no-downgrade" for f in result.findings)
