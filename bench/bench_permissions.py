@@ -19,9 +19,26 @@ import bashlex
 from backend_agent.runtime.permissions import PermissionEngine, RuleSet
 
 STAGES = [
-    "cat access.log", "grep -v healthz", "grep -E 'GET|POST'", "cut -d' ' -f1,7", "sort", "uniq -c",
-    "sort -rn", "head -100", "awk '{print $2}'", "sed 's/x/y/'", "tr a-z A-Z", "grep -i api",
-    "wc -l", "tee /dev/null", "xargs -n1 echo", "sort -u", "head -50", "cut -c1-80", "nl", "tail -20",
+    "cat access.log",
+    "grep -v healthz",
+    "grep -E 'GET|POST'",
+    "cut -d' ' -f1,7",
+    "sort",
+    "uniq -c",
+    "sort -rn",
+    "head -100",
+    "awk '{print $2}'",
+    "sed 's/x/y/'",
+    "tr a-z A-Z",
+    "grep -i api",
+    "wc -l",
+    "tee /dev/null",
+    "xargs -n1 echo",
+    "sort -u",
+    "head -50",
+    "cut -c1-80",
+    "nl",
+    "tail -20",
 ]
 COMMAND = " | ".join(STAGES)
 ALLOW = [*(f"Bash({stage.split()[0]}:*)" for stage in STAGES), "Bash(echo:*)"]
@@ -51,7 +68,9 @@ def main() -> int:
         denied = COMMAND + " && rm -rf /"
         deny_s = per_call(lambda: engine.decide("Bash", {"command": denied}))
     print(f"pipeline of {len(STAGES)} commands, {len(COMMAND)} characters")
-    print(f"decision (allow, 20 rules):   {decide_s * 1000:7.3f} ms  (target < 5 ms: {'OK' if decide_s < 0.005 else 'MISSED'})")
+    print(
+        f"decision (allow, 20 rules):   {decide_s * 1000:7.3f} ms  (target < 5 ms: {'OK' if decide_s < 0.005 else 'MISSED'})"
+    )
     print(f"decision (+ denied rm):       {deny_s * 1000:7.3f} ms")
     print(f"bashlex.parse alone:          {parse_s * 1000:7.3f} ms  (baseline)")
     print(f"ratio decision / parse:       {decide_s / parse_s:7.2f}x")

@@ -65,7 +65,11 @@ def bench_read(root: Path, runs: int) -> tuple[float, float, int]:
         with open(path, encoding="utf-8") as handle:
             handle.read()
 
-    return best_of(runs, lambda: tool.call({"file_path": str(path)}, ctx)), best_of(runs, baseline), path.stat().st_size
+    return (
+        best_of(runs, lambda: tool.call({"file_path": str(path)}, ctx)),
+        best_of(runs, baseline),
+        path.stat().st_size,
+    )
 
 
 def main() -> int:
@@ -83,10 +87,14 @@ def main() -> int:
         print(f"Grep tool (files_with_matches):   {tool_s * 1000:8.1f} ms")
         print(f"rg, same flags (baseline):        {rg_same_s * 1000:8.1f} ms")
         print(f"rg -l, plain:                     {rg_plain_s * 1000:8.1f} ms")
-        print(f"ratio Grep / rg same flags:       {ratio:8.2f}x  (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'})")
+        print(
+            f"ratio Grep / rg same flags:       {ratio:8.2f}x  (target <= 1.5x: {'OK' if ratio <= 1.5 else 'MISSED'})"
+        )
         print(f"ratio Grep / rg plain:            {tool_s / rg_plain_s:8.2f}x")
         read_s, open_s, size = bench_read(root, args.runs)
-        print(f"Read tool, {size / 1e6:.1f} MB file:         {read_s * 1000:8.1f} ms  (target < 200 ms: {'OK' if read_s < 0.2 else 'MISSED'})")
+        print(
+            f"Read tool, {size / 1e6:.1f} MB file:         {read_s * 1000:8.1f} ms  (target < 200 ms: {'OK' if read_s < 0.2 else 'MISSED'})"
+        )
         print(f"open().read() baseline:           {open_s * 1000:8.1f} ms")
         print(f"ratio Read / open().read():       {read_s / open_s:8.2f}x")
     return 0

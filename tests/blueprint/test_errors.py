@@ -323,3 +323,18 @@ def test_action_without_kind() -> None:
 def test_names_the_generated_code_cannot_use(name: str) -> None:
     problem = only(BASE.replace("price: {type:", f"{name}: {{type:"))
     assert problem.message == f"'{name}' cannot be used as a name in the generated Python models"
+
+
+def test_inverse_name_clashes() -> None:
+    clash = BASE.replace("seller: {kind: many_to_one, target: User, required: true}",
+                         "seller: {kind: many_to_one, target: User, required: true, inverse: email}")
+    assert only(clash).message == "inverse 'email' clashes with User.email"
+    text = BASE.replace("      password: {type: string, required: true, secret: true}\n",
+                        "      password: {type: string, required: true, secret: true}\n    relations:\n"
+                        "      products: {kind: one_to_many, target: Product, via: seller}\n")
+    parse_blueprint(text.replace("required: true}\n      tags:", "required: true, inverse: products}\n      tags:"),
+                    source="x")  # both sides of one relation: fine
+    bad = text.replace("      products: {kind: one_to_many, target: Product, via: seller}",
+                       "      products: {kind: many_to_many, target: Product}")
+    bad = bad.replace("required: true}\n      tags:", "required: true, inverse: products}\n      tags:")
+    assert "inverse 'products' clashes with the relation User.products" in only(bad).message

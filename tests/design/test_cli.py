@@ -16,7 +16,9 @@ CONDUIT = EXAMPLES_DIR / "conduit.blueprint.yaml"
 
 
 def run(*args: str, path: str = "/usr/local/bin:/usr/bin:/bin") -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-c", "from backend_agent.cli import main; main()", *args]
+    script = Path(sys.executable).with_name("backend-agent")
+    prefix = [str(script)] if script.exists() else [sys.executable, "-c", "from backend_agent.cli import main; main()"]
+    cmd = [*prefix, *args]
     env = {"COLUMNS": "200", "PATH": path}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr

@@ -115,3 +115,15 @@ def test_clean_project_conforms_on_postgres(tmp_path: Path, postgres_url: str) -
     result = ContractGate().run(t.model_copy(update={"database_url": postgres_url}))
     assert result.status == "pass", [f.message for f in result.findings]
     assert result.evidence["database"] == "postgresql"
+
+
+def test_stateful_failures_are_named_by_the_operation_they_hit() -> None:
+    xml = """<testsuites><testsuite><testcase name="Stateful tests">
+      <failure type="failure" message="ST101">- ST101 Server error
+
+    curl -X GET -H 'Authorization: [Filtered]' http://127.0.0.1:9/api/tasks/17</failure>
+    </testcase></testsuite></testsuites>"""
+    doc = {"paths": {"/api/tasks/{task_id}": {"get": {}}, "/api/tasks": {"get": {}}}}
+    [finding] = parse_junit(xml, doc)
+    assert finding.operation == "GET /api/tasks/{task_id}"
+    assert parse_junit(xml)[0].operation == "Stateful tests"

@@ -214,9 +214,31 @@ def test_opencode_wrapped_command_uses_the_effective_command(ws: Path) -> None:
 
 def test_settings_and_agent_files_always_need_approval(ws: Path) -> None:
     e = engine(ws, mode="acceptEdits", allow=["Edit", "Write"])
-    for target in (".claude/settings.json", ".backend-agent/settings.json", ".claude/agents/x.md", "opencode.json"):
+    for target in (
+        ".claude/settings.json",
+        ".backend-agent/settings.json",
+        ".claude/agents/x.md",
+        "opencode.json",
+    ):
         decision = decide(e, "Write", file_path=target, content="{}")
         assert decision.action == "ask", target
     assert decide(e, "Write", file_path="src/app.py", content="").action == "allow"
     bypass = engine(ws, mode="bypassPermissions")
     assert decide(bypass, "Edit", file_path=".claude/settings.json").action == "allow"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("git log --oneline", "allow"),
+        ("git -c core.pager=sh log", "deny"),
+        ("git diff --output=patch.txt", "deny"),
+        ("sort -o out.txt data", "deny"),
+        ("find . -name '*.py'", "allow"),
+        ("find . -delete", "deny"),
+        ("sed -n 1p file", "deny"),
+    ],
+)
+def test_plan_mode_read_only_bash_is_conservative(ws: Path, command: str, expected: str) -> None:
+    e = engine(ws, mode="plan", allow=["Bash(git:*)", "Bash(sort:*)", "Bash(find:*)", "Bash(sed:*)"])
+    assert decide(e, "Bash", command=command).action == expected

@@ -98,7 +98,9 @@ class Outcome:
 
 
 @pytest.fixture
-def cli_inproc(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
+def cli_inproc(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Outcome]:
     """The CLI in this process (fast): ``main(argv)`` with HOME isolated and the output captured."""
     from backend_agent.cli.main import main
 

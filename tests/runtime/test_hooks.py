@@ -118,3 +118,38 @@ def test_bad_hook_settings_are_located(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_hooks(tmp_path)
     assert "BeforeTool" in str(info.value) and "settings.json" in str(info.value)
+
+
+def test_session_start_and_prompt_hooks_add_context_and_prompt_has_environment(
+    workspace: Path, run_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic_ai.messages import ModelResponse, TextPart
+    from pydantic_ai.models.function import FunctionModel
+
+    import backend_agent.runtime.runner as runner
+
+    settings(workspace, {
+        "SessionStart": [{"hooks": [{"command": "echo CTX-START"}]}],
+        "UserPromptSubmit": [{"hooks": [{"command": "echo CTX-PROMPT"}]}],
+    })  # fmt: skip
+    seen: dict[str, str] = {}
+
+    def model(messages, info):
+        seen["prompt"] = messages[0].parts[-1].content
+        seen["system"] = info.instructions or ""
+        return ModelResponse(parts=[TextPart("ok")])
+
+    monkeypatch.setattr(
+        runner, "resolve_model", lambda *a, **k: runner.ResolvedModel(FunctionModel(model), "fn")
+    )
+    result, _ = run_agent(workspace, "the task", model=None, permission_mode="plan")
+    assert result.status == "success", result.error
+    assert (
+        seen["prompt"].startswith("the task")
+        and "CTX-START" in seen["prompt"]
+        and "CTX-PROMPT" in seen["prompt"]
+    )
+    system = seen["system"]
+    assert f"Workspace (working directory): {workspace.resolve()}" in system
+    assert "Permission mode: plan" in system and "Tools available: Read, Write, Edit" in system
+    assert "Git: not a git repository" in system and "lead backend engineer" in system

@@ -148,3 +148,16 @@ def test_new_prompt_after_an_interrupted_tool_call(workspace: Path, run_agent) -
     with SessionStore.for_workspace(workspace) as store:
         kinds = [type(m).__name__ for m in store.load_messages(sid)]
     assert kinds[:2] == ["ModelRequest", "ModelResponse"] and kinds[-1] == "ModelResponse"
+
+
+def test_resuming_a_finished_session_without_a_task_is_a_usage_error(workspace: Path, run_agent) -> None:
+    import pytest
+
+    from backend_agent.errors import UsageError
+
+    write_script(workspace, [{"text": "done"}])
+    first, _ = run_agent(workspace)
+    with pytest.raises(UsageError, match="already finished"):
+        run_agent(workspace, None, resume=first.session_id)
+    with SessionStore.for_workspace(workspace) as store:
+        assert store.get(first.session_id).status == "success"

@@ -45,3 +45,30 @@ def test_missing_skills_of_seed_001_are_warned(seeds_dir: Path, workspace: Path,
     result, _ = run_agent(workspace, agent=str(seed))
     assert result.status == "success"
     assert any("nestjs-backend" in w and "docker" in w for w in result.warnings)
+
+
+def test_disallowed_tools_are_not_offered(workspace: Path, run_agent) -> None:
+    folder = workspace / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    (folder / "no-shell.md").write_text(
+        "---\nname: no-shell\ndescription: d\ndisallowedTools: Bash, Write\n---\nBody.\n"
+    )
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "Bash", "input": {"command": "touch x"}}]},
+        {"expect": {"tool": "Bash", "ok": False, "contains": "Unknown tool"}, "text": "ok"},
+    ])  # fmt: skip
+    result, events = run_agent(workspace, agent="no-shell", permission_mode="bypassPermissions")
+    assert result.status == "success", result.error
+    tools = events.of("system")[0].tools
+    assert "Bash" not in tools and "Write" not in tools and "Read" in tools
+    assert not (workspace / "x").exists()
+
+
+def test_unconfigured_mcp_modules_of_seed_002_are_warned(seeds_dir: Path, workspace: Path, run_agent) -> None:
+    seed = next(seeds_dir.glob("002_*"))
+    write_script(workspace, [{"text": "ok"}])
+    result, _ = run_agent(workspace, agent=str(seed))
+    assert result.status == "success", result.error
+    (warning,) = [w for w in result.warnings if "MCP modules" in w]
+    for name in ("supabase", "stripe", "sequential", "fetch"):
+        assert name in warning

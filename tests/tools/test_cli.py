@@ -191,7 +191,9 @@ def test_background_job_works_across_separate_processes(workspace: Path) -> None
 
 def test_input_from_a_file(cli, workspace: Path) -> None:
     (workspace / "payload.json").write_text(json.dumps({"file_path": "new.txt", "content": "from file\n"}))
-    run = cli(workspace, "tools", "call", "Write", "--input", f"@{workspace / 'payload.json'}", "--allow", "Write")
+    run = cli(
+        workspace, "tools", "call", "Write", "--input", f"@{workspace / 'payload.json'}", "--allow", "Write"
+    )
     assert run.returncode == 0, run.stderr
     assert (workspace / "new.txt").read_text() == "from file\n"
     missing = cli(workspace, "tools", "call", "Write", "--input", "@nope.json")

@@ -66,7 +66,7 @@ def test_text_difference_is_shown_with_both_versions(ctx: ToolContext, workspace
     (workspace / "h.py").write_text(PY)
     read(ctx, "h.py")
     result = edit(ctx, "h.py", "    if event:\n        return proces(event)", "x")
-    assert "line 3: text differs" in result.output
+    assert "line 3: text differs from column 22" in result.output
     assert "'return process(event)'" in result.output and "'return proces(event)'" in result.output
 
 
@@ -154,3 +154,22 @@ def test_mixed_line_endings_match_a_unique_crlf_region(ctx: ToolContext, workspa
     result = edit(ctx, "mixed.txt", "win one\nwin two", "win 1\nwin 2")
     assert result.ok, result.output
     assert path.read_bytes() == b"unix line\nwin 1\r\nwin 2\r\nlast\n"
+
+
+def test_a_line_missing_from_old_string_is_named(ctx: ToolContext, workspace: Path) -> None:
+    (workspace / "h.py").write_text(PY)
+    read(ctx, "h.py")
+    result = edit(ctx, "h.py", "def handler(event):\n        return process(event)\n    return None", "x")
+    assert "closest match is lines 1-4" in result.output
+    assert "line 2: the file has 'if event:' here, which old_string lacks" in result.output
+    assert "100%" not in result.output
+
+
+def test_an_extra_blank_line_in_old_string_is_named(ctx: ToolContext, workspace: Path) -> None:
+    (workspace / "h.py").write_text(PY)
+    read(ctx, "h.py")
+    result = edit(ctx, "h.py", "    if event:\n\n        return process(event)", "x")
+    assert "closest match is lines 2-3" in result.output
+    assert "old_string has a blank line here, which the file does not have" in result.output
+    assert result.error is not None
+    assert [d["kind"] for d in result.error.details["closest"]["differences"]] == ["extra_line"]

@@ -173,6 +173,12 @@ class _Checker:
                 elif rel.via:
                     self.add(Issue((*path, "via"), f"`via` only applies to one_to_many, not {rel.kind}",
                                    "no via", "remove `via` (use `inverse` to name the reverse side)"))
+                clash = target.relations.get(rel.inverse) if rel.inverse else None
+                if clash is not None and not (clash.kind is RelationKind.ONE_TO_MANY and clash.target == ename
+                                              and clash.via == rname):
+                    self.add(Issue((*path, "inverse"), f"inverse '{rel.inverse}' clashes with the relation "
+                                   f"{rel.target}.{rel.inverse}", f"a name not used in {rel.target}",
+                                   "rename the inverse (or make that relation a one_to_many `via` this one)"))
                 if rel.through and rel.kind is not RelationKind.MANY_TO_MANY:
                     self.add(Issue((*path, "through"), "`through` only applies to many_to_many", "no through",
                                    "remove `through`"))

@@ -186,8 +186,8 @@ Action = Annotated[
 
 __all__ = [
     "HANDLER",
-    "PATH",
     "OPERATION_NAMES",
+    "PATH",
     "RATE_LIMIT",
     "Action",
     "Condition",

@@ -153,7 +153,7 @@ class View(Spec):
     fields: list[str] = PydField(min_length=1, description="Fields, relations, computed fields (and `token`).")
     envelope: str | None = PydField(default=None, description="Wrap the object as {envelope: {...}}.")
     path: str | None = PydField(
-        default=None, pattern=r"^(/[A-Za-z0-9_.{}-]+)+$", description="Serve GET at this path (with the lookup placeholder)."
+        default=None, pattern=r"^(/[A-Za-z0-9_.{}-]+)+$", description="Serve GET at this path (with {lookup})."
     )
     lookup: str | None = PydField(default=None, description="Field in the path (default: the entity lookup).")
     public: bool = PydField(default=True, description="The GET at `path` needs no token.")

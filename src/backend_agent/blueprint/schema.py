@@ -19,7 +19,6 @@ from backend_agent.blueprint.entity import (
 )
 
 
-
 class ErrorStyle(Spec):
     """Shape of error bodies."""
 

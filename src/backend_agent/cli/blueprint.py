@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from backend_agent._atomic import write_atomic
-from backend_agent.blueprint import (
-    Blueprint,
-    blueprint_json_schema,
-    explain,
-    load_blueprint,
-    starter_blueprint,
-)
-from backend_agent.design import DOT_INSTALL_HINT, Design, design, dot_available, write_design
 from backend_agent.errors import BlueprintError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from backend_agent.blueprint import Blueprint
+    from backend_agent.design import Design
+
+# blueprint and design are imported inside the commands so that other commands start fast.
 
 blueprint_app = typer.Typer(
     name="blueprint",
@@ -45,6 +43,9 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 
 def _load_and_design(file: Path) -> tuple[Blueprint, Design]:
+    from backend_agent.blueprint import load_blueprint
+    from backend_agent.design import design
+
     bp = load_blueprint(file)
     return bp, design(bp)
 
@@ -90,6 +91,8 @@ def explain_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
             ],
         })
         return
+    from backend_agent.blueprint import explain
+
     typer.echo(explain(bp), nl=False)
     typer.echo("\nOperations:")
     for op in result.operations:
@@ -101,6 +104,8 @@ def schema_cmd(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the schema to this file."),
 ) -> None:
     """Print (or write) the JSON Schema of blueprint files, for editor completion."""
+    from backend_agent.blueprint import blueprint_json_schema
+
     text = json.dumps(blueprint_json_schema(), indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -118,6 +123,8 @@ def new_cmd(
     """Write a small, valid starter blueprint to edit."""
     if file.exists() and not force:
         raise UsageError(f"{file} already exists", hint="pass --force to overwrite it, or choose another path")
+    from backend_agent.blueprint import starter_blueprint
+
     service = name or file.name.split(".", 1)[0].lower().replace(" ", "-")
     write_atomic(file, starter_blueprint(name=service))
     Console().print(f"wrote {file}; next: backend-agent blueprint validate {file}")
@@ -130,6 +137,8 @@ def design_cmd(
     as_json: bool = _JSON,
 ) -> None:
     """Design a service from a blueprint: openapi.yaml, schema.*.sql, erd.mmd/.svg, DESIGN.md, design.json."""
+    from backend_agent.design import DOT_INSTALL_HINT, dot_available, write_design
+
     _, result = _load_and_design(file)
     written = write_design(result, output, render_svg=svg)
     skipped = None

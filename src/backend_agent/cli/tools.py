@@ -16,9 +16,14 @@ if TYPE_CHECKING:
 
 _CWD = typer.Option(Path("."), "--cwd", help="Workspace folder (default: the current folder).")
 _INPUT = typer.Option(
-    ..., "--input", "-i", help='Tool input as a JSON object, e.g. \'{"file_path": "a.py"}\'; "-" reads stdin, @FILE a file.'
+    ...,
+    "--input",
+    "-i",
+    help='Tool input as a JSON object, e.g. \'{"file_path": "a.py"}\'; "-" reads stdin, @FILE a file.',
 )
-_MODE = typer.Option(None, "--permission-mode", "--mode", help="default, acceptEdits, plan, dontAsk or bypassPermissions.")
+_MODE = typer.Option(
+    None, "--permission-mode", "--mode", help="default, acceptEdits, plan, dontAsk or bypassPermissions."
+)
 _ALLOW = typer.Option(None, "--allow", help="Extra allow rule, e.g. 'Bash(git log:*)' (repeatable).")
 _ASK = typer.Option(None, "--ask", help="Extra ask rule (repeatable).")
 _DENY = typer.Option(None, "--deny", help="Extra deny rule, e.g. 'Bash(rm:*)' (repeatable).")
@@ -27,7 +32,9 @@ _JSON = typer.Option(False, "--json", help="Print JSON.")
 
 def register(app: typer.Typer) -> None:
     """Add the ``tools`` and ``permissions`` command groups to the root application."""
-    tools = typer.Typer(name="tools", help="List the built-in tools or run one directly.", no_args_is_help=True)
+    tools = typer.Typer(
+        name="tools", help="List the built-in tools or run one directly.", no_args_is_help=True
+    )
     tools.command("list")(list_tools)
     tools.command("call")(call_tool)
     app.add_typer(tools, name="tools")
@@ -43,7 +50,12 @@ def list_tools(json_output: bool = _JSON) -> None:
     tools = default_tools()
     if json_output:
         payload = [
-            {"name": t.name, "read_only": t.read_only, "description": t.description, "input_schema": t.json_schema()}
+            {
+                "name": t.name,
+                "read_only": t.read_only,
+                "description": t.description,
+                "input_schema": t.json_schema(),
+            }
             for t in tools
         ]
         typer.echo(json.dumps(payload, indent=2))
@@ -149,7 +161,13 @@ def _render_decision(decision: Decision, mode: str) -> None:
         for column in ("Command", "Decision", "Rule", "Source", "Reason"):
             table.add_column(column)
         for sub in decision.subcommands:
-            table.add_row(escape(sub.command), sub.action, escape(sub.rule or ""), escape(sub.source or ""), escape(sub.reason))
+            table.add_row(
+                escape(sub.command),
+                sub.action,
+                escape(sub.rule or ""),
+                escape(sub.source or ""),
+                escape(sub.reason),
+            )
         console.print(table)
 
 
@@ -182,7 +200,9 @@ def _parse_input(text: str) -> dict[str, Any]:
             hint='quote the object for your shell, e.g. --input \'{"command": "ls"}\'',
         ) from exc
     if not isinstance(data, dict):
-        raise UsageError(f"--input must be a JSON object, not {type(data).__name__}.", hint='e.g. {"file_path": "a.py"}')
+        raise UsageError(
+            f"--input must be a JSON object, not {type(data).__name__}.", hint='e.g. {"file_path": "a.py"}'
+        )
     return data
 
 
@@ -198,7 +218,9 @@ def _mode(value: str | None) -> PermissionMode | None:
         raise UsageError(f"--permission-mode: {exc}.") from exc
 
 
-def _rules(workspace: Path, *, allow: list[str] | None, ask: list[str] | None, deny: list[str] | None) -> RuleSet:
+def _rules(
+    workspace: Path, *, allow: list[str] | None, ask: list[str] | None, deny: list[str] | None
+) -> RuleSet:
     from backend_agent.errors import UsageError
     from backend_agent.runtime.permissions import RuleSet, load_permission_settings
 
@@ -223,7 +245,9 @@ def _denied_hint(tool: str, decision: Decision) -> str:
     if tool == "Bash" and asking is not None and asking.command:
         first = asking.command.split()[0]
         return f"allow it with --allow 'Bash({first}:*)' or a rule in .backend-agent/settings.json"
-    return f"allow it with --allow '{tool}', a settings rule, or --permission-mode acceptEdits/bypassPermissions"
+    return (
+        f"allow it with --allow '{tool}', a settings rule, or --permission-mode acceptEdits/bypassPermissions"
+    )
 
 
 __all__ = ["register"]

@@ -16,7 +16,6 @@ from backend_agent.design.schemas import build_schemas, error_schema
 from backend_agent.design.tables import build_tables
 from backend_agent.errors import BlueprintError, Problem
 
-
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",

@@ -18,14 +18,18 @@ import httpx
 
 from backend_agent.gates._apiclient import AuthSetupError, sign_up
 from backend_agent.gates._database import throwaway_database
-from backend_agent.gates._openapi import has_auth
+from backend_agent.gates._openapi import has_auth, operations
 from backend_agent.gates._proc import find_tool, install_hint, run_process
 from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "contract"
 DEFAULT_EXAMPLES = 25
-FAST_EXAMPLES = 8
+ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# The coverage phase enumerates boundary and negative values for every parameter: thorough, and
+# the slowest part; --fast leaves it out unless [tool.backend-agent.contract] phases says otherwise.
+FAST_PHASES = ("examples", "fuzzing", "stateful")
+FAST_EXAMPLES = 15
 
 # Failures that mean the service is broken rather than merely undocumented.
 _SEVERITY = {"ST101": "high", "ST102": "high", "ST301": "high", "ST302": "high"}
@@ -80,15 +84,36 @@ def _failure_findings(operation: str, codes: list[str], text: str, explain: dict
     return findings
 
 
-def parse_junit(xml_text: str) -> list[Finding]:
-    """One finding per (operation, failure code) in a schemathesis JUnit report."""
+_CURL = re.compile(r"curl -X (\w+) .*?https?://[^/\s']+(/[^?\s']*)")
+
+
+def _template_of(text: str, doc: dict[str, Any] | None) -> str | None:
+    """The documented operation a reproduction curl command hits (stateful failures name none)."""
+    match = _CURL.search(text)
+    if not match or not doc:
+        return None
+    method, path = match.group(1).upper(), match.group(2)
+    for op in operations(doc):
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(op.path)) + "$"
+        if op.method == method and re.match(pattern, path):
+            return op.label
+    return f"{method} {path}"
+
+
+def parse_junit(xml_text: str, doc: dict[str, Any] | None = None) -> list[Finding]:
+    """One finding per (operation, failure code) in a schemathesis JUnit report.
+
+    Stateful failures are reported under a "Stateful tests" case; ``doc`` lets them be named by
+    the operation their reproduction request hits.
+    """
     explain = _explanations()
     root = ET.fromstring(xml_text)  # nosec B314 - a local file the gate's own subprocess wrote
     findings: list[Finding] = []
     for case in root.iter("testcase"):
-        operation = case.get("name", "?")
+        name = case.get("name", "?")
         for element in [*case.findall("failure"), *case.findall("error")]:
             text = element.text or ""
+            operation = name if re.match(r"[A-Z]+ /", name) else (_template_of(text, doc) or name)
             code = element.get("message") or ""
             codes = re.findall(r"ST\d{3}", code)
             if element.tag == "error" or not codes:
@@ -129,6 +154,7 @@ def st_command(
     junit: Path,
     headers: dict[str, str],
     max_time_s: int | None,
+    phases: tuple[str, ...] = ALL_PHASES,
 ) -> list[str]:
     if service.openapi_url is None:
         raise ValueError("the service has no OpenAPI URL")
@@ -136,7 +162,7 @@ def st_command(
         st, "run", service.openapi_url,
         "--origin", service.base_url,
         "--checks", "all",
-        "--phases", "examples,coverage,fuzzing,stateful",
+        "--phases", ",".join(phases),
         "--max-examples", str(examples),
         "--report", "junit", "--report-junit-path", str(junit),
         "--generation-database", "none",
@@ -238,15 +264,16 @@ class ContractGate(Gate):
         max_time = option(target, NAME, "max_time_s")
         with tempfile.TemporaryDirectory(prefix="ba-contract-") as tmp:
             junit = Path(tmp) / "junit.xml"
+            phases = option(target, NAME, "phases", FAST_PHASES if fast else ALL_PHASES)
             cmd = st_command(
                 st, service, examples=examples, junit=junit, headers=headers,
-                max_time_s=int(max_time) if max_time else None,
+                max_time_s=int(max_time) if max_time else None, phases=tuple(phases),
             )  # fmt: skip
             proc = run_process(cmd, cwd=tmp, timeout_s=self.timeout_s - 30, env={"NO_COLOR": "1"})
             note(f"schemathesis finished in {proc.duration_s:.1f} s (exit {proc.returncode})")
             junit_text = junit.read_text(encoding="utf-8") if junit.is_file() else ""
         output = proc.stdout + proc.stderr
-        findings = parse_junit(junit_text) if junit_text else []
+        findings = parse_junit(junit_text, service.openapi) if junit_text else []
         metrics = {**summary_counts(output), "failures": len(findings)}
         evidence.update({"schemathesis_output": proc.tail(8000), "command": _redacted(cmd)})
         if proc.timed_out:

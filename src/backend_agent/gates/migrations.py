@@ -147,7 +147,7 @@ class MigrationsGate(Gate):
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
         rules = sorted({f.rule.split(":", 1)[1] for f in blocking})
         summary = (
-            f"{len(revisions)} revisions on {evidence['database']}: "
+            f"{len(revisions)} revision{'' if len(revisions) == 1 else 's'} on {evidence['database']}: "
             + ", ".join(f"{step} {status}" for step, status in steps.items())
             + (f"; {len(blocking)} problems ({', '.join(rules)})" if blocking else "")
             + (f"; {squawk_note}" if squawk_note else "")

@@ -253,21 +253,25 @@ class IacPolicyGate(Gate):
         if files.manifests:
             result = run_process([*base, *map(str, files.manifests)], cwd=target.root, timeout_s=120)
             findings += kubeval_findings(result.stdout + "\n" + result.stderr, target.root)
-        for chart in files.charts if helm is not None else []:
-            assert helm is not None
-            rendered = run_process([helm, "template", "check", str(chart)], cwd=target.root, timeout_s=60)
-            label = relative(chart, target.root)
-            if not rendered.ok:
-                findings.append(Finding(rule="helm:template", message=f"helm template {label} failed: {rendered.tail(400)}",
-                                        severity="high", file=label))
-                continue
-            with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
-                handle.write(rendered.stdout)
-            result = run_process([*base, handle.name], cwd=target.root, timeout_s=120)
-            Path(handle.name).unlink(missing_ok=True)
-            findings += kubeval_findings(result.stdout + "\n" + result.stderr, target.root, label=f"{label} (rendered)")
+        if helm is not None:
+            for chart in files.charts:
+                findings += self._rendered_chart(target, chart, helm, base)
         note(f"kubernetes-validate: {len(findings)} schema errors")
         return findings
+
+    @staticmethod
+    def _rendered_chart(target: Target, chart: Path, helm: str, validate: list[str]) -> list[Finding]:
+        """``helm template`` the chart and validate the rendered manifests."""
+        label = relative(chart, target.root)
+        rendered = run_process([helm, "template", "check", str(chart)], cwd=target.root, timeout_s=60)
+        if not rendered.ok:
+            return [Finding(rule="helm:template", message=f"helm template {label} failed: {rendered.tail(400)}",
+                            severity="high", file=label)]
+        with tempfile.TemporaryDirectory(prefix="ba-helm-") as tmp:
+            manifest = Path(tmp) / "rendered.yaml"
+            manifest.write_text(rendered.stdout, encoding="utf-8")
+            result = run_process([*validate, str(manifest)], cwd=target.root, timeout_s=120)
+        return kubeval_findings(result.stdout + "\n" + result.stderr, target.root, label=f"{label} (rendered)")
 
 
 __all__ = ["DEFAULT_SKIPPED_CHECKS", "IacFiles", "IacPolicyGate", "checkov_findings", "discover", "hadolint_findings"]

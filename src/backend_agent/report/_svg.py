@@ -21,7 +21,7 @@ def coverage_bars(files: dict[str, float], *, threshold: float, width: int = 760
     """Horizontal bar per file, worst first, coloured against the threshold."""
     rows = sorted(files.items(), key=lambda item: (item[1], item[0]))
     label_w, row_h, top = 300, 20, 24
-    bar_w = width - label_w - 60
+    bar_w = width - label_w - 80
     height = top + row_h * len(rows) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
@@ -69,7 +69,11 @@ def percentile_bars(operations: dict[str, dict[str, Any]], *, p95_ms: float | No
     if p95_ms:
         x = label_w + bar_w * p95_ms / peak
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 6}" stroke="{BAD}" stroke-dasharray="4 3"/>')
-        parts.append(f'<text x="{x + 3:.1f}" y="{top - 6}" fill="{BAD}" font-size="10">p95 bound {_fmt(p95_ms)} ms</text>')
+        anchor, tx = ("end", x - 3) if x > width - 110 else ("start", x + 3)
+        parts.append(
+            f'<text x="{tx:.1f}" y="{top - 6}" text-anchor="{anchor}" fill="{BAD}" font-size="10">'
+            f"p95 bound {_fmt(p95_ms)} ms</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 

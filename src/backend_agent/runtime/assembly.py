@@ -5,6 +5,7 @@ Pure-ish helpers used by ``runner``: they read definition files and settings, ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,11 +122,25 @@ def plan_skills(defn: AgentDefinition, *, workspace: Path, home: Path | None, st
     return preloaded, offered
 
 
+MCP_MENTION = re.compile(r"\bmcp[-_]([a-z0-9][a-z0-9-]*[a-z0-9])\b", re.IGNORECASE)
+
+
+def mentioned_mcp_modules(defn: AgentDefinition) -> list[str]:
+    """MCP modules a body-only (SuperClaude-style) prompt relies on, e.g. ``mcp-supabase`` → supabase."""
+    if defn.mcp_servers or defn.format != "body-only":
+        return []
+    return list(dict.fromkeys(m.group(1).lower() for m in MCP_MENTION.finditer(defn.system_prompt)))
+
+
 def plan_mcp(
     defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], None]
 ) -> list[AbstractToolset[Any]]:
     """Toolsets for the MCP servers this definition may use, filtered by its tools lists."""
     configured: dict[str, MCPServerConfig] = load_mcp_config(workspace)
+    mentioned = [name for name in mentioned_mcp_modules(defn) if name not in configured]
+    if mentioned:
+        warn(f"agent '{defn.name}' mentions MCP modules that are not configured: {', '.join(mentioned)} "
+             "(add them to .mcp.json if it needs them)")  # fmt: skip
     inline = defn.mcp_servers if isinstance(defn.mcp_servers, dict) else {}
     if inline:
         from backend_agent.runtime.mcp import parse_mcp_config

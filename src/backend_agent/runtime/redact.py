@@ -31,8 +31,21 @@ class Redactor:
         values.update(v for v in extra or [] if len(v) >= 4)
         # Longest first, so a secret that contains another is replaced whole.
         self._literals = sorted(values, key=len, reverse=True)
+        self._cache: dict[str, str] = {}
 
     def text(self, value: str) -> str:
+        if len(value) < 8:
+            return value
+        cached = self._cache.get(value)
+        if cached is not None:
+            return cached
+        result = self._redact(value)
+        if len(self._cache) > 2048:
+            self._cache.clear()
+        self._cache[value] = result  # system prompts and tool outputs repeat in every saved step
+        return result
+
+    def _redact(self, value: str) -> str:
         for literal in self._literals:
             if literal in value:
                 value = value.replace(literal, REDACTED)

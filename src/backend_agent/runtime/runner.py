@@ -144,6 +144,9 @@ async def _run(
     if prior is not None:
         session_id, history = prior.id, store.load_messages(prior.id)
         tool_session = ToolSession.model_validate(prior.tool_session or {})
+        if options.prompt is None and _finished(history):
+            raise UsageError(f"session {prior.id} already finished its last task",
+                             hint='pass a new task to continue it: backend-agent run --resume ID "TASK"')  # fmt: skip
     else:
         title = options.prompt or ""
         session_id = store.create(workspace=workspace, agent=definition.name, model=model.reference, title=title,
@@ -160,20 +163,10 @@ async def _run(
     state = RunState(session_id=session_id, agent_name=definition.name, tool_context=tool_context, store=store,
                      engine=engine, hooks=hooks, emit=emit, asker=asker, permission_mode=mode, depth=depth)  # fmt: skip
 
-    runtime_tools: list[RuntimeTool] = []
-    if plan.agent_tool_name:
-        subroster = assembly.subagent_roster(roster, definition)
-        if subroster:
-            me = _Parent(state, model, mode, roster, store, options)
-            launch = _launcher(me, settings, workspace)
-            # "Task" is the older name of "Agent"; definitions and models use both.
-            runtime_tools += [
-                AgentTool(subroster, launch, name="Agent"),
-                AgentTool(subroster, launch, name="Task"),
-            ]
-    skill_tool = assembly.make_skill_tool(offered) if plan.skill_tool else None
-    if skill_tool is not None:
-        runtime_tools.append(skill_tool)
+    me = _Parent(state, model, mode, roster, store, options)
+    runtime_tools = _runtime_tools(
+        plan, offered, definition=definition, parent=me, settings=settings, workspace=workspace
+    )
     adapter = ToolAdapter(plan.builtins, runtime_tools)
     from pydantic_ai.toolsets import CombinedToolset
 
@@ -237,16 +230,14 @@ async def _drive(
             return "error", f"the UserPromptSubmit hook blocked the prompt: {submitted.feedback}"
         extra = "\n".join(t for t in (start.context, submitted.context) if t.strip())
         prompt = f"{prompt}\n\n{extra.strip()}" if extra.strip() else prompt
-    if prompt is None and history and isinstance(history[-1], ModelResponse) and not history[-1].tool_calls:
-        raise UsageError(f"session {state.session_id} already finished its last task",
-                         hint="pass a new task to continue it: backend-agent run --resume ID \"TASK\"")  # fmt: skip
     if prompt is not None and history and isinstance(history[-1], ModelResponse) and history[-1].tool_calls:
         history = repair_messages(history)  # a new prompt after an interrupted tool call
     stop_event = "SubagentStop" if state.depth else "Stop"
+    compact_at = _compaction_limit(agent, options.compact_at_tokens)
     try:
         for attempt in range(MAX_STOP_CONTINUATIONS + 1):
             await run_segment(agent, prompt=prompt, history=history, state=state, budget=budget, progress=progress,
-                              save=save, stream=options.stream, compact_at_tokens=options.compact_at_tokens)  # fmt: skip
+                              save=save, stream=options.stream, compact_at_tokens=compact_at)  # fmt: skip
             stop = await hooks.run(
                 stop_event, payload={"stop_hook_active": attempt > 0, "result": progress.output}
             )
@@ -267,6 +258,39 @@ async def _drive(
         progress.output = progress.output or progress.last_text
         raise
     return "success", None
+
+
+def _runtime_tools(
+    plan: assembly.ToolPlan, offered: dict[str, Any], *, definition: AgentDefinition, parent: _Parent,
+    settings: Settings, workspace: Path,
+) -> list[RuntimeTool]:  # fmt: skip
+    """The Agent/Task delegation tools (when the definition may delegate) and the Skill tool."""
+    tools: list[RuntimeTool] = []
+    if plan.agent_tool_name:
+        subroster = assembly.subagent_roster(parent.roster, definition)
+        if subroster:
+            launch = _launcher(parent, settings, workspace)
+            # "Task" is the older name of "Agent"; definitions and models use both.
+            tools += [AgentTool(subroster, launch, name="Agent"), AgentTool(subroster, launch, name="Task")]
+    skill_tool = assembly.make_skill_tool(offered) if plan.skill_tool else None
+    if skill_tool is not None:
+        tools.append(skill_tool)
+    return tools
+
+
+def _compaction_limit(agent: Agent[RunState, str], configured: int | None) -> int | None:
+    """Compact at the configured size or at 80 % of the model's known context window, whichever is lower."""
+    if configured is None:
+        return None
+    model = agent.model
+    profile = getattr(model, "profile", None) if model is not None and not isinstance(model, str) else None
+    window = profile.get("context_window") if isinstance(profile, dict) else None
+    return min(configured, int(window * 0.8)) if isinstance(window, int) and window > 0 else configured
+
+
+def _finished(history: list[ModelMessage]) -> bool:
+    """The conversation ends with a final answer (no tool call waiting for its result)."""
+    return bool(history) and isinstance(history[-1], ModelResponse) and not history[-1].tool_calls
 
 
 def _usage(progress: LoopProgress, state: RunState) -> UsageReport:

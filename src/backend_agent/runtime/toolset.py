@@ -57,6 +57,7 @@ class ToolAdapter(AbstractToolset[RunState]):
     def __init__(self, tools: Sequence[Tool[Any]], runtime_tools: Sequence[RuntimeTool] = ()) -> None:
         self.tools = {tool.name: tool for tool in tools}
         self.runtime_tools = {tool.name: tool for tool in runtime_tools}
+        self._listed: dict[str, ToolsetTool[RunState]] | None = None
 
     @property
     def id(self) -> str:
@@ -67,23 +68,21 @@ class ToolAdapter(AbstractToolset[RunState]):
         return [*self.tools, *self.runtime_tools]
 
     async def get_tools(self, ctx: RunContext[RunState]) -> dict[str, ToolsetTool[RunState]]:
-        listed: dict[str, ToolsetTool[RunState]] = {}
-        for tool in self.tools.values():
-            tool_def = _definition(tool.name, tool.description, tool.json_schema(), read_only=tool.read_only)
-            listed[tool.name] = ToolsetTool(
-                toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS
-            )
-        for runtime_tool in self.runtime_tools.values():
-            tool_def = _definition(
-                runtime_tool.name,
-                runtime_tool.description,
-                runtime_tool.json_schema(),
-                read_only=runtime_tool.read_only,
-            )
-            listed[runtime_tool.name] = ToolsetTool(
-                toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS
-            )
-        return listed
+        if self._listed is None:  # schemas never change during a run: build them once
+            listed: dict[str, ToolsetTool[RunState]] = {}
+            specs: list[tuple[str, str, dict[str, Any], bool]] = [
+                (t.name, t.description, t.json_schema(), t.read_only) for t in self.tools.values()
+            ]
+            specs += [
+                (t.name, t.description, t.json_schema(), t.read_only) for t in self.runtime_tools.values()
+            ]
+            for name, description, schema, read_only in specs:
+                tool_def = _definition(name, description, schema, read_only=read_only)
+                listed[name] = ToolsetTool(
+                    toolset=self, tool_def=tool_def, max_retries=MAX_TOOL_RETRIES, args_validator=ANY_ARGS
+                )
+            self._listed = listed
+        return dict(self._listed)
 
     async def call_tool(
         self, name: str, tool_args: dict[str, Any], ctx: RunContext[RunState], tool: ToolsetTool[RunState]

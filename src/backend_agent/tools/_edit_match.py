@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 _NUMBER_PREFIX = re.compile(r"^ *\d+(?:\t|→)")
 _MAX_CANDIDATES = 60
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
 class LineDifference:
     line: int  # 1-based line number in the file
-    kind: str  # "indentation", "trailing_whitespace", "inner_whitespace", "line_ending", "text", "missing"
+    kind: (
+        str  # indentation, trailing_whitespace, inner_whitespace, line_ending, text, missing_line, extra_line
+    )
     detail: str
 
 
@@ -72,11 +75,19 @@ def _candidate_starts(file_lines: list[str], old_lines: list[str]) -> list[int]:
     if not hits:
         # Nothing equal even up to whitespace: anchor on the most similar line to the longest old line.
         anchor_offset, anchor = max(enumerate(old_lines), key=lambda pair: len(_norm(pair[1])))
-        close = difflib.get_close_matches(_norm(anchor), list(by_norm), n=5, cutoff=0.5)
-        for key in close:
+        for key in _close_lines(_norm(anchor), list(by_norm)):
             for index in by_norm[key]:
                 hits[min(max(0, index - anchor_offset), last_start)] += 1
     return [start for start, _ in hits.most_common(_MAX_CANDIDATES)]
+
+
+def _close_lines(anchor: str, keys: list[str], *, keep: int = 5) -> list[str]:
+    """The file lines most like ``anchor``: pre-filtered by shared words (fast), ranked by difflib."""
+    words = set(_WORD.findall(anchor))
+    if words and len(keys) > 200:
+        scored = sorted(((len(words.intersection(_WORD.findall(key))), key) for key in keys), reverse=True)
+        keys = [key for shared, key in scored[:200] if shared]
+    return difflib.get_close_matches(anchor, keys, n=keep, cutoff=0.5)
 
 
 def _describe_indent(prefix: str) -> str:
@@ -109,9 +120,50 @@ def describe_line(number: int, file_line: str, old_line: str) -> LineDifference 
         return LineDifference(number, "trailing_whitespace", "trailing whitespace differs")
     if _norm(file_line) == _norm(old_line):
         return LineDifference(number, "inner_whitespace", "whitespace inside the line differs")
+    a, b = file_line.rstrip("\r"), old_line.rstrip("\r")
+    column = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))) + 1
     return LineDifference(
-        number, "text", f"text differs: file has {file_line.strip()!r}, old_string has {old_line.strip()!r}"
+        number,
+        "text",
+        f"text differs from column {column}: file has {file_line.strip()!r}, old_string has {old_line.strip()!r}",
     )
+
+
+def _aligned(window: list[str], old_lines: list[str], first_line: int) -> tuple[float, list[LineDifference]]:
+    """Align ``old_lines`` with a file ``window`` line by line (blank or missing lines included)."""
+    matcher = difflib.SequenceMatcher(
+        None, [_norm(line) for line in window], [_norm(line) for line in old_lines], autojunk=False
+    )
+    score = 0.0
+    differences: list[LineDifference] = []
+    for tag, f1, f2, o1, o2 in matcher.get_opcodes():
+        if tag in ("equal", "replace") and f2 - f1 == o2 - o1:
+            for offset in range(f2 - f1):
+                file_line, old_line = window[f1 + offset], old_lines[o1 + offset]
+                score += _similarity(file_line, old_line)
+                diff = describe_line(first_line + f1 + offset, file_line, old_line)
+                if diff is not None:
+                    differences.append(diff)
+            continue
+        for index in range(f1, f2):
+            text = window[index].strip()
+            shown = f"{text!r}" if text else "a blank line"
+            differences.append(
+                LineDifference(
+                    first_line + index, "missing_line", f"the file has {shown} here, which old_string lacks"
+                )
+            )
+        for index in range(o1, o2):
+            text = old_lines[index].strip()
+            shown = f"{text!r}" if text else "a blank line"
+            differences.append(
+                LineDifference(
+                    first_line + f1,
+                    "extra_line",
+                    f"old_string has {shown} here, which the file does not have",
+                )
+            )
+    return score, differences
 
 
 def find_near_match(file_text: str, old_string: str) -> NearMatch | None:
@@ -122,26 +174,32 @@ def find_near_match(file_text: str, old_string: str) -> NearMatch | None:
         old_lines.pop()
     if not any(line.strip() for line in old_lines):
         return None
+    span = len(old_lines)
     best: tuple[float, int] | None = None
     for start in _candidate_starts(file_lines, old_lines):
-        window = file_lines[start : start + len(old_lines)]
-        score = sum(_similarity(a, b) for a, b in zip(window, old_lines, strict=False)) / len(old_lines)
+        window = file_lines[start : start + span]
+        score = sum(_similarity(a, b) for a, b in zip(window, old_lines, strict=False)) / span
         if best is None or score > best[0]:
             best = (score, start)
     if best is None or best[0] < 0.3:
         return None
-    score, start = best
-    window = file_lines[start : start + len(old_lines)]
-    differences = [
-        diff
-        for offset, (file_line, old_line) in enumerate(zip(window, old_lines, strict=False))
-        if (diff := describe_line(start + offset + 1, file_line, old_line)) is not None
-    ]
-    for offset in range(len(window), len(old_lines)):
-        differences.append(
-            LineDifference(start + offset + 1, "missing", "old_string has more lines than the file here")
-        )
-    return NearMatch(start + 1, start + max(1, len(window)), round(score, 3), differences)
+    # Refine: the region may be a few lines longer or shorter (a blank line added or dropped).
+    chosen: tuple[float, int, int, list[LineDifference]] | None = None
+    chosen_key: tuple[float, int, int, int] = (0.0, 0, 0, 0)
+    for start in range(max(0, best[1] - 2), min(len(file_lines), best[1] + 3)):
+        for length in range(max(1, span - 2), span + 3):
+            window = file_lines[start : start + length]
+            if len(window) < length:
+                continue
+            score, differences = _aligned(window, old_lines, start + 1)
+            # Rank by how much of old_string the region accounts for, then by fewest differences.
+            key = (round(score / span, 6), -len(differences), -abs(length - span), -abs(start - best[1]))
+            if chosen is None or key > chosen_key:
+                chosen, chosen_key = (score, start, length, differences), key
+    if chosen is None:
+        return None
+    score, start, length, differences = chosen
+    return NearMatch(start + 1, start + length, round(score / max(span, length), 3), differences)
 
 
 __all__ = [

@@ -64,7 +64,11 @@ def sandbox_argv(
     """
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     seen: set[tuple[str, Path]] = set()
-    for flag, folders in (("--bind", writable), ("--ro-bind", protected), ("--bind", writable_inside_protected)):
+    for flag, folders in (
+        ("--bind", writable),
+        ("--ro-bind", protected),
+        ("--bind", writable_inside_protected),
+    ):
         for folder in folders:
             real = folder.resolve()
             if (flag, real) in seen or not real.exists():

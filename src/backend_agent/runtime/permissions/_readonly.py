@@ -24,7 +24,6 @@ _READ_ONLY = {
     "du",
     "df",
     "sort",
-    "uniq",
     "cut",
     "tr",
     "diff",
@@ -57,17 +56,19 @@ _FIND_WRITES = {"-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fp
 
 
 def is_read_only(words: list[str]) -> bool:
+    """Conservative: a command from a short list, without options that write files or run code."""
     if not words:
         return False
     name = words[0].rsplit("/", 1)[-1]
+    if any(w.startswith(("-o", "--output")) for w in words[1:]) and name in ("sort", "tree", "git"):
+        return False
     if name in _READ_ONLY:
         return True
-    if name == "git":
-        sub = next((w for w in words[1:] if not w.startswith("-")), None)
-        return sub in _GIT_READ_ONLY
+    if name == "git":  # a global option (-c, --exec-path, ...) before the subcommand can run code
+        return len(words) > 1 and words[1] in _GIT_READ_ONLY
     if name == "find":
         return not any(word in _FIND_WRITES for word in words)
-    return name == "sed" and "-i" not in words and not any(w.startswith(("-i", "--in-place")) for w in words)
+    return False
 
 
 __all__ = ["is_read_only"]
