@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -128,3 +129,44 @@ def test_tool_outputs_are_mapped(tmp_path: Path) -> None:
            "spec.ports.0.port: 'x' is not of type 'integer'")
     [schema] = kubeval_findings(out, tmp_path)
     assert schema.file == "k.yaml" and "is not of type 'integer'" in schema.message and "service/api" in schema.message
+
+
+def test_rendered_helm_charts_are_schema_checked_when_helm_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policy_module, "isolated_tool", lambda name: None)
+    real_find = policy_module.find_tool
+    monkeypatch.setattr(policy_module, "find_tool", lambda name: None if name == "checkov" else real_find(name))
+    # A stand-in helm that renders the chart to a Deployment with a misspelt field.
+    bin_dir = tmp_path / "bin"
+    helm = write(bin_dir, "helm", """
+        #!/bin/sh
+        [ "$1" = template ] || exit 2
+        cat <<'YAML'
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: check
+        spec:
+          replica: 2
+          selector:
+            matchLabels: {app: x}
+          template:
+            metadata:
+              labels: {app: x}
+            spec:
+              containers:
+                - name: x
+                  image: x:1
+        YAML
+    """)
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    project = tmp_path / "p"
+    write(project, "chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    write(project, "chart/templates/deploy.yaml", "kind: Deployment\nname: {{ .Release.Name }}\n")
+    result = run_gates(load_target(project), gates=["iac-policy"]).gates[0]
+    assert result.status == "fail"
+    [schema] = [f for f in result.findings if f.rule == "kubernetes-validate:schema"]
+    assert schema.file == "chart (rendered)" and "replica" in schema.message
+    assert "helm charts not rendered" not in result.summary

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -157,7 +157,8 @@ def run_gate(gate: Gate, target: Target, *, on_event: EventCallback | None = Non
             else:
                 time.sleep(POLL_S)
     except KeyboardInterrupt:
-        kill_all()
+        if isinstance(prepared, _Running):
+            _stop([prepared])
         raise
     prepared.duration_s = round(time.monotonic() - began, 3)
     return prepared
@@ -187,6 +188,32 @@ def _schedule(
         results[name] = result
         emit(GateEvent("finish", name, result.summary, result))
 
+    try:
+        _loop(pending, running, target, emit, max_parallel, finish)
+    except KeyboardInterrupt:
+        _stop(run for run, _ in running.values())
+        raise
+    return results
+
+
+def _stop(runs: Iterable[_Running], grace_s: float = 5.0) -> None:
+    """Kill every started process, then let the workers unwind (dropping throwaway databases)."""
+    kill_all()
+    deadline = time.monotonic() + grace_s
+    for run in runs:
+        if run.worker is not None:
+            run.worker.join(timeout=max(0.0, deadline - time.monotonic()))
+    kill_all()
+
+
+def _loop(
+    pending: list[tuple[str, Gate | GateResult]],
+    running: dict[str, tuple[_Running, float]],
+    target: Target,
+    emit: EventCallback,
+    max_parallel: int,
+    finish: Callable[[str, GateResult, float], None],
+) -> None:
     while pending or running:
         # Start the next gates: a parallel-safe one joins other parallel-safe ones; any other runs alone.
         while pending and len(running) < max_parallel:
@@ -211,7 +238,6 @@ def _schedule(
                 finish(name, result, began)
         if running:
             time.sleep(POLL_S)
-    return results
 
 
 def run_gates(
@@ -241,11 +267,7 @@ def run_gates(
     # two cores well (measured on the clean fixture: 32 s for --fast with 4, 38 s with 2).
     width = max_parallel or DEFAULT_PARALLEL
     started_at = datetime.now(UTC)
-    try:
-        by_name = _schedule(names, target, emit, width)
-    except KeyboardInterrupt:
-        kill_all()
-        raise
+    by_name = _schedule(names, target, emit, width)
     results = [by_name[name] for name in names]
     return build_report(target=target, results=results, started_at=started_at, profile="fast" if fast else "full")
 
