@@ -152,3 +152,44 @@ def test_missing_downgrade_fails_on_postgresql_too(tmp_path: Path, postgres_url:
     result = run_gates(load_target(project, database_url=postgres_url), gates=["migrations"]).gates[0]
     assert result.status == "fail"
     assert any(f.rule == "migrations:no-downgrade" for f in result.findings)
+
+
+def _throwaway_databases(postgres_url: str) -> set[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'ba_migrations_%'"))
+            return {row[0] for row in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_interrupt_drops_the_throwaway_database(tmp_path: Path, postgres_url: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project = clean_copy(tmp_path)
+    before = _throwaway_databases(postgres_url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend_agent", "check", str(project), "--gates", "migrations",
+         "--database-url", postgres_url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (_throwaway_databases(postgres_url) - before):
+            assert proc.poll() is None and time.monotonic() < deadline, "no throwaway database appeared"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert not (_throwaway_databases(postgres_url) - before), "the throwaway database was left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

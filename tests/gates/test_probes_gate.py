@@ -112,3 +112,32 @@ def test_missing_rate_limit_fails(tmp_path: Path) -> None:
     )
     assert status == "fail"
     assert rules == {"probe:rate-limit": {"POST /api/auth/login"}}
+
+
+BARE_API = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/items/{item_id}")
+def item(item_id: int) -> dict[str, int]:
+    return {"id": item_id}
+"""
+
+
+@pytest.mark.slow
+def test_an_api_without_headers_or_limits_fails_on_both(tmp_path: Path) -> None:
+    (tmp_path / "bare.py").write_text(BARE_API)
+    t = Target(root=tmp_path, app="bare:app", options={"security-probes": {"sqlmap": False, "rate_limit_burst": 40}})
+    result = SecurityProbesGate().run(t)
+    assert result.status == "fail"
+    rules = [f.rule for f in result.findings]
+    assert rules.count("probe:headers") == 4
+    assert "probe:rate-limit" in rules
+    assert "no operation as secured" in result.evidence["auth"]

@@ -104,7 +104,8 @@ def test_clean_project_starts_migrated_and_stops(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_group_is_killed_when_the_body_raises(tmp_path: Path) -> None:
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_group_is_killed_when_the_body_raises(tmp_path: Path, error: type[BaseException]) -> None:
     script = tmp_path / "serve.py"
     pid_file = tmp_path / "child.pid"
     script.write_text(
@@ -120,9 +121,9 @@ def test_group_is_killed_when_the_body_raises(tmp_path: Path) -> None:
     t = Target(
         root=tmp_path, start_command=[sys.executable, str(script), "{port}"], options={"health_path": "/"}
     )
-    with pytest.raises(RuntimeError, match="boom"), start_service(t, database_url="sqlite://") as service:
+    with pytest.raises(error, match="boom"), start_service(t, database_url="sqlite://") as service:
         port, leader = service.port, service.process.pid
-        raise RuntimeError("boom")
+        raise error("boom")
     child = int(pid_file.read_text())
     assert _dead(leader)
     assert _dead(child)

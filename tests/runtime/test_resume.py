@@ -97,8 +97,11 @@ def test_resume_unknown_id_is_a_usage_error(workspace: Path, cli_inproc) -> None
 
 
 def test_ctrl_c_stops_the_run_and_its_processes(workspace: Path, home: Path) -> None:
+    # A unique sleep length identifies the command's process on the host, sandboxed or not
+    # (inside bubblewrap `$$` is a pid of the sandbox's own namespace).
+    token = f"{30 + os.getpid() % 1000 / 1000:.3f}"
     write_script(workspace, [
-        {"tool_calls": [{"tool": "Bash", "input": {"command": "echo $$ > bash.pid; sleep 30"}}]},
+        {"tool_calls": [{"tool": "Bash", "input": {"command": f"echo started > bash.pid; sleep {token}"}}]},
         {"text": "never"},
     ])  # fmt: skip
     args = ["run", "-p", "slow", "--model", "script:script.yaml", "--permission-mode", "bypassPermissions",
@@ -120,13 +123,8 @@ def test_ctrl_c_stops_the_run_and_its_processes(workspace: Path, home: Path) -> 
             proc.communicate()
     assert time.monotonic() - started < 10
     assert proc.returncode == 130
-    pgid = int((workspace / "bash.pid").read_text().strip())
-    try:
-        os.killpg(pgid, 0)
-        alive = True
-    except ProcessLookupError:
-        alive = False
-    assert not alive, "the Bash command survived Ctrl-C"
+    survivors = subprocess.run(["pgrep", "-f", f"sleep {token}"], capture_output=True, text=True)
+    assert survivors.stdout.strip() == "", "the Bash command survived Ctrl-C"
     assert json_lines(out)[-1]["status"] == "interrupted"
     with SessionStore.for_workspace(workspace) as store:
         assert store.get(session_id).status == "interrupted"

@@ -80,6 +80,8 @@ def check(
         console = Console(width=int(os.environ.get("COLUMNS", "160")))
     if install:
         raise typer.Exit(_install_tools(console))
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a folder", hint="pass the folder of the backend project to check")
     selected = _names(gates, "--gates")
     skipped = _names(skip, "--skip")
     target = load_target(

@@ -153,7 +153,7 @@ def run_wrk(
         script.write_text(wrk_script(request), encoding="utf-8")
         cmd = [
             wrk, f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(duration_s))}s",
-            "--timeout", "5s", "-s", str(script), base_url + request.path,
+            "--timeout", "5s", "--latency", "-s", str(script), base_url + request.path,
         ]  # fmt: skip
         proc = run_process(cmd, cwd=tmp, timeout_s=duration_s + 30)
     text = proc.stdout + proc.stderr

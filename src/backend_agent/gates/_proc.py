@@ -29,6 +29,11 @@ DEFAULT_CAP = 200_000
 _LIVE: dict[subprocess.Popen[Any], str | None] = {}
 _LIVE_LOCK = threading.Lock()
 _OWNER = threading.local()
+_STOPPING = threading.Event()  # set on Ctrl-C: no new process may start until reset_stop()
+
+
+class ProcessesStopped(Exception):
+    """The check is being interrupted; gates must not start new processes."""
 
 
 def set_owner(tag: str | None) -> None:
@@ -171,6 +176,17 @@ def kill_all() -> None:
         kill_group(proc, grace_s=1.0)
 
 
+def stop_all() -> None:
+    """Refuse new processes and kill the running ones (Ctrl-C)."""
+    _STOPPING.set()
+    kill_all()
+
+
+def reset_stop() -> None:
+    """Allow processes again (at the start of a new check run)."""
+    _STOPPING.clear()
+
+
 def kill_owned(tag: str) -> None:
     """Kill the process groups started under ``tag``, and untagged ones (started from helper threads)."""
     with _LIVE_LOCK:
@@ -186,6 +202,8 @@ def track_process(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]
     Start it with ``start_new_session=True``; on leaving the block its group is killed.
     """
     _register(proc)
+    if _STOPPING.is_set():
+        kill_group(proc, grace_s=0.5)
     try:
         yield proc
     finally:
@@ -210,6 +228,8 @@ def run_process(
     args = list(cmd)
     if not args:
         raise ValueError("empty command")
+    if _STOPPING.is_set():
+        raise ProcessesStopped(f"not starting {args[0]}: the check was interrupted")
     exe = args[0]
     if os.sep not in exe:
         resolved = find_tool(exe)
@@ -259,13 +279,16 @@ __all__ = [
     "INSTALL_HINTS",
     "MissingTool",
     "ProcResult",
+    "ProcessesStopped",
     "find_tool",
     "install_hint",
     "kill_all",
     "kill_group",
     "kill_owned",
     "require_tool",
+    "reset_stop",
     "run_process",
     "set_owner",
+    "stop_all",
     "track_process",
 ]

@@ -175,7 +175,9 @@ class IacPolicyGate(Gate):
         findings += self._hadolint(target, files, options, skipped)
         findings += self._kubeval(target, files, helm, skipped)
         if files.charts and helm is None:
-            skipped.append(f"helm charts not rendered: {install_hint('helm')}")
+            count = len(files.charts)
+            skipped.append(f"{count} helm chart{'s' if count > 1 else ''} not rendered (helm not installed)")
+            evidence["helm"] = install_hint("helm")
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
         evidence["skipped"] = skipped
         by_tool: dict[str, int] = {}

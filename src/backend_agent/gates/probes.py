@@ -236,6 +236,8 @@ class _Probe:
             return
         budget = float(option(self.target, NAME, "sqlmap_budget_s", 150.0))
         workers = int(option(self.target, NAME, "sqlmap_workers", 3))
+        level = min(5, max(1, int(option(self.target, NAME, "sqlmap_level", 1))))
+        risk = min(3, max(1, int(option(self.target, NAME, "sqlmap_risk", 1))))
         deadline = time.monotonic() + budget
         routes = [op for op in self.ops if op.method == "GET" and (op.path_params or op.query_params())]
 
@@ -245,7 +247,9 @@ class _Probe:
                 return {"operation": op.label, "vulnerable": False, "timed_out": True, "skipped": "budget spent"}
             url = self.service.base_url + self._injectable_url(op, created, tag)
             headers = owner.headers if (owner and op.secured) else {}
-            outcome = run_sqlmap(sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0))
+            outcome = run_sqlmap(
+                sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0), level=level, risk=risk
+            )
             if outcome.vulnerable:
                 self.findings.append(
                     Finding(

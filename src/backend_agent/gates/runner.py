@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from backend_agent.gates._proc import kill_all, kill_owned, set_owner
+from backend_agent.gates._proc import kill_all, kill_owned, reset_stop, set_owner, stop_all
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, set_progress_sink
 from backend_agent.gates.registry import GateImportError, load_gate, select
 
@@ -148,6 +148,7 @@ def run_gate(gate: Gate, target: Target, *, on_event: EventCallback | None = Non
     """Run one gate with its time bound; never raises except KeyboardInterrupt."""
     emit = on_event or (lambda event: None)
     began = time.monotonic()
+    reset_stop()
     prepared = _prepare(gate, target)
     try:
         while isinstance(prepared, _Running):
@@ -191,14 +192,14 @@ def _schedule(
     try:
         _loop(pending, running, target, emit, max_parallel, finish)
     except KeyboardInterrupt:
-        _stop(run for run, _ in running.values())
+        _stop([run for run, _ in running.values()])
         raise
     return results
 
 
 def _stop(runs: Iterable[_Running], grace_s: float = 5.0) -> None:
     """Kill every started process, then let the workers unwind (dropping throwaway databases)."""
-    kill_all()
+    stop_all()
     deadline = time.monotonic() + grace_s
     for run in runs:
         if run.worker is not None:
@@ -266,6 +267,7 @@ def run_gates(
     # The offline gates mostly wait on their tools and the project's own tests, so up to four share
     # two cores well (measured on the clean fixture: 32 s for --fast with 4, 38 s with 2).
     width = max_parallel or DEFAULT_PARALLEL
+    reset_stop()
     started_at = datetime.now(UTC)
     by_name = _schedule(names, target, emit, width)
     results = [by_name[name] for name in names]

@@ -30,6 +30,7 @@ from backend_agent.runtime.permissions import (
     RuleSet,
     load_permission_settings,
 )
+from backend_agent.runtime.preview import preview_system_prompt
 from backend_agent.runtime.redact import Redactor
 from backend_agent.runtime.runner import RunOptions, run
 from backend_agent.runtime.script import ScriptFailure, load_script, script_model
@@ -76,6 +77,7 @@ __all__ = [
     "load_mcp_config",
     "load_permission_settings",
     "load_script",
+    "preview_system_prompt",
     "probe_servers",
     "resolve_model",
     "run",
