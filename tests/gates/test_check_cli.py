@@ -57,7 +57,7 @@ def test_unknown_gate_is_a_usage_error_listing_valid_gates(tmp_path: Path, capsy
     assert "fuzz" in err and "static-security" in err and "Traceback" not in err
     assert main(["check", str(tmp_path), "--skip", "nope"]) == 2
     assert main(["check", str(tmp_path / "missing")]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert "is not a folder" in " ".join(capsys.readouterr().err.split())
 
 
 def test_failing_gate_exits_1_with_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

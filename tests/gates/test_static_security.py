@@ -146,6 +146,9 @@ def test_without_semgrep_bandit_still_runs_and_the_skip_is_explained(
     assert result.status == "fail"
     assert any(f.rule == "bandit:B602" and f.file == "app/run.py" and f.line == 5 for f in result.findings)
     assert "semgrep: not installed" in result.summary and "--install-tools" in result.summary
+    write(tmp_path, "backend-agent.toml", '[static-security]\nignore = ["B602", "B404"]\n')
+    ignored = run_gates(load_target(tmp_path), gates=["static-security"]).gates[0]
+    assert ignored.status == "pass" and not any(f.rule == "bandit:B602" for f in ignored.findings)
 
 
 def test_bandit_and_semgrep_json_are_mapped(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ for module in (agents, tools, run, blueprint, check):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning BackendAgentError into a clear message and an exit code."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         app(args=argv, prog_name="backend-agent")  # standalone: click reports usage errors (exit 2)
     except SystemExit as exc:

@@ -220,6 +220,9 @@ class IacPolicyGate(Gate):
             return []
         found, summary = checkov_findings(data, target.root)
         evidence["checkov_summary"] = summary
+        versions = {str(v.get("checkov_version")) for v in summary.values() if isinstance(v, dict) and v.get("checkov_version")}
+        if versions:
+            evidence["tool_versions"] = {"checkov": sorted(versions)[0]}
         note(f"checkov: {len(found)} failed checks")
         return found
 

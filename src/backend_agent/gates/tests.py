@@ -153,6 +153,14 @@ class TestsGate(Gate):
                         message=f"{path} is {'not covered at all' if pct == 0 else f'only {pct:.1f} % covered'}",
                         severity="low", file=path, hint="add tests that exercise this module",
                     ))
+        elif files:
+            # Above the threshold overall, but a module no test touches is still worth naming.
+            for path, pct in sorted(files.items()):
+                if pct == 0:
+                    findings.append(Finding(
+                        rule="tests:uncovered-file", message=f"{path} is not covered at all", severity="low",
+                        file=path, hint="add tests that exercise this module, or delete it if unused",
+                    ))
         failing = counts["failed"] + counts["errors"]
         blocking = [f for f in findings if f.severity in ("high", "critical")]
         cov_text = f"coverage {total:.1f} % (threshold {threshold:.0f} %)" if total is not None else "coverage n/a"

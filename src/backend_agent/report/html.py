@@ -36,7 +36,8 @@ def key_metrics(result: GateResult) -> str:
     if not parts:
         scalars = scalar_metrics(result)[:3]
         parts = [f"{name} {value}" for name, value in scalars]
-    return ", ".join(parts)
+    text = ", ".join(parts)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def scalar_metrics(result: GateResult) -> list[tuple[str, str]]:

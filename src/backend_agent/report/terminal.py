@@ -80,6 +80,8 @@ def render_terminal(report: CheckReport, console: Console, *, max_findings: int 
     console.print(table)
     order = ("critical", "high", "medium", "low", "info")
     for result in report.gates:
+        if result.status == "skip" and result.hint:
+            console.print(f"[dim]{result.gate} skipped: {escape(result.summary)} (fix: {escape(result.hint)})[/]")
         if result.status not in ("fail", "error"):
             continue
         console.print(f"\n[{STYLE[result.status]}]{result.gate}[/]: {escape(result.summary)}")
