@@ -233,6 +233,12 @@ def test_unknown_key_names_file_line_and_valid_keys(tmp_path: Path) -> None:
 
 def test_bad_values_are_located_with_what_was_expected(tmp_path: Path) -> None:
     write(tmp_path, "pyproject.toml", """
+        [project]
+        name = "svc"
+
+        [tool.other]
+        app = "elsewhere"
+
         [tool.backend-agent]
         app = "not a path"
         coverage_threshold = 140
@@ -241,8 +247,8 @@ def test_bad_values_are_located_with_what_was_expected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_target(tmp_path)
     text = str(info.value)
-    assert "pyproject.toml:2" in text and "tool.backend-agent.app" in text and "package.module:app" in text
-    assert "pyproject.toml:3" in text and "less than or equal to 100" in text
+    assert "pyproject.toml:8" in text and "tool.backend-agent.app" in text and "package.module:app" in text
+    assert "pyproject.toml:9" in text and "less than or equal to 100" in text
     assert "unknown gate 'fuzz'" in text
 
 

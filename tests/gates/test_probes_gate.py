@@ -74,6 +74,7 @@ def test_clean_project_passes_every_probe(tmp_path: Path) -> None:
     assert result.status == "pass", [f.message for f in result.findings]
     assert result.metrics["auth_requests"] > 50 and result.metrics["bola_requests"] > 10
     assert result.evidence["rate_limit"]["limited"] is True
+    assert result.evidence["hsts"] == "present over (forwarded) HTTPS"
     if find_tool("sqlmap"):
         assert {entry["operation"] for entry in result.evidence["sqlmap"]} >= {
             "GET /api/tags",
@@ -134,10 +135,109 @@ def item(item_id: int) -> dict[str, int]:
 @pytest.mark.slow
 def test_an_api_without_headers_or_limits_fails_on_both(tmp_path: Path) -> None:
     (tmp_path / "bare.py").write_text(BARE_API)
-    t = Target(root=tmp_path, app="bare:app", options={"security-probes": {"sqlmap": False, "rate_limit_burst": 40}})
+    t = Target(
+        root=tmp_path, app="bare:app", options={"security-probes": {"sqlmap": False, "rate_limit_burst": 40}}
+    )
     result = SecurityProbesGate().run(t)
     assert result.status == "fail"
     rules = [f.rule for f in result.findings]
     assert rules.count("probe:headers") == 4
-    assert "probe:rate-limit" in rules
+    assert "probe:rate-limit" in rules and "probe:hsts" in rules
     assert "no operation as secured" in result.evidence["auth"]
+
+
+# -- the OpenAPI helpers the probes rely on ------------------------------------------------------
+
+TEMPLATE_STYLE_API = """
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Form, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+users: dict[str, str] = {}
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token")
+
+
+class SignUp(BaseModel):
+    email: str = Field(pattern="@")
+    password: str = Field(min_length=8)
+    full_name: str | None = None
+
+
+@app.post("/api/v1/users/signup", status_code=201)
+def signup(body: SignUp) -> dict[str, str]:
+    users[body.email] = body.password
+    return {"email": body.email}
+
+
+@app.post("/api/v1/login/access-token")
+def login(username: Annotated[str, Form()], password: Annotated[str, Form()]) -> dict[str, str]:
+    if users.get(username) != password:
+        raise HTTPException(status_code=400, detail="bad credentials")
+    return {"access_token": "tok-" + username, "token_type": "bearer"}
+
+
+@app.get("/api/v1/items/{item_id}")
+def item(item_id: int, token: Annotated[str, Depends(bearer)]) -> dict[str, int]:
+    return {"id": item_id}
+"""
+
+
+def test_sign_up_with_email_and_form_login(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from backend_agent.gates._apiclient import find_auth_operations, sign_up
+
+    namespace: dict[str, object] = {}
+    exec(compile(TEMPLATE_STYLE_API, "template_api.py", "exec"), namespace)  # a test-only app
+    app = namespace["app"]
+    with TestClient(app) as client:  # type: ignore[arg-type]
+        doc = client.get("/openapi.json").json()
+        auth = find_auth_operations(doc)
+        assert auth.register is not None and auth.register.path == "/api/v1/users/signup"
+        assert auth.login is not None and auth.login.path == "/api/v1/login/access-token"
+        user = sign_up(client, doc)
+        assert user.headers == {"Authorization": f"Bearer tok-{user.email}"}
+        configured = find_auth_operations(
+            doc, {"login": "POST /api/v1/login/access-token", "register": "/api/v1/users/signup"}
+        )
+        assert configured == auth
+
+
+def test_fill_path_uses_parent_collections_then_names() -> None:
+    from backend_agent.gates._openapi import fill_path
+
+    created = {"/api/projects": 3, "/api/projects/{project_id}/tasks": 9, "/api/tags": 4}
+    assert fill_path("/api/projects/{project_id}", created) == "/api/projects/3"
+    assert fill_path("/api/projects/{project_id}/tasks", created) == "/api/projects/3/tasks"
+    assert fill_path("/api/tasks/{task_id}/tags/{tag_id}", created) == "/api/tasks/9/tags/4"
+    assert fill_path("/api/users/{user_id}", created) is None
+
+
+def test_samples_respect_the_schema() -> None:
+    from backend_agent.gates._openapi import sample
+
+    doc = {"components": {"schemas": {"Status": {"type": "string", "enum": ["todo", "done"]}}}}
+    schema = {
+        "type": "object",
+        "required": ["name", "priority", "status", "tags", "code"],
+        "properties": {
+            "name": {"type": "string", "minLength": 20, "maxLength": 30},
+            "priority": {"type": "integer", "minimum": 3, "maximum": 5},
+            "status": {"$ref": "#/components/schemas/Status"},
+            "tags": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"anyOf": [{"type": "null"}, {"type": "string"}]},
+            },
+            "code": {"type": "string", "pattern": "^[a-z]+$"},
+            "optional": {"type": "string"},
+        },
+    }
+    value = sample(doc, schema, tag="ba12345")
+    assert set(value) == {"name", "priority", "status", "tags", "code"}
+    assert 20 <= len(value["name"]) <= 30 and "ba12345" in value["name"]
+    assert value["priority"] == 3 and value["status"] == "todo" and value["tags"] == ["ba12345"]
+    assert value["code"].isalpha() and value["code"].islower()

@@ -64,6 +64,12 @@ def test_start_command_gets_port_and_host_substituted(tmp_path: Path) -> None:
     ]
 
 
+def test_src_layout_gets_an_app_dir(tmp_path: Path) -> None:
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    command = service_command(Target(root=tmp_path, app="svc.main:app"), port=1)
+    assert command[-2:] == ["--app-dir", "src"]
+
+
 def test_no_app_and_no_start_command_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ServiceStartError, match="no application to start") as info:
         service_command(Target(root=tmp_path), port=1)

@@ -79,9 +79,12 @@ def test_passing_suite_with_enough_coverage_passes(tmp_path: Path) -> None:
             assert add(1, 2) == 3
             assert [branchy(20), branchy(-3), branchy(4)] == [40, 3, 4]
     """)
+    (project / "app" / "legacy.py").write_text("def old():\n    return 1\n", encoding="utf-8")
     result = run_gates(load_target(project), gates=["tests"]).gates[0]
     assert result.status == "pass", result.summary
-    assert result.metrics["coverage_percent"] == 100.0
+    assert result.metrics["files"]["app/main.py"] == 100.0 and result.metrics["files"]["app/legacy.py"] == 0.0
+    [uncovered] = [f for f in result.findings if f.rule == "tests:uncovered-file"]
+    assert uncovered.file == "app/legacy.py" and uncovered.severity == "low"
 
 
 def test_project_without_tests_is_skipped(tmp_path: Path) -> None:

@@ -103,7 +103,15 @@ def service_command(target: Target, *, port: int) -> list[str]:
             hint='set app = "package.module:app" (or start = "...{port}...") in [tool.backend-agent]',
         )
     python = project_python(target.root)
-    return [python, "-m", "uvicorn", target.app, "--host", HOST, "--port", str(port), "--no-access-log"]
+    command = [python, "-m", "uvicorn", target.app, "--host", HOST, "--port", str(port), "--no-access-log"]
+    top = target.app.split(":", 1)[0].split(".")[0]
+
+    def has(base: Path) -> bool:
+        return (base / top).exists() or (base / f"{top}.py").exists()
+
+    if not has(target.root) and has(target.root / "src"):
+        command += ["--app-dir", "src"]
+    return command
 
 
 def service_env(

@@ -64,8 +64,11 @@ class ProjectConfig(BaseModel):
 
 
 def _line_of(text: str, key: str) -> int | None:
+    """1-based line of ``key`` in our section (pyproject) or file (backend-agent.toml), if found."""
+    section = re.search(r"^\s*\[tool\.backend-agent\]", text, re.MULTILINE)
+    start = section.start() if section else 0
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=|^\s*\[.*\b{re.escape(key)}\]", re.MULTILINE)
-    match = pattern.search(text)
+    match = pattern.search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

@@ -31,20 +31,26 @@ ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 FAST_PHASES = ("examples", "coverage", "stateful")
 FAST_EXAMPLES = 15
 
-# Failures that mean the service is broken rather than merely undocumented.
-_SEVERITY = {"ST101": "high", "ST102": "high", "ST301": "high", "ST302": "high"}
+# Failures that mean the service is broken or insecure rather than merely off its documentation.
+_SEVERITY = {"ST101": "high", "ST102": "high", "ST401": "critical", "ST402": "critical"}
 _HINTS = {
     "ST101": "the service crashed (5xx); reproduce with the curl command and fix the handler",
+    "ST102": "reject undeclared content types with 415 before the body parser runs",
     "ST103": "document this status code in the operation's responses, or stop returning it",
-    "ST104": "make the response body match its documented schema",
+    "ST104": "send the documented Content-Type with the response",
     "ST105": "document the response Content-Type or return the documented one",
-    "ST106": "return the documented response headers with the documented types",
+    "ST107": "send the response headers the operation documents as required",
+    "ST108": "make the response body and headers match their documented schemas",
+    "ST109": "return valid JSON under a JSON Content-Type",
     "ST201": "reject invalid input with a 4xx (validate the request against its schema)",
     "ST202": "accept every request the schema allows, or tighten the schema",
-    "ST203": "answer methods the path does not support with 405",
-    "ST205": "list every supported method in the Allow header",
-    "ST301": "require authentication on this operation as the OpenAPI document says",
-    "ST302": "check that the caller owns the object before returning it",
+    "ST203": "reject requests that lack a required header with a 4xx",
+    "ST204": "answer methods the path does not support with 405 and an Allow header",
+    "ST205": "list exactly the documented methods in the Allow header",
+    "ST301": "stop serving a resource once DELETE has removed it (404 afterwards)",
+    "ST302": "serve a created resource at the location its POST response points to",
+    "ST401": "require a valid token on this operation, as its OpenAPI security says",
+    "ST402": "check that the caller owns the object before returning it",
 }
 
 

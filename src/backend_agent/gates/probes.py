@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -244,7 +245,12 @@ class _Probe:
         def probe(op: Operation) -> dict[str, Any]:
             remaining = deadline - time.monotonic()
             if remaining < 5:
-                return {"operation": op.label, "vulnerable": False, "timed_out": True, "skipped": "budget spent"}
+                return {
+                    "operation": op.label,
+                    "vulnerable": False,
+                    "timed_out": True,
+                    "skipped": "budget spent",
+                }
             url = self.service.base_url + self._injectable_url(op, created, tag)
             headers = owner.headers if (owner and op.secured) else {}
             outcome = run_sqlmap(
@@ -310,31 +316,55 @@ class _Probe:
                 )
             )
         self.evidence["headers_checked"] = [f"{r.request.method} {r.request.url.path}" for r in responses]
-        self.evidence["hsts"] = "not checked: the service runs over plain HTTP on loopback"
+        self._hsts()
 
-    def _rate_limit(self, auth: AuthOperations, owner: ApiUser | None) -> None:
-        burst = int(option(self.target, NAME, "rate_limit_burst", 300))
-        window_s = float(option(self.target, NAME, "rate_limit_window_s", 30.0))
-        if auth.login is not None and owner is not None:
-            op = auth.login
-            fields = (op.body_schema or {}).get("properties") or {}
+    def _hsts(self) -> None:
+        """HSTS belongs on HTTPS responses; behind a proxy the service learns of HTTPS from
+        X-Forwarded-Proto, which uvicorn honours from loopback."""
+        response = self.client.get(self.service.ready_url, headers={"X-Forwarded-Proto": "https"})
+        present = "strict-transport-security" in response.headers
+        self.evidence["hsts"] = (
+            "present over (forwarded) HTTPS" if present else "absent over (forwarded) HTTPS"
+        )
+        if not present:
+            self.findings.append(
+                Finding(
+                    rule="probe:hsts",
+                    message="no Strict-Transport-Security header on a request forwarded as HTTPS",
+                    severity="low",
+                    operation=f"GET {response.request.url.path}",
+                    hint="send `Strict-Transport-Security: max-age=63072000` on HTTPS responses "
+                    "(or make sure the TLS proxy adds it)",
+                )
+            )
+
+    def _burst_target(
+        self, auth: AuthOperations, owner: ApiUser | None
+    ) -> tuple[Operation, Callable[[], httpx.Response]] | None:
+        """Failed logins when the API has a login (brute force is what limits are for), else a GET."""
+        login = auth.login
+        if login is not None and owner is not None:
+            fields = (login.body_schema or {}).get("properties") or {}
             body = {
                 name: ("wrong-" + owner.password if "password" in name.lower() else owner.username)
                 for name in fields
             }
-            form = bool(op.body_media and "form" in op.body_media)
+            if login.body_media and "form" in login.body_media:
+                return login, lambda: self.client.post(login.path, data=body)
+            return login, lambda: self.client.post(login.path, json=body)
+        fallback = next((o for o in self.ops if o.method == "GET" and not o.path_params), None)
+        if fallback is None:
+            return None
+        headers = owner.headers if owner and fallback.secured else {}
+        return fallback, lambda: self.client.get(fallback.path, headers=headers)
 
-            def call() -> httpx.Response:
-                return self.client.post(op.path, data=body) if form else self.client.post(op.path, json=body)
-        else:
-            op = next((o for o in self.ops if o.method == "GET" and not o.path_params), None)  # type: ignore[assignment]
-            if op is None:
-                return
-            headers = owner.headers if owner and op.secured else {}
-
-            def call() -> httpx.Response:
-                return self.client.get(op.path, headers=headers)
-
+    def _rate_limit(self, auth: AuthOperations, owner: ApiUser | None) -> None:
+        burst = int(option(self.target, NAME, "rate_limit_burst", 300))
+        window_s = float(option(self.target, NAME, "rate_limit_window_s", 30.0))
+        chosen = self._burst_target(auth, owner)
+        if chosen is None:
+            return
+        op, call = chosen
         deadline = time.monotonic() + window_s
         sent, limited = 0, None
         with ThreadPoolExecutor(max_workers=8) as pool:
