@@ -103,7 +103,7 @@ def install_hint(name: str) -> str:
 def _tool_cache_dirs() -> list[Path]:
     from backend_agent.settings import Settings
 
-    root = Settings().cache_dir / "tools"  # type: ignore[call-arg]  # no pydantic mypy plugin
+    root = Settings().cache_dir / "tools"
     if not root.is_dir():
         return []
     return sorted(p / "venv" / "bin" for p in root.iterdir() if (p / "venv" / "bin").is_dir())

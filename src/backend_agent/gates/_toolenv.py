@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend_agent.gates._proc import find_tool, run_process
-from backend_agent.settings import Settings
 
 # Isolated tools: cache folder name -> (pip requirement, executable name).
 ISOLATED: dict[str, tuple[str, str]] = {
@@ -47,7 +46,9 @@ class ToolStatus:
 
 
 def tools_root() -> Path:
-    return Settings().cache_dir / "tools"  # type: ignore[call-arg]  # no pydantic mypy plugin
+    from backend_agent.settings import Settings
+
+    return Settings().cache_dir / "tools"
 
 
 def venv_bin(name: str) -> Path:

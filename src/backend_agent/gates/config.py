@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from backend_agent.errors import ConfigError, Location, Problem
 from backend_agent.gates.base import Target
 from backend_agent.gates.registry import GATE_NAMES
-from backend_agent.settings import Settings
 
 CONFIG_FILE = "backend-agent.toml"
 
@@ -201,7 +200,9 @@ def load_target(
         start = shlex.split(config.start)
     elif config.start:
         start = list(config.start)
-    db_url = database_url or config.database_url or Settings().database_url  # type: ignore[call-arg]
+    from backend_agent.settings import Settings
+
+    db_url = database_url or config.database_url or Settings().database_url
     options: dict[str, Any] = {
         "coverage_threshold": config.coverage_threshold,
         "p95_ms": config.p95_ms,

@@ -105,7 +105,7 @@ def hadolint_findings(data: list[dict[str, Any]], root: Path) -> list[Finding]:
         Finding(
             rule=f"hadolint:{item.get('code')}",
             message=f"{item.get('code')} {item.get('message')}",
-            severity=level_to_severity.get(str(item.get("level")), "low"),  # type: ignore[arg-type]
+            severity=level_to_severity.get(str(item.get("level")), "low"),
             file=relative(item.get("file", ""), root),
             line=item.get("line"),
             hint=f"https://github.com/hadolint/hadolint/wiki/{item.get('code')}"

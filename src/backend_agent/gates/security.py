@@ -34,7 +34,7 @@ def bandit_findings(data: dict[str, Any], root: Path) -> list[Finding]:
             Finding(
                 rule=f"bandit:{item.get('test_id')}",
                 message=f"{item.get('test_name')}: {item.get('issue_text')}",
-                severity=_BANDIT_SEVERITY.get(str(item.get("issue_severity")), "medium"),  # type: ignore[arg-type]
+                severity=_BANDIT_SEVERITY.get(str(item.get("issue_severity")), "medium"),
                 file=relative(item.get("filename", ""), root),
                 line=item.get("line_number"),
                 hint=f"see {item.get('more_info')}" if item.get("more_info") else None,
@@ -53,7 +53,7 @@ def semgrep_findings(data: dict[str, Any], root: Path) -> list[Finding]:
             Finding(
                 rule=f"semgrep:{rule_id}",
                 message=message,
-                severity=_SEMGREP_SEVERITY.get(str(extra.get("severity")), "medium"),  # type: ignore[arg-type]
+                severity=_SEMGREP_SEVERITY.get(str(extra.get("severity")), "medium"),
                 file=relative(item.get("path", ""), root),
                 line=item.get("start", {}).get("line"),
                 hint=(extra.get("metadata") or {}).get("fix"),

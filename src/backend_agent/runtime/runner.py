@@ -307,7 +307,7 @@ def _result(status: str, error: str | None, *, progress: LoopProgress, state: Ru
             started: float) -> RunResult:  # fmt: skip
     cost = (progress.cost + state.subagent_cost) if progress.cost_known else None
     return RunResult(
-        status=status,  # type: ignore[arg-type]
+        status=status,
         is_error=status != "success",
         exit_code=EXIT_CODES[status],
         result=progress.output or progress.last_text,
