@@ -149,3 +149,23 @@ def test_sandboxed_commands_cannot_rewrite_permission_settings(workspace: Path) 
     assert not (workspace / ".claude/settings.json").exists()
     job = BashTool().call({"command": "echo job-output", "run_in_background": True}, ctx)
     assert job.ok and job.data["sandboxed"] is True  # job output still lands under .backend-agent/jobs
+
+
+@pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
+def test_sandbox_keeps_tools_on_path_that_live_under_tmp(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI clones (and their virtualenvs) may live under /tmp, which the sandbox replaces.
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ba-toolchain-", dir="/tmp") as tmp:
+        tool = Path(tmp) / "bin" / "ba-probe-tool"
+        tool.parent.mkdir()
+        tool.write_text("#!/bin/sh\necho probe-tool-ran\n")
+        tool.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ['PATH']}")
+        result = bash(ToolContext(workspace=workspace, sandbox=True), "ba-probe-tool; touch /tmp/x-$$ && echo tmp-writable")
+        assert result.data["sandboxed"] is True
+        assert "probe-tool-ran" in result.output
+        assert "tmp-writable" in result.output  # /tmp itself stays a private writable tmpfs
+        assert not any(p.name.startswith("x-") for p in Path(tmp).iterdir())

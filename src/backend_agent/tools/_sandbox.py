@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from functools import cache
@@ -65,6 +66,7 @@ def sandbox_argv(
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     seen: set[tuple[str, Path]] = set()
     for flag, folders in (
+        ("--ro-bind", _toolchain_under_tmp()),
         ("--bind", writable),
         ("--ro-bind", protected),
         ("--bind", writable_inside_protected),
@@ -85,6 +87,18 @@ def sandbox_argv(
         argv.append("--die-with-parent")
     argv += ["--chdir", str(cwd), "--"]
     return argv + list(command)
+
+
+def _toolchain_under_tmp() -> list[Path]:
+    """Folders under /tmp that commands need to run: this Python's environment and PATH entries.
+
+    The private /tmp would otherwise hide a virtualenv (or a checkout) that lives there, and the
+    commands the model runs (``python``, ``pytest``, ``backend-agent``) would vanish.
+    """
+    candidates = [Path(sys.prefix), Path(sys.base_prefix)]
+    candidates += [Path(entry) for entry in os.environ.get("PATH", "").split(os.pathsep) if entry]
+    tmp = Path("/tmp")
+    return [path for path in candidates if path.is_absolute() and path.resolve().is_relative_to(tmp)]
 
 
 def group_alive(pgid: int) -> bool:
