@@ -10,7 +10,9 @@ rm -rf "$out" && mkdir -p "$out"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "backend-agent blueprint explain examples/conduit.blueprint.yaml"
-backend-agent blueprint explain examples/conduit.blueprint.yaml | head -40
+backend-agent blueprint explain examples/conduit.blueprint.yaml > "$out/explain.txt"
+head -n 40 "$out/explain.txt"
+echo "... (the whole explanation is in out/demo/explain.txt)"
 
 step "backend-agent design examples/conduit.blueprint.yaml -o out/demo/design"
 backend-agent design examples/conduit.blueprint.yaml -o "$out/design"
@@ -28,7 +30,7 @@ backend-agent run "Design the publishing platform from conduit.blueprint.yaml" -
 step "backend-agent agents list"
 backend-agent agents list
 
-step "backend-agent agents route 'add a Postgres migration for the orders table' --files app/models/order.py"
-backend-agent agents route "add a Postgres migration for the orders table" --files app/models/order.py
+step "backend-agent agents route 'the orders list is slow under load; find the N+1 queries' --files app/repositories/orders.py"
+backend-agent agents route "the orders list is slow under load; find the N+1 queries" --files app/repositories/orders.py
 
 printf '\nDesign files, the HTML report and the agent workspace are in %s\n' "$out"
