@@ -138,3 +138,68 @@ def test_list_keeps_heavy_imports_out(project: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_show_renders_the_prompt_the_runtime_sends(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["agents", "show", "backend", "--json"])
+    prompt = data["rendered_system_prompt"]
+    assert prompt.startswith("Custom.")  # the project's definition body, not the shadowed built-in
+    assert f"Workspace (working directory): {project}" in prompt
+    tools_line = next(line for line in prompt.splitlines() if line.startswith("- Tools available:"))
+    assert "Read" in tools_line and "Bash" in tools_line and "Write" not in tools_line
+    assert data["shadows"] == [data["shadows"][0]] and data["shadows"][0].endswith("builtin/backend.md")
+
+
+def test_route_treats_an_existing_folder_as_a_folder(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "charts" / "helm").mkdir(parents=True)
+    agents = project / ".claude" / "agents"
+    (agents / "charts.md").write_text(
+        "---\nname: charts\ndescription: Packages things\ntriggers:\n  directories: [helm/]\n---\nb\n"
+    )
+    data = _json(capsys, ["agents", "route", "fix it", "--files", "charts/helm", "--json", "--no-builtin"])
+    assert data["files"] == ["charts/helm/"]
+    assert data["matches"][0]["agent"] == "charts"
+    assert data["matches"][0]["reasons"] == ["directory pattern helm/ (charts/helm/)"]
+
+
+def test_validate_subprocess_bad_files_next_to_good_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "agents"
+    folder.mkdir()
+    (folder / "good.md").write_text("---\nname: good\ndescription: Works\n---\nDo it.\n")
+    (folder / "list.md").write_text("---\n- a\n- b\n---\nb\n")
+    (folder / "unclosed.md").write_text("---\nname: u\n")
+    (folder / "typo.md").write_text("---\nname: typo\ndescription: d\nmaxturns: 3\n---\nb\n")
+    exe = Path(sys.executable).with_name("backend-agent")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend_agent"]
+    proc = subprocess.run(
+        [*command, "agents", "validate", str(folder)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "300"},
+    )
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "Traceback" not in out + proc.stderr
+    assert f"ok {folder / 'good.md'}  good (claude-code)" in out
+    assert f"{folder / 'list.md'}:2: front matter is not valid YAML" in out and "(hint: write one 'key: value'" in out
+    assert f"{folder / 'unclosed.md'}:1: front matter opened with '---' is never closed" in out
+    assert f"{folder / 'typo.md'}:4: unknown Claude Code key 'maxturns'" in out and "did you mean 'maxTurns'?" in out
+    assert "2 ok, 2 failed" in out
+
+
+def test_validate_reads_opencode_json_agent_maps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "opencode.json"
+    config.write_text('{\n  // comment\n  "agent": {"ok": {"description": "d", "mode": "boss"}, "bad": 1,},\n}\n')
+    data = _json(capsys, ["agents", "validate", str(config), "--json"], code=1)
+    verdicts = {f["path"].rsplit("#", 1)[1]: f for f in data["files"]}
+    assert verdicts["agent.ok"]["ok"] is True and verdicts["agent.ok"]["format"] == "opencode"
+    assert "unknown mode 'boss'" in verdicts["agent.ok"]["warnings"][0]["message"]
+    assert verdicts["agent.bad"]["errors"][0]["message"].startswith("agent 'bad' must be an object")
+    # The folder form finds the config too; a config without agents fails; broken JSON is located.
+    folder_data = _json(capsys, ["agents", "validate", str(tmp_path), "--json"], code=1)
+    assert len(folder_data["files"]) == 2
+    config.write_text('{"theme": "dark"}')
+    data = _json(capsys, ["agents", "validate", str(config), "--json"], code=1)
+    assert "defines no agents" in data["files"][0]["errors"][0]["message"]
+    config.write_text('{\n  "agent": {\n    "x": {"description": "d"}\n    "y": {}\n  }\n}\n')
+    data = _json(capsys, ["agents", "validate", str(config), "--json"], code=1)
+    (error,) = data["files"][0]["errors"]
+    assert error["line"] == 4 and "is not valid JSON" in error["message"] and "hint:" in error["message"]

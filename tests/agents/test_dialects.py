@@ -108,3 +108,22 @@ def test_detection_breaks_ties_with_the_path() -> None:
     text = "---\ndescription: d\n---\nb\n"
     assert parse_definition(text, source="/p/.opencode/agent/x.md").format == "opencode"
     assert parse_definition(text, source="/p/.claude/agents/x.md").format == "claude-code"
+
+
+def test_opencode_flags_and_ranges_are_checked() -> None:
+    text = (
+        "---\ndescription: d\nmode: subagent\nhidden: 'false'\ndisable: maybe\n"
+        "temperature: 5\ntop_p: 0.5\nsteps: 2.5\n---\nb\n"
+    )
+    defn = parse_definition(text, source="x.md", name_hint="x")
+    assert defn.format == "opencode"
+    assert defn.hidden is False  # the string 'false' is false, not a truthy string
+    assert defn.disabled is False
+    assert defn.temperature is None and defn.top_p == 0.5 and defn.max_turns is None
+    by_field = {issue.field: issue for issue in defn.warnings}
+    assert set(by_field) == {"disable", "temperature", "steps"}
+    assert "expected true or false, got 'maybe'" in by_field["disable"].message
+    assert "from 0 to 2, got 5" in by_field["temperature"].message and by_field["temperature"].line == 6
+    assert "whole number, got 2.5" in by_field["steps"].message
+    on = parse_definition("---\ndescription: d\nmode: all\nhidden: yes\ndisable: 'true'\n---\nb\n", source="y.md", name_hint="y")
+    assert on.hidden is True and on.disabled is True and on.issues == []

@@ -127,3 +127,74 @@ def test_repair_leaves_valid_neighbours_alone() -> None:
     assert defn.model == "sonnet"
     assert defn.color == "blue"
     assert defn.description == '"Quoted" then more: text'
+
+
+def test_unrecoverable_yaml_error_carries_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.md"
+    path.write_text("---\n\t- : ]\n---\nbody\n")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(path)
+    assert info.value.message.startswith(f"{path}:2: front matter is not valid YAML")
+    assert info.value.hint is not None and "indent with spaces not tabs" in info.value.hint
+
+
+def test_misspelt_and_foreign_keys_get_advice() -> None:
+    text = "---\nname: a\ndescription: d\ndisallowed_tools: [Bash]\nmaxturns: 3\ntemperature: 0.2\nzzz: 1\n---\nb\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.format == "claude-code"
+    messages = {issue.field: issue.message for issue in defn.warnings}
+    assert "did you mean 'disallowedTools'?" in messages["disallowed_tools"]
+    assert "did you mean 'maxTurns'?" in messages["maxturns"]
+    assert "'temperature' belongs to OpenCode" in messages["temperature"]
+    assert "did you mean" not in messages["zzz"] and "check the spelling or remove it" in messages["zzz"]
+    assert defn.unknown_keys == {"disallowed_tools": ["Bash"], "maxturns": 3, "temperature": 0.2, "zzz": 1}
+
+
+def test_values_of_the_wrong_shape_are_located_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "shapes.md"
+    path.write_text("---\nname: [a, b]\ndescription: d\nmodel: [1]\ncolor: {a: b}\nmaxTurns: 2.5\n---\nb\n")
+    defn = load_definition(path)
+    assert defn.name == "shapes"  # the file name, not "['a', 'b']"
+    assert defn.model is None and defn.color is None and defn.max_turns is None
+    by_field = {issue.field: issue for issue in defn.warnings}
+    assert set(by_field) == {"name", "model", "color", "maxTurns"}
+    assert by_field["name"].line == 2 and "got a list" in by_field["name"].message
+    assert by_field["model"].line == 4 and "provider/model-id" in by_field["model"].message
+    assert by_field["maxTurns"].line == 6
+
+
+def test_missing_name_and_description_point_at_the_front_matter() -> None:
+    defn = parse_definition("\n---\ntools: Read\n---\nbody\n", source="/p/.claude/agents/x.md", name_hint="x")
+    by_field = {issue.field: issue for issue in defn.warnings}
+    assert by_field["name"].line == 2 and "add 'name: x'" in by_field["name"].message
+    assert by_field["description"].line == 2
+
+
+def test_unknown_hook_event_is_an_error_with_a_suggestion() -> None:
+    text = "---\nname: a\ndescription: d\nhooks:\n  PreToolUSE: []\n  Stop: []\n---\nb\n"
+    defn = parse_definition(text, source="a.md")
+    (issue,) = defn.issues
+    assert issue.severity == "error" and issue.field == "hooks.PreToolUSE" and issue.line == 4
+    assert "a run refuses this definition" in issue.message and "did you mean 'PreToolUse'?" in issue.message
+    assert set(defn.hooks) == {"PreToolUSE", "Stop"}
+
+
+def test_hook_events_match_what_the_runtime_runs() -> None:
+    from backend_agent.agents._dialects import HOOK_EVENTS
+    from backend_agent.runtime.hooks import HOOK_EVENTS as RUNTIME_EVENTS
+
+    assert set(HOOK_EVENTS) == set(RUNTIME_EVENTS)
+
+
+def test_odd_values_never_crash_the_loader() -> None:
+    text = "---\nname: a\ndescription: d\nmaxTurns: .inf\nhooks: {1: []}\n---\nb\n"
+    defn = parse_definition(text, source="a.md")
+    assert defn.max_turns is None and defn.hooks == {"1": []}
+    assert {issue.field for issue in defn.issues} == {"maxTurns", "hooks.1"}
+    # PyYAML raises IndexError (not a YAMLError) on an empty "!!int": still a located, recoverable problem.
+    tagged = parse_definition("---\nname: t\ndescription: d\nmaxTurns: !!int\n---\nb\n", source="t.md")
+    assert tagged.name == "t" and any("read it line by line" in issue.message for issue in tagged.warnings)
+    stamped = parse_definition("---\nname: s\ndescription: d\nmaxTurns: !!timestamp\n---\nb\n", source="s.md")
+    assert stamped.name == "s" and stamped.max_turns is None
+    with pytest.raises(DefinitionError, match=r"^t\.md:2: front matter is not valid YAML"):
+        parse_definition("---\n!!int\n---\nb\n", source="t.md")

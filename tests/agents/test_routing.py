@@ -81,3 +81,14 @@ def test_single_agent_roster_still_scores_matching_terms() -> None:
     only = parse_definition("---\nname: solo\ndescription: Kafka consumers\n---\nb\n", source="s.md")
     (match,) = route("tune the kafka consumers", [only])
     assert match.score > 0 and "kafka" in match.reasons[0]
+
+
+def test_folder_paths_match_directory_triggers() -> None:
+    body = "# Api\n\nServes things.\n\n## Triggers\n- Directories: `/api/`, `/handlers/`\n- File types: `.py`\n"
+    api = parse_definition(body, source="api.md")
+    (match,) = route("fix it", [api], files=["api/"])
+    assert match.reasons == ["directory pattern /api/ (api/)"]
+    (match,) = route("fix it", [api], files=["srv/handlers/"])
+    assert match.reasons == ["directory pattern /handlers/ (srv/handlers/)"]
+    # Without the trailing slash the last part is a file name, not a folder.
+    assert route("fix it", [api], files=["srv/handlers"]) == []

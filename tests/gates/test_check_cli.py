@@ -60,6 +60,17 @@ def test_unknown_gate_is_a_usage_error_listing_valid_gates(tmp_path: Path, capsy
     assert "is not a folder" in " ".join(capsys.readouterr().err.split())
 
 
+@pytest.mark.parametrize(
+    ("args", "option"), [(["--coverage-threshold", "150"], "--coverage-threshold"), (["--p95-ms", "0"], "--p95-ms")]
+)
+def test_out_of_range_option_is_a_usage_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], option: str
+) -> None:
+    assert main(["check", str(tmp_path), *args]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"invalid value for {option}" in err and f"fix {option}" in err and "Traceback" not in err
+
+
 def test_failing_gate_exits_1_with_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = mini_project(tmp_path / "p", source=SOURCE, tests=PARTIAL_TESTS)
     assert main(["check", str(project), "--gates", "tests", "--json"]) == 1

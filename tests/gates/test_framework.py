@@ -252,6 +252,34 @@ def test_bad_values_are_located_with_what_was_expected(tmp_path: Path) -> None:
     assert "unknown gate 'fuzz'" in text
 
 
+def test_per_gate_options_are_checked_and_located(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", """
+        [tool.backend-agent]
+        app = "app.main:app"
+
+        [tool.backend-agent.contract]
+        max_examples = "many"
+
+        [tool.backend-agent.load]
+        p95 = 250
+        timeout_s = -1
+
+        [tool.backend-agent.security-probes.auth]
+        login = "POST /login"
+        user = "me"
+    """)
+    with pytest.raises(ConfigError) as info:
+        load_target(tmp_path)
+    text = " ".join(str(info.value).split())
+    assert "pyproject.toml:5 (tool.backend-agent.contract.max_examples)" in text and "'many'" in text
+    assert "pyproject.toml:8 (tool.backend-agent.load.p95): unknown option 'p95' of gate 'load'" in text
+    assert "p95_ms" in text  # the valid options are listed
+    assert "pyproject.toml:9 (tool.backend-agent.load.timeout_s): Input should be greater than 0" in text
+    assert "pyproject.toml:13 (tool.backend-agent.security-probes.auth.user)" in text
+    write(tmp_path, "backend-agent.toml", '[iac-policy]\nskip_checks = ["CKV_K8S_43"]\n[load]\np95_ms = 250\n')
+    assert load_target(tmp_path).options["load"] == {"p95_ms": 250}
+
+
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     write(tmp_path, "backend-agent.toml", "app = \n")
     with pytest.raises(ConfigError, match="invalid TOML"):

@@ -193,3 +193,14 @@ def test_interrupt_drops_the_throwaway_database(tmp_path: Path, postgres_url: st
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_unusable_postgres_server_falls_back_to_sqlite_and_says_why(tmp_path: Path) -> None:
+    # Nothing listens on port 1: the gate must use SQLite instead of crashing, and record why.
+    project = clean_copy(tmp_path)
+    unreachable = "postgresql+psycopg://nobody:secret@127.0.0.1:1/app"
+    result = run_gates(load_target(project, database_url=unreachable), gates=["migrations"]).gates[0]
+    assert result.status == "pass", result.summary
+    assert "on sqlite (PostgreSQL not usable)" in result.summary
+    assert "127.0.0.1:1" in result.evidence["database_fallback"] and "secret" not in str(result.evidence)
+    assert any("using SQLite instead" in step for step in result.evidence["steps"])

@@ -120,6 +120,22 @@ def test_bad_hook_settings_are_located(tmp_path: Path) -> None:
     assert "BeforeTool" in str(info.value) and "settings.json" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("entry", "where", "says"),
+    [
+        ({"matcher": "Bash", "hooks": [{"command": "x", "timeout": "abc"}]}, "hooks[0].timeout", "positive number"),
+        ({"matcher": "Bash", "hooks": [{"command": "x", "timeout": -5}]}, "hooks[0].timeout", "positive number"),
+        ({"matcher": "Bash"}, "PreToolUse[0].hooks", "'hooks' is missing"),
+        ({"matcher": "Bash", "hooks": "echo"}, "PreToolUse[0].hooks", "'hooks' is 'echo'"),
+    ],
+)
+def test_malformed_hook_entries_are_located_errors(entry: dict, where: str, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_hooks({"PreToolUse": [entry]}, source="settings.json")
+    text = str(info.value)
+    assert where in text and says in text and "settings.json" in text and info.value.hint
+
+
 def test_session_start_and_prompt_hooks_add_context_and_prompt_has_environment(
     workspace: Path, run_agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:

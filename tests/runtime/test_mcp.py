@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,26 @@ def test_run_calls_an_mcp_tool(workspace: Path, run_agent) -> None:
     assert any(e.name == "mcp__demo__add" for e in events.of("tool_result"))
 
 
+def test_the_server_is_stopped_when_the_run_ends(workspace: Path, cli) -> None:
+    pidfile = workspace / "server.pid"
+    config = {"mcpServers": {"demo": {"command": sys.executable, "args": [str(SERVER)],
+                                      "env": {"MCP_PIDFILE": "${PIDFILE}"}}}}  # fmt: skip
+    (workspace / ".mcp.json").write_text(json.dumps(config))
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "mcp__demo__shout", "input": {"text": "hi"}}]},
+        {"expect": {"tool": "mcp__demo__shout", "ok": True, "contains": "HI!"}, "text": "done"},
+    ])  # fmt: skip
+    proc = cli("run", "-p", "go", "--model", "script:script.yaml", "--permission-mode", "bypassPermissions",
+               cwd=workspace, env={"PIDFILE": str(pidfile)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "gone"
+    assert status in ("gone", "Z"), f"MCP server {pid} still running after the run ended ({status})"
+
+
 def test_definition_tools_filter_mcp_tools_and_missing_servers_warn(workspace: Path, run_agent) -> None:
     configure(workspace)
     agents = workspace / ".claude" / "agents"
@@ -72,6 +93,24 @@ def test_env_expansion_and_errors() -> None:
     with pytest.raises(ConfigError) as info:
         parse_mcp_config({"mcpServers": {"h": {"command": "${MISSING}"}}}, source=".mcp.json", environ={})
     assert "MISSING" in str(info.value) and "mcpServers.h.command" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("server", "where", "says"),
+    [
+        ({}, "mcpServers.x", "'command' (stdio) or a 'url'"),
+        ({"command": "a", "args": "b"}, "mcpServers.x.args", "a list of strings"),
+        ({"command": "a", "env": ["A=1"]}, "mcpServers.x.env", "NAME: value strings"),
+        ({"command": "a", "env": {"A": 1}}, "mcpServers.x.env", "NAME: value strings"),
+        ({"url": "http://x", "headers": "Bearer ${TOKEN}"}, "mcpServers.x.headers", "header: value strings"),
+    ],
+)
+def test_wrongly_typed_server_fields_are_located_errors(server: dict, where: str, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_mcp_config({"mcpServers": {"x": server}}, source=".mcp.json", environ={"TOKEN": "s3cr3t-value"})
+    text = str(info.value)
+    assert f".mcp.json ({where})" in text and says in text and info.value.hint
+    assert "s3cr3t-value" not in text
 
 
 def test_a_server_that_cannot_start_is_a_warning(workspace: Path, run_agent) -> None:

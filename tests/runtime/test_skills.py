@@ -75,3 +75,27 @@ def test_unknown_skill_is_refused(workspace: Path, run_agent) -> None:
     ])  # fmt: skip
     result, _ = run_agent(workspace)
     assert result.status == "success", result.error
+
+
+def test_broken_skill_files_are_warned_with_file_and_line(workspace: Path, home: Path, run_agent) -> None:
+    folder = workspace / ".claude" / "skills"
+    for name, text in {
+        "colon": "---\nname: colon\ndescription: Use when: things break\n---\nbody\n",
+        "unclosed": "---\nname: unclosed\ndescription: x\n",
+        "nodesc": "---\nname: nodesc\n---\nbody\n",
+        "tools": "---\nname: tools\ndescription: d\nallowed-tools: {Read: yes}\n---\nbody\n",
+    }.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "SKILL.md").write_text(text)
+    warnings: list[str] = []
+    skills = discover_skills(workspace, home=home, warn=warnings.append)
+    assert {"colon", "unclosed", "nodesc", "tools"} <= set(skills)  # a broken skill is reported, not fatal
+    text = "\n".join(warnings)
+    assert f"{folder / 'colon' / 'SKILL.md'}:3: invalid YAML" in text
+    assert f"{folder / 'unclosed' / 'SKILL.md'}:1: the frontmatter opened by '---' is never closed" in text
+    assert f"{folder / 'nodesc' / 'SKILL.md'}: field 'description' is missing" in text
+    assert f"{folder / 'tools' / 'SKILL.md'}: field 'allowed-tools'" in text and skills["tools"].allowed_tools is None
+    assert len(warnings) == 4  # one per broken file, no follow-on noise
+    write_script(workspace, [{"text": "ok"}])
+    result, _ = run_agent(workspace)
+    assert result.status == "success" and any("colon" in w and "invalid YAML" in w for w in result.warnings)

@@ -119,3 +119,67 @@ def test_task_alias_and_definition_hooks_apply_to_that_agent_only(workspace: Pat
     result, events = run_agent(workspace, agent="lead", permission_mode="acceptEdits")
     assert result.status == "success", result.error
     assert {"Task", "Agent"} <= set(events.of("system")[0].tools)
+
+
+def _nested_script(workspace: Path, *, middle_expects: dict) -> None:
+    (workspace / "facts.txt").write_text("the answer is 42\n")
+    write_script(
+        workspace,
+        [
+            {"tool_calls": [{"tool": "Agent", "input": {"subagent_type": "middle", "prompt": "ask the reader"}}]},
+            {"text": "lead done"},
+        ],
+        subagents={
+            "middle": [
+                {"tool_calls": [{"tool": "Agent", "input": {"subagent_type": "reader", "prompt": "read facts.txt"}}]},
+                {"expect": middle_expects, "text": "middle done"},
+            ],
+            "reader": [
+                {"tool_calls": [{"tool": "Read", "input": {"file_path": "facts.txt"}}]},
+                {"text": "reader done"},
+            ],
+        },
+    )  # fmt: skip
+
+
+def test_default_depth_1_lets_only_the_lead_delegate(workspace: Path, run_agent) -> None:
+    add_agent(workspace, "reader", "Read")
+    add_agent(workspace, "middle", "Read, Agent")
+    add_agent(workspace, "lead", "Agent")
+    _nested_script(workspace, middle_expects={"tool": "Agent", "ok": False, "contains": "Unknown tool"})
+    result, events = run_agent(workspace, agent="lead", permission_mode="bypassPermissions")
+    assert result.status == "success", result.error
+    assert [e.name for e in events.of("tool_result") if e.agent == "middle"] == []  # Agent was not offered
+    assert not [e for e in events.of("tool_result") if e.agent == "reader"]
+
+
+def test_depth_2_lets_a_subagent_delegate_and_subagent_stop_hooks_run(workspace: Path, run_agent) -> None:
+    from backend_agent.settings import Settings
+
+    add_agent(workspace, "reader", "Read")
+    add_agent(workspace, "middle", "Read, Agent")
+    add_agent(workspace, "lead", "Agent")
+    _nested_script(workspace, middle_expects={"tool": "Agent", "ok": True, "contains": "reader done"})
+    (workspace / ".backend-agent").mkdir(exist_ok=True)
+    (workspace / ".backend-agent" / "settings.json").write_text(
+        '{"hooks": {"SubagentStop": [{"hooks": [{"type": "command", "command": "cat >> stops.jsonl; echo >> stops.jsonl"}]}]}}'
+    )
+    result, events = run_agent(
+        workspace, agent="lead", permission_mode="bypassPermissions", settings=Settings(subagent_depth=2)
+    )
+    assert result.status == "success", result.error
+    reader = [e for e in events.of("tool_result") if e.agent == "reader"]
+    assert [(e.name, e.ok) for e in reader] == [("Read", True)]
+    stops = [line for line in (workspace / "stops.jsonl").read_text().splitlines() if line.strip()]
+    assert len(stops) == 2 and all('"SubagentStop"' in line for line in stops)  # reader, then middle; not the lead
+
+
+def test_the_roster_lists_name_description_and_tools(workspace: Path) -> None:
+    from backend_agent.runtime.subagents import AgentTool
+
+    add_agent(workspace, "reader", "Read, Grep")
+    from backend_agent.agents import load_definition
+
+    reader = load_definition(workspace / ".claude" / "agents" / "reader.md")
+    tool = AgentTool({"reader": reader}, launcher=None)  # type: ignore[arg-type]
+    assert "- reader: reader agent (tools: Read, Grep)" in tool.description

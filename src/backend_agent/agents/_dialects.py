@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,14 @@ OPENCODE_KEYS = frozenset(
 OPENCODE_ONLY = frozenset({"mode", "temperature", "top_p", "steps", "maxSteps", "permission", "hidden", "disable", "prompt"})
 CLAUDE_ONLY = frozenset({"disallowedTools", "permissionMode", "skills", "mcpServers", "hooks", "maxTurns"})
 PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions", "auto")
+# Hook events the runtime runs (the same tuple as backend_agent.runtime.hooks.HOOK_EVENTS, which
+# depends on this part and so cannot be imported here; tests/agents keeps the two equal). A run
+# refuses a definition with any other event, so validation reports it as an error.
+HOOK_EVENTS = ("PreToolUse", "PostToolUse", "Stop", "SubagentStop", "SessionStart", "UserPromptSubmit")
+# OpenCode sampling ranges (temperature 0..2, top_p 0..1).
+_RANGES = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
 _ACTIONS = ("allow", "ask", "deny")
 
 
@@ -62,6 +72,10 @@ class Mapped:
 
     def warn(self, key: str, message: str) -> None:
         self.issues.append(SourceIssue(severity="warning", line=self.lines.get(key.split(".")[0]), field=key, message=message))
+
+    def error(self, key: str, message: str) -> None:
+        """A problem that loads but that a run would refuse: ``agents validate`` fails the file."""
+        self.issues.append(SourceIssue(severity="error", line=self.lines.get(key.split(".")[0]), field=key, message=message))
 
 
 def map_claude(data: dict[str, Any], lines: dict[str, int]) -> Mapped:
@@ -86,7 +100,11 @@ def map_claude(data: dict[str, Any], lines: dict[str, int]) -> Mapped:
             out.fields["mcp_servers"] = _string_list(out, "mcpServers", value)
     if "hooks" in data:
         if isinstance(data["hooks"], dict):
-            out.fields["hooks"] = data["hooks"]
+            out.fields["hooks"] = {str(event): matchers for event, matchers in data["hooks"].items()}
+            for event in data["hooks"]:
+                if str(event) not in HOOK_EVENTS:
+                    out.error(f"hooks.{event}", f"unknown hook event '{event}': a run refuses this definition; use one of "
+                              f"{', '.join(HOOK_EVENTS)}{_did_you_mean(str(event), HOOK_EVENTS)}")
         elif data["hooks"] is not None:
             out.warn("hooks", "expected a map of hook events (PreToolUse, PostToolUse, ...); ignored")
     if "maxTurns" in data:
@@ -115,26 +133,35 @@ def map_opencode(data: dict[str, Any], lines: dict[str, int]) -> Mapped:
     if "permission" in data:
         out.fields["permissions"] = _opencode_permission(out, data["permission"])
     if "hidden" in data:
-        out.fields["hidden"] = bool(data["hidden"])
+        out.fields["hidden"] = _flag(out, "hidden", data["hidden"])
     if "disable" in data:
-        out.fields["disabled"] = bool(data["disable"])
+        out.fields["disabled"] = _flag(out, "disable", data["disable"])
     _unknown(out, data, OPENCODE_KEYS, "OpenCode")
     return out
 
 
 def _common(out: Mapped, data: dict[str, Any]) -> None:
     if data.get("name") is not None:
-        out.fields["name"] = str(data["name"]).strip()
+        if isinstance(data["name"], str | int | float) and not isinstance(data["name"], bool):
+            out.fields["name"] = str(data["name"]).strip()
+        else:
+            out.warn("name", f"expected a name such as 'api-reviewer', got {_shape(data['name'])}; "
+                     "using the file name instead. Write the name as plain text")
     if "description" in data and data["description"] is not None:
         description = data["description"]
         if not isinstance(description, str):
             out.warn("description", "expected text; converted the value to a string")
             description = str(description)
         out.fields["description"] = unescape(description).strip()
-    if data.get("model") is not None:
-        out.fields["model"] = str(data["model"]).strip()
-    if data.get("color") is not None:
-        out.fields["color"] = str(data["color"])
+    for key in ("model", "color"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            out.fields[key] = str(value).strip()
+        else:
+            example = "sonnet, opus, haiku, inherit or provider/model-id" if key == "model" else "a colour name such as blue"
+            out.warn(key, f"expected text ({example}), got {_shape(value)}; ignored")
     if "triggers" in data:
         triggers, issues = triggers_from_mapping(data["triggers"], line=out.lines.get("triggers"))
         out.fields["triggers"] = triggers
@@ -145,8 +172,34 @@ def _unknown(out: Mapped, data: dict[str, Any], known: frozenset[str], dialect: 
     unknown = {key: value for key, value in data.items() if key not in known}
     if unknown:
         out.fields["unknown_keys"] = unknown
+    other, other_keys = ("OpenCode", OPENCODE_KEYS) if dialect == "Claude Code" else ("Claude Code", CLAUDE_KEYS)
     for key in unknown:
-        out.warn(key, f"unknown {dialect} key '{key}' kept in unknown_keys but not used")
+        if key in other_keys:
+            advice = f"'{key}' belongs to {other} but this file was read as {dialect}; remove it or move it to an {other} file"
+        else:
+            advice = "check the spelling or remove it" + _did_you_mean(key, sorted(known))
+        out.warn(key, f"unknown {dialect} key '{key}' kept in unknown_keys but not used; {advice}")
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    lowered = {choice.lower().replace("_", ""): choice for choice in choices}
+    exact = lowered.get(word.lower().replace("_", "").replace("-", ""))
+    close = [exact] if exact else difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _shape(value: Any) -> str:
+    return {dict: "a map", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def _flag(out: Mapped, key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    out.warn(key, f"expected true or false, got {value!r}; using false")
+    return False
 
 
 def _tool_list(out: Mapped, key: str, value: Any, *, inherit_when_empty: bool = True) -> list[str] | None:
@@ -188,7 +241,10 @@ def _string_list(out: Mapped, key: str, value: Any) -> list[str]:
 def _positive_int(out: Mapped, key: str, value: Any) -> int | None:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        out.warn(key, f"expected a whole number, got {value!r}; ignored")
+        return None
+    if isinstance(value, float) and not value.is_integer():
         out.warn(key, f"expected a whole number, got {value!r}; ignored")
         return None
     if number <= 0 or isinstance(value, bool):
@@ -198,11 +254,18 @@ def _positive_int(out: Mapped, key: str, value: Any) -> int | None:
 
 
 def _number(out: Mapped, key: str, value: Any) -> float | None:
+    low, high = _RANGES[key]
     try:
-        return float(value)
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = float(value)
     except (TypeError, ValueError):
-        out.warn(key, f"expected a number, got {value!r}; ignored")
+        out.warn(key, f"expected a number from {low:g} to {high:g}, got {value!r}; ignored")
         return None
+    if not low <= number <= high:
+        out.warn(key, f"expected a number from {low:g} to {high:g}, got {value!r}; ignored")
+        return None
+    return number
 
 
 def _opencode_tools(out: Mapped, value: Any) -> None:

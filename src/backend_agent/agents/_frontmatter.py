@@ -17,6 +17,10 @@ from backend_agent.agents.definition import SourceIssue
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_YAML_HINT = (
+    "write one 'key: value' per line (name, description, tools, model, ...), indent with spaces "
+    "not tabs, and quote values that contain ': ' or start with a special character"
+)
 _FENCE = re.compile(r"^---[ \t]*$")
 _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
 
@@ -24,9 +28,10 @@ _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+(?P<value>.*?)
 class FrontMatterError(Exception):
     """The header cannot be recovered; carries the 1-based file line of the problem."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, hint: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.hint = hint
 
 
 @dataclass
@@ -105,7 +110,7 @@ def parse_header(header: str, *, header_line: int) -> Parsed:
     data = _line_fallback(header)
     line = _error_line(first_error, header_line)
     if not data:
-        raise FrontMatterError(f"front matter is not valid YAML: {_error_text(first_error)}", line)
+        raise FrontMatterError(f"front matter is not valid YAML: {_error_text(first_error)}", line, hint=_YAML_HINT)
     issue = SourceIssue(
         severity="warning",
         line=line,
@@ -115,7 +120,11 @@ def parse_header(header: str, *, header_line: int) -> Parsed:
 
 
 def _load(text: str) -> dict[str, Any]:
-    data = yaml.load(text, Loader=_Loader)  # the C/Python *Safe* loader
+    try:
+        data = yaml.load(text, Loader=_Loader)  # the C/Python *Safe* loader
+    except (ValueError, IndexError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        # PyYAML's constructors crash on some tagged values (an empty "!!int"): treat them as bad YAML.
+        raise yaml.YAMLError(f"a value cannot be read ({type(exc).__name__}: {exc})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -54,6 +54,8 @@ def _resolve(match: re.Match[str], *, base_dir: Path | None, stack: tuple[str, .
         return None, f"unresolved {directive}: includes nested deeper than {_MAX_DEPTH} levels"
     try:
         content = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        return None, f"unresolved {directive}: {path} is not UTF-8 text; save it as UTF-8 (the directive is kept as written)"
     except OSError as exc:
         reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror or str(exc)
         return None, f"unresolved {directive}: {reason} ({path}); the directive is kept as written"

@@ -26,6 +26,7 @@ from backend_agent.agents.loader import definition_from_config, load_definition
 from backend_agent.errors import DefinitionError
 
 DEFINITION_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+CONFIG_NAMES = ("opencode.json", "opencode.jsonc")  # OpenCode configs whose ``agent`` map defines agents
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 _LOCATED = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<reason>.*)$", re.DOTALL)
 
@@ -114,12 +115,23 @@ def discover(
 
 
 def load_paths(paths: Sequence[Path]) -> tuple[list[AgentDefinition], list[LoadFailure]]:
-    """Load the given files and every definition file under the given folders (for ``validate``)."""
+    """Load the given files and every definition file under the given folders (for ``validate``).
+
+    An ``opencode.json(c)`` file, given or found directly in a given folder, contributes the agents of
+    its ``agent`` map.
+    """
     loaded: list[AgentDefinition] = []
     failures: list[LoadFailure] = []
     for path in paths:
         targets = [file for file, _stem in _definition_files(path)] if path.is_dir() else [path]
+        if path.is_dir():
+            targets += [config for config in (_config_in(path),) if config is not None]
         for target in targets:
+            if target.name in CONFIG_NAMES:
+                definitions, config_failures = load_config(target)
+                loaded.extend(definitions)
+                failures.extend(config_failures)
+                continue
             try:
                 loaded.append(load_definition(target))
             except DefinitionError as exc:
@@ -193,7 +205,7 @@ def _opencode_configs(*, cwd: Path, home: Path) -> Iterator[tuple[Path, Definiti
 
 
 def _config_in(folder: Path) -> Path | None:
-    for name in ("opencode.json", "opencode.jsonc"):
+    for name in CONFIG_NAMES:
         candidate = folder / name
         if candidate.is_file():
             return candidate
@@ -201,29 +213,39 @@ def _config_in(folder: Path) -> Path | None:
 
 
 def _load_config(roster: Roster, config: Path, *, scope: DefinitionScope) -> None:
+    definitions, failures = load_config(config)
+    roster.failures.extend(failures)
+    for definition in definitions:
+        definition.scope = scope
+        roster.add(definition)
+
+
+def load_config(config: Path) -> tuple[list[AgentDefinition], list[LoadFailure]]:
+    """The agents of the ``agent`` map of an ``opencode.json(c)`` file, and the entries that failed."""
     try:
         data = parse_jsonc(config.read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        roster.failures.append(LoadFailure(str(config), None, f"cannot be read: {exc.strerror or exc}"))
-        return
+        return [], [LoadFailure(str(config), None, f"cannot be read: {exc.strerror or exc}")]
+    except UnicodeDecodeError:
+        return [], [LoadFailure(str(config), None, "is not UTF-8 text (hint: save the file as UTF-8)")]
     except json.JSONDecodeError as exc:
-        roster.failures.append(LoadFailure(str(config), exc.lineno, f"is not valid JSON: {exc.msg}"))
-        return
+        reason = f"is not valid JSON: {exc.msg} (column {exc.colno}) (hint: fix the JSON at that line; comments and trailing commas are allowed)"
+        return [], [LoadFailure(str(config), exc.lineno, reason)]
     agents = data.get("agent") if isinstance(data, dict) else None
     if agents is None:
-        return
+        return [], []
     if not isinstance(agents, dict):
-        roster.failures.append(LoadFailure(str(config), None, "'agent' must be an object of agent name to settings"))
-        return
+        return [], [LoadFailure(str(config), None, "'agent' must be an object of agent name to settings")]
+    definitions: list[AgentDefinition] = []
+    failures: list[LoadFailure] = []
     for name, entry in agents.items():
         source = f"{config}#agent.{name}"
         try:
-            definition = definition_from_config(str(name), entry, source=source, base_dir=config.parent)
+            definitions.append(definition_from_config(str(name), entry, source=source, base_dir=config.parent))
         except DefinitionError as exc:
-            roster.failures.append(LoadFailure(source, None, exc.message.removeprefix(f"{source}: ")))
-            continue
-        definition.scope = scope
-        roster.add(definition)
+            reason = exc.message.removeprefix(f"{source}: ") + (f" (hint: {exc.hint})" if exc.hint else "")
+            failures.append(LoadFailure(source, None, reason))
+    return definitions, failures
 
 
 def parse_jsonc(text: str) -> object:
@@ -258,4 +280,13 @@ def parse_jsonc(text: str) -> object:
     return json.loads(cleaned)
 
 
-__all__ = ["BUILTIN_DIR", "LoadFailure", "Roster", "discover", "failure_from_error", "load_paths", "parse_jsonc"]
+__all__ = [
+    "BUILTIN_DIR",
+    "LoadFailure",
+    "Roster",
+    "discover",
+    "failure_from_error",
+    "load_config",
+    "load_paths",
+    "parse_jsonc",
+]

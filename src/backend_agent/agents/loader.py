@@ -45,7 +45,7 @@ def parse_definition(
         parts = split(text)
         parsed = parse_header(parts.header, header_line=parts.header_line) if parts.header is not None else None
     except FrontMatterError as exc:
-        raise definition_error(source, exc.line, str(exc)) from None
+        raise definition_error(source, exc.line, str(exc), hint=exc.hint) from None
 
     issues: list[SourceIssue] = []
     body, include_issues = expand_includes(parts.body, base_dir=base_dir, first_line=parts.body_line)
@@ -64,11 +64,12 @@ def parse_definition(
     issues.extend(mapped.issues)
     fields = mapped.fields
 
-    name = _choose_name(fields, fmt=fmt, name_hint=name_hint, source=source, issues=issues)
+    header_line = parts.header_line - 1 if parsed is not None else None  # the opening '---'
+    name = _choose_name(fields, fmt=fmt, name_hint=name_hint, source=source, issues=issues, line=header_line)
     fields["name"] = name
     fields.setdefault("system_prompt", body.strip())
     if not fields.get("description"):
-        issues.append(SourceIssue(severity="warning", field="description", message="no description: routing and delegation cannot pick this agent well; add one"))
+        issues.append(SourceIssue(severity="warning", field="description", line=header_line, message="no description: routing and delegation cannot pick this agent well; add one"))
     if not fields["system_prompt"]:
         issues.append(SourceIssue(severity="warning", message="the prompt body is empty; the agent gets no instructions"))
     fields["examples"] = parse_examples(fields.get("description", ""))
@@ -82,7 +83,10 @@ def parse_definition(
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        raise definition_error(source, parsed.key_lines.get(where) if parsed else None, f"field '{where}': {error['msg']}") from None
+        line = parsed.key_lines.get(str(error["loc"][0])) if parsed else None
+        raise definition_error(
+            source, line, f"field '{where}': {error['msg']}", hint=f"fix or remove the '{error['loc'][0]}' value"
+        ) from None
 
 
 def load_definition(path: Path, *, name_hint: str | None = None) -> AgentDefinition:
@@ -141,21 +145,24 @@ def _opencode_prompt(mapped: Mapped, data: dict[str, Any], body: str, *, base_di
             target = base_dir / target
         try:
             text = target.read_text(encoding="utf-8-sig")
-        except OSError:
-            mapped.warn("prompt", f"prompt file {target} cannot be read; the agent gets no instructions")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"cannot be read ({exc.strerror or exc})"
+            mapped.warn("prompt", f"prompt file {target} {reason}; the agent gets no instructions. Fix the {{file:...}} path or the file")
             text = ""
     mapped.fields["system_prompt"] = normalize_text(text).strip()
 
 
-def _choose_name(fields: dict[str, Any], *, fmt: str, name_hint: str | None, source: str, issues: list[SourceIssue]) -> str:
+def _choose_name(
+    fields: dict[str, Any], *, fmt: str, name_hint: str | None, source: str, issues: list[SourceIssue], line: int | None
+) -> str:
     declared = fields.get("name") or None
     fallback = name_hint or Path(source).stem or "agent"
     if fmt == "opencode":
         return name_hint or declared or fallback
     if declared:
         return str(declared)
-    if fmt == "claude-code":
-        issues.append(SourceIssue(severity="warning", field="name", message=f"no 'name' in the front matter; using '{fallback}' from the file name"))
+    if fmt == "claude-code" and not any(issue.field == "name" for issue in issues):
+        issues.append(SourceIssue(severity="warning", field="name", line=line, message=f"no 'name' in the front matter; using '{fallback}' from the file name; add 'name: {fallback}' to silence this"))
     return fallback
 
 

@@ -161,13 +161,17 @@ def _keyword_hit(keyword: str, task_lower: str, task_words: set[str]) -> bool:
 
 
 def _file_hits(agent: AgentDefinition, path: str, reasons: list[str]) -> float:
-    posix = PurePosixPath(path.replace("\\", "/"))
+    """Trigger hits for one path; a path ending in ``/`` is a folder (no extension, all parts are folders)."""
+    text = path.replace("\\", "/")
+    is_folder = text.endswith("/")
+    posix = PurePosixPath(text)
     bonus = 0.0
-    suffix = posix.suffix.lower()
+    suffix = "" if is_folder else posix.suffix.lower()
     if suffix and suffix in agent.triggers.extensions:
         bonus += EXTENSION_WEIGHT
         reasons.append(f"file extension {suffix} ({path})")
-    folder = "/" + "/".join(posix.parts[:-1]).strip("/") + "/"
+    folder_parts = posix.parts if is_folder else posix.parts[:-1]
+    folder = ("/" + "/".join(folder_parts).strip("/") + "/").replace("//", "/")
     full = "/" + posix.as_posix().lstrip("/")
     for pattern in agent.triggers.directories:
         if _directory_hit(pattern, folder, full):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
 from typing import Any
+from uuid import UUID
 
 from backend_agent.blueprint._checks_api import check_api, check_auth
 from backend_agent.blueprint._issues import Issue, Path, unknown
@@ -142,9 +144,13 @@ class _Checker:
             self.add(Issue((*path, "secret"), f"only string fields can be secret, not {kind}", "type: string",
                            "change the type to string"))
         if field.has_default and field.default is not None:
-            problem = _default_problem(field, field.default)
+            problem = value_problem(field, field.default)
             if problem:
-                self.add(Issue((*path, "default"), problem, f"a valid {field.type} value", "fix the default"))
+                hint = "fix the default"
+                if field.parsed.kind in (FieldKind.DATE, FieldKind.DATETIME):
+                    hint = ("a default is a fixed value; for the time of writing use options.timestamps "
+                            "or a transition's set_now")
+                self.add(Issue((*path, "default"), problem, expected_value(field), hint))
         if field.derive is not None:
             entity = self.bp.entities[ename]
             source = field.derive.from_
@@ -351,7 +357,12 @@ class _Checker:
 
     def conditions(self, ename: str, conditions: list[Condition], path: Path) -> Iterator[Issue]:
         for index, cond in enumerate(conditions):
-            self.field_or_builtin(ename, cond.field, (*path, index, "field"))
+            fld = self.field_or_builtin(ename, cond.field, (*path, index, "field"))
+            if fld is not None and cond.other_field is None and cond.value is not None:
+                problem = value_problem(fld, cond.value, what="value", bounds=False)
+                if problem:
+                    yield Issue((*path, index, "value"), problem, expected_value(fld),
+                                f"compare {cond.field} with a literal of its type, or use other_field")
             if cond.other_field is not None:
                 self.field_or_builtin(ename, cond.other_field, (*path, index, "other_field"))
             elif cond.value is None:
@@ -359,23 +370,70 @@ class _Checker:
                             "add value: 0")
 
 
-def _default_problem(field: Field, value: Any) -> str | None:
+_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+_PARSED: dict[FieldKind, tuple[type, Callable[[str], object]]] = {
+    FieldKind.DATE: (date, date.fromisoformat),
+    FieldKind.DATETIME: (datetime, datetime.fromisoformat),
+    FieldKind.TIME: (time, time.fromisoformat),
+    FieldKind.UUID: (UUID, UUID),
+}
+_SPELLED = {
+    FieldKind.DATE: "an ISO date such as 2024-01-31",
+    FieldKind.DATETIME: "an ISO timestamp such as 2024-01-31T12:00:00Z",
+    FieldKind.TIME: 'a quoted ISO time such as "09:30"',
+    FieldKind.UUID: "a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    FieldKind.DECIMAL: 'a number, quoted to keep it exact, e.g. "9.99"',
+}
+
+
+def _parses(parse: Callable[[str], object], value: str) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+def value_problem(field: Field, value: Any, *, what: str = "default", bounds: bool = True) -> str | None:
+    """Why ``value`` is not a value of ``field`` (None when it is); ``bounds`` also applies min/max/length."""
     kind = field.parsed.kind
     if kind is FieldKind.BOOL:
-        return None if isinstance(value, bool) else f"default {value!r} is not a boolean"
+        return None if isinstance(value, bool) else f"{what} {value!r} is not a boolean"
     if kind in NUMERIC_KINDS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"default {value!r} is not a number"
-        if (field.min is not None and value < field.min) or (field.max is not None and value > field.max):
-            return f"default {value!r} is outside min/max"
+        number = value
+        if kind is FieldKind.DECIMAL and isinstance(value, str) and _DECIMAL_TEXT.match(value):
+            number = float(value)  # decimals may be quoted to keep them exact
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return f"{what} {value!r} is not a number"
+        if kind in (FieldKind.INT, FieldKind.BIGINT) and not float(number).is_integer():
+            return f"{what} {value!r} is not a whole number"
+        if bounds and ((field.min is not None and number < field.min) or (field.max is not None and number > field.max)):
+            return f"{what} {value!r} is outside min/max"
         return None
     if kind is FieldKind.ENUM:
-        return None if value in (field.values or []) else f"default {value!r} is not one of the enum values"
-    if kind in TEXT_KINDS and not isinstance(value, str):
-        return f"default {value!r} is not text"
-    if kind in TEXT_KINDS and field.max_length is not None and len(value) > field.max_length:
-        return f"default {value!r} is longer than max_length"
+        return None if value in (field.values or []) else f"{what} {value!r} is not one of the enum values"
+    if kind in TEXT_KINDS:
+        if not isinstance(value, str):
+            return f"{what} {value!r} is not text"
+        if bounds and field.max_length is not None and len(value) > field.max_length:
+            return f"{what} {value!r} is longer than max_length"
+        return None
+    if kind in _PARSED:
+        native, parse = _PARSED[kind]
+        if kind is FieldKind.DATE and isinstance(value, datetime):
+            return f"{what} {value!r} is a timestamp, not a date"
+        if isinstance(value, native) or (isinstance(value, str) and _parses(parse, value)):
+            return None
+        return f"{what} {value!r} is not a {kind}"
     return None
+
+
+def expected_value(field: Field) -> str:
+    """What a value of ``field`` looks like, for error messages."""
+    kind = field.parsed.kind
+    if kind is FieldKind.ENUM:
+        return "one of " + ", ".join(field.values or [])
+    return _SPELLED.get(kind, f"a valid {field.type} value")
 
 
 def check_blueprint(bp: Blueprint) -> list[Issue]:

@@ -118,6 +118,7 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
 
 def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
     entity = ck.bp.entities[ename]
+    writable_states: set[str] = set()  # transition fields already reported as client-writable
     for aname, action in entity.actions.items():
         path: Path = ("entities", ename, "actions", aname)
         if action.view is not None and action.view not in entity.views:
@@ -160,6 +161,14 @@ def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
                             yield _bad_state((*path, "from", index), state, states)
                     if action.to not in states:
                         yield _bad_state((*path, "to"), action.to, states)
+                    if not fld.read_only and action.field not in writable_states:
+                        writable_states.add(action.field)
+                        initial = "" if fld.has_default or not states else f" and default: {states[0]}"
+                        yield Issue((*path, "field"), f"'{action.field}' is changed by the transition '{aname}' "
+                                     "but clients can also write it, so create/update would skip the transition's "
+                                     "from-states and guards", "a read_only state field with a default (the "
+                                     "initial state)", f"add read_only: true{initial} to "
+                                     f"{ename}.fields.{action.field}")
             yield from ck.conditions(ename, action.guards, (*path, "guards"))
             if action.set_now is not None:
                 set_fld = ck.field_or_builtin(ename, action.set_now, (*path, "set_now"))

@@ -154,12 +154,11 @@ def show_agent(
         definition = load_definition(Path(name))
     else:
         definition = roster.get(name)
-    prompt, note = _system_prompt(definition, cwd)
+    prompt = _system_prompt(definition, cwd)
     shadowed = [other for other in roster.shadowed if other.name == definition.name]
     if as_json:
         data = definition.model_dump(mode="json")
         data["rendered_system_prompt"] = prompt
-        data["rendered_system_prompt_note"] = note
         data["shadows"] = [other.source_path for other in shadowed]
         typer.echo(json.dumps(data, indent=2))
         return
@@ -204,8 +203,6 @@ def show_agent(
         line = Text.assemble((f"{issue.severity} ", "yellow"), f"{definition.source_path}{where}: {issue.message}")
         console.print(line, soft_wrap=True)
     console.rule("system prompt")
-    if note:
-        console.print(Text(note, style="italic yellow"))
     console.print(prompt, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -217,55 +214,11 @@ def _permissions_text(definition: AgentDefinition) -> str:
     return "; ".join(parts)
 
 
-def _system_prompt(definition: AgentDefinition, cwd: Path) -> tuple[str, str | None]:
-    """The prompt the runtime would send, or the body with a note when the runtime cannot render it.
+def _system_prompt(definition: AgentDefinition, cwd: Path) -> str:
+    """The system prompt ``run`` would send: the body plus the environment section (tools, mode, skills)."""
+    from backend_agent.runtime import preview_system_prompt
 
-    Uses ``preview_system_prompt(definition, cwd=...)`` or ``build_system_prompt(...)`` when the
-    runtime package exports them (looked up by name: the runtime is optional for this command).
-    """
-    import importlib
-
-    try:
-        runtime = importlib.import_module("backend_agent.runtime")
-    except ImportError:
-        runtime = None
-    preview = getattr(runtime, "preview_system_prompt", None)
-    if callable(preview):
-        return str(preview(definition, cwd=cwd.resolve())), None
-    build = getattr(runtime, "build_system_prompt", None)
-    if callable(build):
-        try:
-            prompt = build(
-                body=definition.system_prompt,
-                workspace=cwd.resolve(),
-                tools=_planned_tools(definition),
-                permission_mode=definition.permissions.mode or "default",
-                skills=[],
-            )
-        except TypeError:
-            pass
-        else:
-            return str(prompt), (
-                "note: tools are planned from the definition; a run adds preloaded skills and may drop "
-                "tools (MCP servers, subagents) that are unavailable at run time."
-            )
-    return definition.system_prompt, (
-        "note: the runtime does not export a prompt builder; this is the definition body, which the "
-        "runtime sends as the system prompt followed by an environment section (workspace, tools, mode)."
-    )
-
-
-def _planned_tools(definition: AgentDefinition) -> list[str]:
-    from backend_agent.tools import default_tools
-
-    available = [tool.name for tool in default_tools()] + ["Agent", "Skill"]
-    denied = {entry.split("(")[0].lower() for entry in definition.disallowed_tools}
-    if definition.tools is None:
-        wanted = available
-    else:
-        bases = {entry.split("(")[0].lower() for entry in definition.tools}
-        wanted = [name for name in available if name.lower() in bases]
-    return [name for name in wanted if name.lower() not in denied]
+    return preview_system_prompt(definition, cwd=cwd.resolve())
 
 
 def validate_agents(
@@ -284,6 +237,9 @@ def validate_agents(
         loaded, failures = load_paths([path])
         if path.is_dir() and not loaded and not failures:
             results.append(_verdict(str(path), None, [LoadFailure(str(path), None, "no definition files (*.md, *.markdown, *.txt) in this folder")], strict))
+        elif not loaded and not failures:
+            reason = "defines no agents: add an \"agent\" object mapping names to settings (description, prompt, ...)"
+            results.append(_verdict(str(path), None, [LoadFailure(str(path), None, reason)], strict))
         results.extend(_verdict(definition.source_path or "", definition, [], strict) for definition in loaded)
         results.extend(_verdict(failure.path, None, [failure], strict) for failure in failures)
     ok = all(result["ok"] for result in results)
@@ -345,6 +301,8 @@ def route_task(
     if not task.strip():
         raise UsageError("the task is empty", hint='describe the task, e.g. agents route "add a migration"')
     all_files = [part for value in [*(files or []), *(more_files or [])] for part in value.split(",") if part]
+    # An existing folder counts as a folder for directory triggers, even without a trailing slash.
+    all_files = [f"{part}/" if not part.endswith("/") and (cwd / part).is_dir() else part for part in all_files]
     roster = _discover(cwd, agents_dir, no_builtin)
     matches = route(task, roster, files=all_files)[:limit]
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from backend_agent.blueprint import Field, FieldKind, FieldType
@@ -82,11 +83,51 @@ def _sql_literal(value: Any, kind: FieldKind, dialect: str) -> str:
     return f"'{text}'"
 
 
+def canonical_value(field: Field, value: Any) -> Any:
+    """A blueprint literal of ``field`` as JSON carries it: ISO text for dates and times, decimals as text.
+
+    YAML reads ``2024-01-31`` as a date and lets times be written ``"08:00"``; OpenAPI, the DDL and
+    design.json all want one spelling (``2024-01-31``, ``2024-01-31T00:00:00Z``, ``08:00:00``)."""
+    kind = field.parsed.kind
+    if value is None or isinstance(value, bool):
+        return value
+    if kind is FieldKind.DECIMAL:
+        return str(value)
+    if kind is FieldKind.DATE and isinstance(value, str | date) and not isinstance(value, datetime):
+        return (date.fromisoformat(value) if isinstance(value, str) else value).isoformat()
+    if kind is FieldKind.DATETIME and isinstance(value, str | datetime):
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if kind is FieldKind.TIME and isinstance(value, str):
+        return time.fromisoformat(value).isoformat()
+    return value
+
+
 def default_sql(field: Field) -> dict[str, str]:
     if not field.has_default or field.default is None:
         return {}
     kind = field.parsed.kind
-    return {dialect: _sql_literal(field.default, kind, dialect) for dialect in ("sqlite", "postgresql")}
+    value = canonical_value(field, field.default)
+    return {dialect: _sql_literal(value, kind, dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def ref(name: str) -> dict[str, Any]:
+    """A reference to the component schema ``name``."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` that also accepts null: a ``$ref`` in ``anyOf``, a single type as a type list."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    if isinstance(schema.get("type"), str):
+        out = {**schema, "type": [schema["type"], "null"]}
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+        return out
+    return schema
 
 
 def json_schema(field: Field) -> dict[str, Any]:
@@ -138,7 +179,7 @@ def json_schema(field: Field) -> dict[str, Any]:
     if field.max is not None:
         schema["maximum"] = field.max
     if field.has_default and field.default is not None:
-        schema["default"] = str(field.default) if kind is FieldKind.DECIMAL else field.default
+        schema["default"] = canonical_value(field, field.default)
     if field.description:
         schema["description"] = field.description
     example = example_value(field)
@@ -194,4 +235,14 @@ def example_value(field: Field) -> Any:
     return value
 
 
-__all__ = ["default_sql", "example_value", "json_schema", "python_type", "sql_types", "string_length"]
+__all__ = [
+    "canonical_value",
+    "default_sql",
+    "example_value",
+    "json_schema",
+    "nullable",
+    "python_type",
+    "ref",
+    "sql_types",
+    "string_length",
+]

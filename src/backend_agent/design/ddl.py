@@ -49,7 +49,8 @@ def _table_sql(table: TableDesign, dialect: Dialect, created: set[str]) -> tuple
     for index in table.indexes:
         kind = "UNIQUE INDEX" if index.unique else "INDEX"
         text += (f"-- {index.name}: {index.reason}\n"
-                 f"CREATE {kind} {_q(index.name)} ON {_q(table.name)} ({', '.join(map(_q, index.columns))});\n")
+                 f"CREATE {kind} {_q(index.name)} ON {_q(table.name)} ({', '.join(map(_q, index.columns))})"
+                 f"{f' WHERE {index.where}' if index.where else ''};\n")
     return text, deferred
 
 

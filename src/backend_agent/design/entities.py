@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend_agent.blueprint import Blueprint, Entity, RelationKind, ResolvedRelation
-from backend_agent.design._types import json_schema, python_type
+from backend_agent.design._types import canonical_value, json_schema, nullable, python_type, ref
 from backend_agent.design.model import (
     ComputedDesign,
     ConditionDesign,
@@ -29,21 +29,6 @@ from backend_agent.design.tables import (
 _SINGLE = (RelationKind.MANY_TO_ONE, RelationKind.ONE_TO_ONE)
 
 
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    if isinstance(schema.get("type"), str):
-        out = {**schema, "type": [schema["type"], "null"]}
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-        return out
-    return schema
-
-
 def id_schema(entity: Entity) -> dict[str, Any]:
     if entity.options.id_type == "uuid":
         return {"type": "string", "format": "uuid", "examples": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"]}
@@ -62,7 +47,8 @@ def _fields(bp: Blueprint, name: str, style: str) -> list[FieldDesign]:
             fname, json_key(fname, style), f.type, f.parsed.kind.value,
             secret_column(fname) if f.secret else fname, python_type(f.parsed.kind), f.required,
             not f.required, f.unique, f.read_only or derived, f.write_only or f.secret, f.secret,
-            in_create=writable, in_update=writable, json_schema=json_schema(f), default=f.default,
+            in_create=writable, in_update=writable, json_schema=json_schema(f),
+            default=canonical_value(f, f.default),
             has_default=f.has_default, derive_from=f.derive.from_ if f.derive else None,
             derive_transform=f.derive.transform if f.derive else None,
             derive_unique=bool(f.derive and f.derive.unique), derive_on_update=bool(f.derive and f.derive.on_update),
@@ -160,7 +146,7 @@ def _view_field(bp: Blueprint, ed: EntityDesign, name: str, style: str, schema_n
                 ) -> ViewField | None:
     for fd in ed.fields:
         if fd.name == name:
-            schema = fd.json_schema if fd.required else _nullable(fd.json_schema)
+            schema = fd.json_schema if fd.required else nullable(fd.json_schema)
             return ViewField(name, fd.json_name, "field", schema)
     for comp in ed.computed:
         if comp.name == name:
@@ -190,7 +176,7 @@ def _relation_field(bp: Blueprint, rd: RelationDesign, style: str,
         field = target.fields.get(rd.response_field or "")
         item = json_schema(field) if field else {"type": "string"}
     elif shown == "view":
-        item = _ref(schema_names[(rd.target, rd.response_view or "default")])
+        item = ref(schema_names[(rd.target, rd.response_view or "default")])
     else:
         props: dict[str, Any] = {"id": id_schema(target)}
         for fname in rd.response_fields:
@@ -202,7 +188,7 @@ def _relation_field(bp: Blueprint, rd: RelationDesign, style: str,
         json_name = json_key(f"{singular(rd.name)}_ids" if many else f"{rd.name}_id", style)
     if many:
         return ViewField(rd.name, json_name, "relation", {"type": "array", "items": item}, relation_as=shown)
-    schema = item if rd.required else _nullable(item)
+    schema = item if rd.required else nullable(item)
     return ViewField(rd.name, json_name, "relation", schema, relation_as=shown)
 
 

@@ -57,6 +57,7 @@ class IndexDesign:
     columns: list[str]
     unique: bool
     reason: str
+    where: str | None = None  # predicate of a partial index, e.g. live rows only under soft delete
 
 
 @dataclass

@@ -40,6 +40,14 @@ def plural(word: str) -> str:
     return f"{head}_{out}" if head else out
 
 
+def with_article(noun: str) -> str:
+    """``noun`` with "a" or "an" in front (an issue, a user, an order, a unit)."""
+    lower = noun.lower()
+    vowel_sound = lower[:1] in ("a", "e", "i", "o") or (
+        lower.startswith("u") and not lower.startswith(("uni", "us", "ut", "ur", "ub", "uk")))
+    return f"{'an' if vowel_sound else 'a'} {noun}"
+
+
 def json_key(name: str, style: str) -> str:
     return camel(name) if style == "camelCase" else name
 
@@ -60,4 +68,5 @@ def operation_id(tag: str, name: str) -> str:
     return f"{snake(tag).replace('-', '_')}_{name}"
 
 
-__all__ = ["MAX_IDENTIFIER", "camel", "identifier", "json_key", "operation_id", "pascal", "plural", "snake"]
+__all__ = ["MAX_IDENTIFIER", "camel", "identifier", "json_key", "operation_id", "pascal", "plural", "snake",
+           "with_article"]

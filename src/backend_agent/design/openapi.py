@@ -54,7 +54,9 @@ def _example(schema: Schema, schemas: dict[str, Schema], depth: int = 0) -> Any:
     kind = kind[0] if isinstance(kind, list) else kind
     if kind == "object":
         props = schema.get("properties", {})
-        return {key: _example(sub, schemas, depth + 1) for key, sub in props.items()}
+        # oneOf alternatives that require different keys (sign in with email or username): show the first.
+        others = {key for alt in schema.get("oneOf", [])[1:] for key in alt.get("required", [])}
+        return {key: _example(sub, schemas, depth + 1) for key, sub in props.items() if key not in others}
     if kind == "array":
         return [_example(schema.get("items", {}), schemas, depth + 1)]
     if "enum" in schema:

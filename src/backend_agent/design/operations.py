@@ -14,6 +14,7 @@ from backend_agent.blueprint import (
     ToggleAction,
     TransitionAction,
 )
+from backend_agent.design._types import canonical_value
 from backend_agent.design.model import (
     AuthRule,
     ConditionDesign,
@@ -23,7 +24,7 @@ from backend_agent.design.model import (
     ParameterDesign,
     PathKey,
 )
-from backend_agent.design.naming import json_key, operation_id, plural, snake
+from backend_agent.design.naming import json_key, operation_id, plural, snake, with_article
 
 Paths = dict[str, tuple[str | None, str | None, str]]
 
@@ -183,7 +184,11 @@ class _Builder:
         def col(name: str) -> str:
             return next((f.column for f in ed.fields if f.name == name), name)
 
-        return [ConditionDesign(c.field, col(c.field), c.op, c.value,
+        def value(cond: Condition) -> Any:
+            fld = self.bp.entities[ed.name].fields.get(cond.field)
+            return canonical_value(fld, cond.value) if fld is not None else cond.value
+
+        return [ConditionDesign(c.field, col(c.field), c.op, value(c),
                                 col(c.other_field) if c.other_field else None, c.message) for c in conds]
 
     def view_envelope(self, ed: EntityDesign, view: str, override: str | None = None) -> str | None:
@@ -235,7 +240,7 @@ class _Builder:
                 rule = self.rule(public=bool(spec.public), roles=spec.roles, owner_only=False)
                 op = OperationDesign(
                     **common, method=spec.method or "POST", path=self._path(spec.path, coll),
-                    summary=spec.summary or f"Create a {snake(ename).replace('_', ' ')}", auth=rule, status_code=201,
+                    summary=spec.summary or f"Create {with_article(snake(ename).replace('_', ' '))}", auth=rule, status_code=201,
                     request_schema=ed.create_schema, request_envelope=spec.envelope or ed.envelope_item,
                     response_schema=schema, response_envelope=self.view_envelope(ed, view, spec.envelope),
                     idempotent=bool(spec.idempotent),
@@ -246,7 +251,7 @@ class _Builder:
                 if name == "update":
                     op = OperationDesign(
                         **common, method=spec.method or "PATCH", path=self._path(spec.path, item),
-                        summary=spec.summary or f"Update a {snake(ename).replace('_', ' ')}", auth=rule,
+                        summary=spec.summary or f"Update {with_article(snake(ename).replace('_', ' '))}", auth=rule,
                         status_code=200, request_schema=ed.update_schema,
                         request_envelope=spec.envelope or ed.envelope_item, response_schema=schema,
                         response_envelope=self.view_envelope(ed, view, spec.envelope),
@@ -254,7 +259,7 @@ class _Builder:
                 else:
                     op = OperationDesign(
                         **common, method=spec.method or "DELETE", path=self._path(spec.path, item),
-                        summary=spec.summary or f"Delete a {snake(ename).replace('_', ' ')}", auth=rule,
+                        summary=spec.summary or f"Delete {with_article(snake(ename).replace('_', ' '))}", auth=rule,
                         status_code=204,
                     )
                     op.view = None
@@ -265,7 +270,7 @@ class _Builder:
                 tag = plural(vname)
                 self.add(OperationDesign(
                     operation_id=operation_id(tag, "get"), name="view", kind="view", entity=ename, method="GET",
-                    path=vd.path, tag=tag, summary=spec_view.summary or f"Get a {vname}",
+                    path=vd.path, tag=tag, summary=spec_view.summary or f"Get {with_article(vname.replace('_', ' '))}",
                     auth=self.rule(public=spec_view.public), status_code=200, response_schema=vd.schema_name,
                     response_envelope=vd.envelope, view=vname,
                 ), f"entities.{ename}.views.{vname}")

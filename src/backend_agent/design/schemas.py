@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend_agent.blueprint import Blueprint, CustomAction
-from backend_agent.design._types import json_schema
+from backend_agent.blueprint import Blueprint, CustomAction, PasswordPolicy
+from backend_agent.design._types import json_schema, nullable, ref
 from backend_agent.design.entities import id_schema
 from backend_agent.design.model import AuthDesign, EntityDesign, OperationDesign, ServiceDesign
 from backend_agent.design.naming import json_key
 from backend_agent.design.operations import custom_input_schema
 
 Schema = dict[str, Any]
-
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _obj(props: dict[str, Schema], required: list[str], description: str = "") -> Schema:
@@ -38,11 +34,12 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         if fd.secret and auth and ed.name == auth.user_entity and fd.name == auth.password_field:
             schema["minLength"] = max(schema.get("minLength", 0), auth.password_policy.min_length)
             schema["maxLength"] = min(schema.get("maxLength", 10**6), auth.password_policy.max_length)
+            schema["description"] = _password_rules(schema["minLength"], schema["maxLength"], auth.password_policy)
         if fd.write_only:
             schema["writeOnly"] = True
         if fd.secret:
             schema["examples"] = ["correct-horse-battery-staple"[: schema.get("maxLength", 28)]]
-        props[fd.json_name] = schema if fd.required else _or_null(schema)
+        props[fd.json_name] = schema if fd.required else nullable(schema)
         if create and fd.required and not fd.has_default:
             required.append(fd.json_name)
     for rd in ed.relations:
@@ -61,12 +58,28 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
     return _obj(props, required)
 
 
-def _or_null(schema: Schema) -> Schema:
-    if isinstance(schema.get("type"), str):
-        out = {**schema, "type": [schema["type"], "null"]}
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-        return out
+def _password_rules(min_length: int, max_length: int, policy: PasswordPolicy) -> str:
+    rules = [f"{min_length}-{max_length} characters"]
+    rules += [f"at least one {what}" for what, wanted in (
+        ("letter", policy.require_letter), ("digit", policy.require_digit), ("symbol", policy.require_symbol))
+        if wanted]
+    return "password: " + ", ".join(rules)
+
+
+def _login_schema(svc: ServiceDesign, auth: AuthDesign, user: EntityDesign) -> Schema:
+    """Sign-in body: the password and one identity field (exactly one when there are several)."""
+    fields = {fd.name: fd for fd in user.fields}
+    keys = [json_key(n, svc.naming) for n in auth.identity]
+    props: dict[str, Schema] = {}
+    for name, key in zip(auth.identity, keys, strict=True):
+        shown = fields[name].json_schema if name in fields else {"type": "string"}
+        props[key] = {k: v for k, v in shown.items() if k in ("type", "format", "maxLength", "examples")}
+    password = json_key(auth.password_field, svc.naming)
+    props[password] = {"type": "string", "writeOnly": True, "examples": ["correct-horse-battery-staple"]}
+    if len(keys) == 1:
+        return _obj(props, [*keys, password])
+    schema = _obj(props, [password], "sign in with exactly one of " + ", ".join(keys))
+    schema["oneOf"] = [{"required": [key]} for key in keys]
     return schema
 
 
@@ -138,10 +151,7 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
         drop = {auth.role_field} if auth.role_field else set()
         schemas[f"{user.name}Register"] = _body(bp, user, create=True, drop=drop)
         schemas[f"{user.name}UpdateMe"] = _body(bp, user, create=False, drop=drop)
-        login_props: dict[str, Schema] = {json_key(n, svc.naming): {"type": "string"} for n in auth.identity}
-        login_props[json_key(auth.password_field, svc.naming)] = {
-            "type": "string", "writeOnly": True, "examples": ["correct-horse-battery-staple"]}
-        schemas["LoginRequest"] = _obj(login_props, list(login_props))
+        schemas["LoginRequest"] = _login_schema(svc, auth, user)
         pair: dict[str, Schema] = {"access_token": {"type": "string"},
                                    "token_type": {"type": "string", "const": auth.scheme}}
         if auth.refresh:

@@ -158,12 +158,23 @@ def _entity_table(bp: Blueprint, name: str) -> TableDesign:
     for group in entity.unique_together:
         cols = [field_columns[f] for f in group]
         indexes.append(IndexDesign(identifier("uq", table, *cols), cols, True, "unique together: " + ", ".join(group)))
+    if entity.options.soft_delete:
+        _live_rows_only(indexes)
     _query_indexes(entity, table, field_columns, indexes)
     for fk in fks:
-        if not any(ix.columns[0] == fk.column for ix in indexes):
+        # A partial index skips soft-deleted rows, which ON DELETE checks must still find.
+        if not any(ix.columns[0] == fk.column and ix.where is None for ix in indexes):
             indexes.append(IndexDesign(identifier("ix", table, fk.column), [fk.column], False,
                                        f"foreign key to {fk.ref_table}: joins, filters and ON DELETE checks"))
     return TableDesign(table, name, "entity", columns, ["id"], fks, _dedupe(indexes), checks)
+
+
+def _live_rows_only(indexes: list[IndexDesign]) -> None:
+    """Under soft delete, uniqueness holds among live rows: a deleted row's value can be used again."""
+    for ix in indexes:
+        if ix.unique:
+            ix.where = '"deleted_at" IS NULL'
+            ix.reason = ix.reason.replace("; also indexes the FK", "") + "; among live rows only (WHERE deleted_at IS NULL), so a soft-deleted row frees its value"
 
 
 def _query_indexes(entity: Entity, table: str, cols: dict[str, str], indexes: list[IndexDesign]) -> None:

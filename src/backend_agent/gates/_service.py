@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +28,10 @@ from typing import Any
 import httpx
 
 from backend_agent.errors import GateError
+from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._proc import MissingTool, kill_group, run_process, track_process
 from backend_agent.gates._project import project_python
-from backend_agent.gates.base import Target
+from backend_agent.gates.base import Finding, GateResult, Target, note
 
 HOST = "127.0.0.1"
 READINESS_PATHS = ("/health", "/healthz", "/api/health", "/openapi.json")
@@ -306,16 +307,62 @@ def start_service(
             shutil.rmtree(log_dir, ignore_errors=True)
 
 
+def cannot_start(target: Target) -> str | None:
+    """Why a gate that needs the running service does not apply (nothing to start), or None."""
+    if not target.app and not target.start_command:
+        return "no application to start (set app or start in [tool.backend-agent])"
+    return None
+
+
+def start_failure(gate: str, exc: ServiceStartError, *, rule: str, hint: str | None = None) -> GateResult:
+    """The failed result of a gate whose service could not be started, with its log as evidence."""
+    return GateResult(
+        gate=gate,
+        status="fail",
+        summary=f"the service could not be started: {exc.message}",
+        findings=[Finding(rule=rule, message=exc.message, severity="high", hint=exc.hint)],
+        evidence={"service_log": exc.logs},
+        hint=hint,
+    )
+
+
+def run_on_service(
+    target: Target, *, gate: str, db_prefix: str, start_rule: str, check: Callable[[RunningService], GateResult]
+) -> GateResult:
+    """Start the service on a throwaway database, ``check`` it and time the whole run.
+
+    A service that cannot be started is a ``start_failure`` with rule ``start_rule``.
+    """
+    started = time.monotonic()
+    try:
+        with (
+            throwaway_database(target.database_url, prefix=db_prefix) as db,
+            start_service(target, database_url=db.url, gate=gate) as service,
+        ):
+            note(f"service ready at {service.base_url}")
+            result = check(service)
+            result.evidence.setdefault("database", db.dialect)
+            if db.fallback:
+                result.evidence["database_fallback"] = db.fallback
+    except ServiceStartError as exc:
+        result = start_failure(gate, exc, rule=start_rule)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
 __all__ = [
     "HOST",
     "RunningService",
     "ServiceStartError",
+    "cannot_start",
     "fetch_openapi",
     "free_port",
     "option",
     "port_is_free",
     "run_migrations",
+    "run_on_service",
     "service_command",
     "service_env",
+    "start_failure",
     "start_service",
 ]

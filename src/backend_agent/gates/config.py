@@ -25,7 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend_agent.errors import ConfigError, Location, Problem
+from backend_agent.errors import ConfigError, Location, Problem, UsageError
+from backend_agent.gates._options import GATE_OPTIONS
 from backend_agent.gates.base import Target
 from backend_agent.gates.registry import GATE_NAMES
 
@@ -113,6 +114,8 @@ def _validate(raw: dict[str, Any], path: Path | None, text: str, prefix: str) ->
                     hint=f"move the settings into a [{prefix}{gate}] section",
                 )
             )
+        else:
+            problems += _gate_problems(gate, value, path, text, prefix)
     try:
         config = ProjectConfig.model_validate(top)
     except ValidationError as exc:
@@ -140,6 +143,41 @@ def _validate(raw: dict[str, Any], path: Path | None, text: str, prefix: str) ->
             hint="see `backend-agent check --help` and docs/check-report.md for the recognised keys",
         )
     return config, per_gate
+
+
+def _gate_problems(gate: str, table: dict[str, Any], path: Path | None, text: str, prefix: str) -> list[Problem]:
+    """Problems of one ``[<prefix><gate>]`` table, each located at its key's line."""
+    model = GATE_OPTIONS[gate]
+    try:
+        model.model_validate(table)
+    except ValidationError as exc:
+        header = re.search(rf"^\s*\[\s*{re.escape(prefix + gate)}(\.[^\]]*)?\s*\]", text, re.MULTILINE)
+        problems = []
+        for error in exc.errors():
+            parts = [str(part) for part in error["loc"] if not str(part).startswith("[")]  # drop "[key]"
+            key = ".".join(parts)
+            first = parts[0] if parts else ""
+            line = None
+            name = next((part for part in reversed(parts) if not part.isdigit()), first)
+            if header is not None:
+                match = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=", re.MULTILINE).search(text, header.start())
+                line = text.count("\n", 0, (match or header).start()) + 1
+            field = model.model_fields.get(first)
+            extra = error["type"] == "extra_forbidden"
+            problems.append(
+                Problem(
+                    f"unknown option {key!r} of gate {gate!r}" if extra else f"{error['msg']} (got {error['input']!r})",
+                    location=Location(str(path), line, key_path=f"{prefix}{gate}.{key}"),
+                    expected=(
+                        "one of: " + ", ".join(model.model_fields)
+                        if extra
+                        else (field.description if field else None)
+                    ),
+                    hint="remove or rename the option" if extra else f"fix the value of {first!r}",
+                )
+            )
+        return problems
+    return []
 
 
 def _expected(key: str) -> str | None:
@@ -180,7 +218,7 @@ def load_target(
 ) -> Target:
     """Build the Target for ``path`` from its configuration, command-line values winning.
 
-    Raises ConfigError for an unreadable or invalid configuration.
+    Raises ConfigError for an unreadable or invalid configuration, UsageError for a bad override.
     """
     root = Path(path).resolve()
     if not root.is_dir():
@@ -194,7 +232,13 @@ def load_target(
     try:
         config = ProjectConfig.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid option: {exc.errors()[0]['msg']}", hint="check the command-line values") from exc
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else ""
+        option = "--" + key.replace("_", "-")
+        raise UsageError(
+            f"invalid value for {option}: {error['msg']} (got {error.get('input')!r})",
+            hint=f"fix {option}, the " + (_expected(key) or "value").rstrip(".").lower(),
+        ) from exc
     start: list[str] | None = None
     if isinstance(config.start, str):
         start = shlex.split(config.start)

@@ -20,7 +20,14 @@ from backend_agent.gates._apiclient import AuthSetupError, sign_up
 from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._openapi import has_auth, operations
 from backend_agent.gates._proc import find_tool, install_hint, run_process
-from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
+from backend_agent.gates._service import (
+    RunningService,
+    ServiceStartError,
+    cannot_start,
+    option,
+    start_failure,
+    start_service,
+)
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "contract"
@@ -191,8 +198,8 @@ class ContractGate(Gate):
     timeout_s = 420.0
 
     def applicable(self, target: Target) -> str | None:
-        if not target.app and not target.start_command:
-            return "no application to start (set app or start in [tool.backend-agent])"
+        if reason := cannot_start(target):
+            return reason
         if _st_binary() is None:
             return f"schemathesis is not installed: {install_hint('schemathesis')}"
         return None
@@ -208,17 +215,10 @@ class ContractGate(Gate):
                     note(f"service ready at {service.base_url}")
                     result = self._check(target, service, examples=examples, fast=fast)
                     result.evidence["database"] = db.dialect
+                    if db.fallback:
+                        result.evidence["database_fallback"] = db.fallback
         except ServiceStartError as exc:
-            result = GateResult(
-                gate=NAME,
-                status="fail",
-                summary=f"the service could not be started: {exc.message}",
-                findings=[
-                    Finding(rule="contract:start", message=exc.message, severity="high", hint=exc.hint)
-                ],
-                evidence={"service_log": exc.logs},
-                hint=exc.hint,
-            )
+            result = start_failure(NAME, exc, rule="contract:start", hint=exc.hint)
         result.duration_s = time.monotonic() - started
         return result
 

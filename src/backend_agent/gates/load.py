@@ -8,17 +8,15 @@ histogram in ``metrics["operations"][label]``. Fails when p95 or the error rate 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 
 from backend_agent.gates._apiclient import ApiUser, AuthSetupError, find_auth_operations, seed, sign_up
-from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._loadtools import MARK, LoadRequest, OpStats, run_locust, run_wrk
 from backend_agent.gates._openapi import Operation, fill_path, has_auth, operations, param_sample, sample
 from backend_agent.gates._proc import find_tool, install_hint
-from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
+from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "load"
@@ -108,8 +106,8 @@ class LoadGate(Gate):
     timeout_s = 240.0
 
     def applicable(self, target: Target) -> str | None:
-        if not target.app and not target.start_command:
-            return "no application to start (set app or start in [tool.backend-agent])"
+        if reason := cannot_start(target):
+            return reason
         if self._tool(target) is None:
             return f"neither wrk nor locust is installed: {install_hint('wrk')}"
         return None
@@ -123,24 +121,13 @@ class LoadGate(Gate):
         return None
 
     def run(self, target: Target) -> GateResult:
-        started = time.monotonic()
-        try:
-            with (
-                throwaway_database(target.database_url, prefix="ba_load") as db,
-                start_service(target, database_url=db.url, gate=NAME) as service,
-            ):
-                note(f"service ready at {service.base_url}")
-                result = self._load(target, service)
-        except ServiceStartError as exc:
-            result = GateResult(
-                gate=NAME,
-                status="fail",
-                summary=f"the service could not be started: {exc.message}",
-                findings=[Finding(rule="load:start", message=exc.message, severity="high", hint=exc.hint)],
-                evidence={"service_log": exc.logs},
-            )
-        result.duration_s = time.monotonic() - started
-        return result
+        return run_on_service(
+            target,
+            gate=NAME,
+            db_prefix="ba_load",
+            start_rule="load:start",
+            check=lambda service: self._load(target, service),
+        )
 
     def _prepare(self, target: Target, service: RunningService) -> tuple[dict[str, Any], dict[str, str]]:
         doc = service.openapi

@@ -140,14 +140,17 @@ class MigrationsGate(Gate):
         steps: dict[str, str] = {}
         with throwaway_database(target.database_url, prefix="ba_migrations") as db:
             evidence["database"] = db.dialect
+            if db.fallback:
+                evidence["database_fallback"] = db.fallback
             findings += self._round_trip(target, db.url, steps, evidence)
         squawk_findings, squawk_note = self._squawk(target, revisions)
         findings += squawk_findings
         evidence["steps_status"] = steps
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
         rules = sorted({f.rule.split(":", 1)[1] for f in blocking})
+        database = evidence["database"] + (" (PostgreSQL not usable)" if "database_fallback" in evidence else "")
         summary = (
-            f"{len(revisions)} revision{'' if len(revisions) == 1 else 's'} on {evidence['database']}: "
+            f"{len(revisions)} revision{'' if len(revisions) == 1 else 's'} on {database}: "
             + ", ".join(f"{step} {status}" for step, status in steps.items())
             + (f"; {len(blocking)} problems ({', '.join(rules)})" if blocking else "")
             + (f"; {squawk_note}" if squawk_note else "")

@@ -24,11 +24,10 @@ from backend_agent.gates._apiclient import (
     seed,
     sign_up,
 )
-from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._openapi import Operation, auth_header, fill_path, operations, param_sample, sample
 from backend_agent.gates._probekit import bad_tokens, run_sqlmap
 from backend_agent.gates._proc import find_tool
-from backend_agent.gates._service import RunningService, ServiceStartError, option, start_service
+from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "security-probes"
@@ -78,29 +77,16 @@ class SecurityProbesGate(Gate):
     timeout_s = 420.0
 
     def applicable(self, target: Target) -> str | None:
-        if not target.app and not target.start_command:
-            return "no application to start (set app or start in [tool.backend-agent])"
-        return None
+        return cannot_start(target)
 
     def run(self, target: Target) -> GateResult:
-        started = time.monotonic()
-        try:
-            with (
-                throwaway_database(target.database_url, prefix="ba_probes") as db,
-                start_service(target, database_url=db.url, gate=NAME) as service,
-            ):
-                note(f"service ready at {service.base_url}")
-                result = _Probe(target, service).run()
-        except ServiceStartError as exc:
-            result = GateResult(
-                gate=NAME,
-                status="fail",
-                summary=f"the service could not be started: {exc.message}",
-                findings=[Finding(rule="probe:start", message=exc.message, severity="high", hint=exc.hint)],
-                evidence={"service_log": exc.logs},
-            )
-        result.duration_s = time.monotonic() - started
-        return result
+        return run_on_service(
+            target,
+            gate=NAME,
+            db_prefix="ba_probes",
+            start_rule="probe:start",
+            check=lambda service: _Probe(target, service).run(),
+        )
 
 
 class _Probe:

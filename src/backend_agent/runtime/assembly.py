@@ -112,7 +112,7 @@ def resolve_mode(requested: str | None, defn: AgentDefinition, *, parent_mode: s
 def plan_skills(defn: AgentDefinition, *, workspace: Path, home: Path | None, state_dir_name: str,
                 warn: Callable[[str], None]) -> tuple[list[Skill], dict[str, Skill]]:  # fmt: skip
     """(preloaded skills, skills offered through the Skill tool)."""
-    catalogue = discover_skills(workspace, home=home, state_dir_name=state_dir_name)
+    catalogue = discover_skills(workspace, home=home, state_dir_name=state_dir_name, warn=warn)
     missing = [name for name in defn.skills if name not in catalogue]
     if missing:
         warn(f"agent '{defn.name}' names skills that are not installed: {', '.join(missing)} "

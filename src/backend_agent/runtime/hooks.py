@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from backend_agent.errors import ConfigError, Location, Problem
+from backend_agent.runtime._jsonfile import read_json_file
 
 HOOK_EVENTS = ("PreToolUse", "PostToolUse", "Stop", "SubagentStop", "SessionStart", "UserPromptSubmit")
 DEFAULT_TIMEOUT = 60.0
@@ -74,7 +75,14 @@ def parse_hooks(data: Any, *, source: str) -> list[HookCommand]:
                 raise ConfigError("a hook entry must be an object with 'matcher' and 'hooks'",
                                   problems=[Problem("not an object", Location(source, key_path=f"{where}[{index}]"))])  # fmt: skip
             matcher = str(entry.get("matcher", "") or "")
-            inner = entry.get("hooks", [entry] if "command" in entry else [])
+            inner = entry.get("hooks", [entry] if "command" in entry else None)
+            if not isinstance(inner, list):
+                raise ConfigError(
+                    "a hook entry needs a 'hooks' list",
+                    problems=[Problem("'hooks' is missing" if inner is None else f"'hooks' is {inner!r}", Location(source, key_path=f"{where}[{index}].hooks"),
+                                      expected="a list of {\"type\": \"command\", \"command\": ...} objects")],
+                    hint='write {"matcher": "Bash", "hooks": [{"type": "command", "command": "./check.sh"}]}',
+                )  # fmt: skip
             for number, hook in enumerate(inner):
                 command = hook.get("command") if isinstance(hook, dict) else None
                 if not isinstance(command, str) or not command.strip():
@@ -88,9 +96,21 @@ def parse_hooks(data: Any, *, source: str) -> list[HookCommand]:
                         ],
                         hint='write {"type": "command", "command": "..."}',
                     )
-                timeout = float(hook.get("timeout", DEFAULT_TIMEOUT))
+                timeout = _timeout(hook.get("timeout", DEFAULT_TIMEOUT), source, f"{where}[{index}].hooks[{number}]")
                 commands.append(HookCommand(event, matcher, command, timeout, source))
     return commands
+
+
+def _timeout(value: Any, source: str, where: str) -> float:
+    """A hook's time limit in seconds: a positive number, else a located ConfigError."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ConfigError(
+        f"bad hook timeout {value!r}",
+        problems=[Problem(f"timeout is {value!r}", Location(source, key_path=f"{where}.timeout"),
+                          expected="a positive number of seconds")],
+        hint=f"write e.g. \"timeout\": 30, or leave it out for the default {DEFAULT_TIMEOUT:g} s",
+    )  # fmt: skip
 
 
 def load_hooks(
@@ -101,14 +121,7 @@ def load_hooks(
     for path in (workspace / state_dir_name / "settings.json", workspace / ".claude" / "settings.json"):
         if not path.is_file():
             continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                f"{path} is not valid JSON",
-                problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno))],
-                hint="fix the JSON syntax",
-            ) from exc
+        data = read_json_file(path, hint="fix the JSON syntax")
         if isinstance(data, dict):
             commands.extend(parse_hooks(data.get("hooks"), source=str(path)))
     commands.extend(parse_hooks(definition_hooks, source="agent definition"))

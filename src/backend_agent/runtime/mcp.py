@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from backend_agent.errors import ConfigError, Location, Problem
+from backend_agent.runtime._jsonfile import read_json_file
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
 
@@ -68,6 +68,31 @@ def expand_env(value: Any, *, source: str, key_path: str, environ: dict[str, str
     return value
 
 
+# Optional server fields and the JSON shape each must have.
+_SHAPES: dict[str, tuple[type, str, str]] = {
+    "args": (list, "a list of strings", '"args": ["-y", "server"]'),
+    "env": (dict, "an object of NAME: value strings", '"env": {"TOKEN": "${TOKEN}"}'),
+    "headers": (dict, "an object of header: value strings", '"headers": {"Authorization": "Bearer ${TOKEN}"}'),
+    "cwd": (str, "a folder path string", '"cwd": "tools/server"'),
+}
+
+
+def _check_shapes(entry: dict[str, Any], *, source: str, where: str) -> None:
+    """A located ConfigError when an optional field has the wrong JSON type."""
+    for key, (kind, expected, example) in _SHAPES.items():
+        value = entry.get(key)
+        bad = value is not None and (
+            not isinstance(value, kind)
+            or (isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()))
+        )
+        if bad:
+            raise ConfigError(
+                f"MCP server field '{where}.{key}' has the wrong type",
+                problems=[Problem(f"{key} is {value!r}", Location(source, key_path=f"{where}.{key}"), expected=expected)],
+                hint=f"write e.g. {example}",
+            )  # fmt: skip
+
+
 def parse_mcp_config(
     data: Any, *, source: str, environ: dict[str, str] | None = None
 ) -> dict[str, MCPServerConfig]:
@@ -83,7 +108,12 @@ def parse_mcp_config(
                 f"MCP server {name!r} must be an object",
                 problems=[Problem("not an object", Location(source, key_path=where))],
             )
+        _check_shapes(raw, source=source, where=where)  # before expansion: never echo an expanded secret
         entry = expand_env(raw, source=source, key_path=where, environ=environ)
+        if not any(key in entry for key in ("type", "command", "url")):
+            raise ConfigError(f"MCP server {name!r} needs a 'command' (stdio) or a 'url' (http/sse)",
+                              problems=[Problem("neither 'command' nor 'url' is set", Location(source, key_path=where))],
+                              hint='write {"command": "npx", "args": [...]} or {"type": "http", "url": "..."}')  # fmt: skip
         kind = str(entry.get("type") or ("stdio" if "command" in entry else "http"))
         if kind == "streamable-http":
             kind = "http"
@@ -113,14 +143,7 @@ def load_mcp_config(workspace: Path, *, environ: dict[str, str] | None = None) -
     path = workspace / ".mcp.json"
     if not path.is_file():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path} is not valid JSON",
-            problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno))],
-        ) from exc
-    return parse_mcp_config(data, source=str(path), environ=environ)
+    return parse_mcp_config(read_json_file(path), source=str(path), environ=environ)
 
 
 def tool_name(server: str, tool: str) -> str:

@@ -7,6 +7,7 @@ preloaded into its prompt; the others are offered by description through the ``S
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,32 +30,52 @@ class Skill:
     source: str  # "project", "user" or "builtin"
 
 
-def _split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
+def _split_frontmatter(text: str, path: Path, warn: Callable[[str], None]) -> tuple[dict[str, Any] | None, str]:
+    """(frontmatter, body); the frontmatter is None when it is broken (already reported to ``warn``)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---", 4)
     if end < 0:
-        return {}, text
+        warn(f"{path}:1: the frontmatter opened by '---' is never closed; add a '---' line after it")
+        return None, text
     try:
         data = yaml.safe_load(text[4:end]) or {}
-    except yaml.YAMLError:
-        data = {}
-    return (data if isinstance(data, dict) else {}), text[end + 4 :].lstrip("\n")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark is not None else ""  # +1 for 1-based, +1 for the '---' line
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        warn(f"{path}{line}: invalid YAML in the frontmatter ({problem}); its name, description and "
+             "allowed-tools are ignored until it is fixed (quote values that contain ': ')")  # fmt: skip
+        return None, text[end + 4 :].lstrip("\n")
+    if not isinstance(data, dict):
+        warn(f"{path}:2: the frontmatter must be a mapping of 'key: value' lines, got {type(data).__name__}")
+        return None, text[end + 4 :].lstrip("\n")
+    return data, text[end + 4 :].lstrip("\n")
 
 
-def load_skill(path: Path, *, source: str) -> Skill | None:
-    """One SKILL.md; None when it cannot be read."""
+def load_skill(path: Path, *, source: str, warn: Callable[[str], None] = lambda _message: None) -> Skill | None:
+    """One SKILL.md; None when it cannot be read. Problems in the file are passed to ``warn``."""
     try:
-        meta, body = _split_frontmatter(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        frontmatter, body = _split_frontmatter(path.read_text(encoding="utf-8"), path, warn)
+    except (OSError, UnicodeDecodeError) as exc:
+        warn(f"{path}: cannot be read as UTF-8 text ({exc}); the skill is skipped")
         return None
+    meta = frontmatter or {}
     tools = meta.get("allowed-tools", meta.get("allowed_tools"))
     if isinstance(tools, str):
         tools = [t.strip() for t in tools.split(",") if t.strip()]
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, str) for t in tools)):
+        warn(f"{path}: field 'allowed-tools' is {tools!r}; expected a comma-separated string or a list of "
+             "tool names, e.g. 'allowed-tools: Read, Grep' (ignored)")  # fmt: skip
+        tools = None
+    description = " ".join(str(meta.get("description") or "").split())
+    if not description and frontmatter is not None:
+        warn(f"{path}: field 'description' is missing; the model chooses skills by description, so add "
+             "'description: when to use this skill' to the frontmatter")  # fmt: skip
     return Skill(
         name=str(meta.get("name") or path.parent.name),
-        description=" ".join(str(meta.get("description") or "").split()),
+        description=description,
         allowed_tools=list(tools) if isinstance(tools, list) else None,
         body=body.strip(),
         path=path,
@@ -76,15 +97,22 @@ def skill_dirs(
 
 
 def discover_skills(
-    workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent"
+    workspace: Path,
+    *,
+    home: Path | None = None,
+    state_dir_name: str = ".backend-agent",
+    warn: Callable[[str], None] = lambda _message: None,
 ) -> dict[str, Skill]:
-    """Every skill visible from ``workspace``, by name (earlier folders shadow later ones)."""
+    """Every skill visible from ``workspace``, by name (earlier folders shadow later ones).
+
+    A broken SKILL.md is reported through ``warn`` (file, line, what to fix), never raised.
+    """
     found: dict[str, Skill] = {}
     for folder, source in skill_dirs(workspace, home=home, state_dir_name=state_dir_name):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*/SKILL.md")):
-            skill = load_skill(path, source=source)
+            skill = load_skill(path, source=source, warn=warn)
             if skill is not None and skill.name not in found:
                 found[skill.name] = skill
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from backend_agent.tools.base import ToolContext
+from backend_agent.tools.base import ToolContext, ToolResult
 
 
 class OutsideWorkspace(Exception):
@@ -51,4 +51,13 @@ def resolve_in_workspace(raw: str, ctx: ToolContext, *, base: Path | None = None
     return resolved
 
 
-__all__ = ["OutsideWorkspace", "allowed_roots", "is_inside", "resolve_in_workspace"]
+
+def workspace_path(raw: str, ctx: ToolContext) -> Path | ToolResult:
+    """``resolve_in_workspace``, or the ``outside_workspace`` failure for a tool to return as is."""
+    try:
+        return resolve_in_workspace(raw, ctx)
+    except OutsideWorkspace as exc:
+        return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+
+
+__all__ = ["OutsideWorkspace", "allowed_roots", "is_inside", "resolve_in_workspace", "workspace_path"]

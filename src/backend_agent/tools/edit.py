@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from backend_agent._atomic import write_atomic
 from backend_agent.tools._edit_match import NearMatch, find_near_match, line_numbers_of, strip_number_prefixes
-from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._records import check_fresh, record_read
 from backend_agent.tools._text import DecodedText, decode, looks_binary
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
@@ -56,10 +56,9 @@ class EditTool(Tool[EditInput]):
     Input = EditInput
 
     def run(self, input: EditInput, ctx: ToolContext) -> ToolResult:
-        try:
-            path = resolve_in_workspace(input.file_path, ctx)
-        except OutsideWorkspace as exc:
-            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        path = workspace_path(input.file_path, ctx)
+        if isinstance(path, ToolResult):
+            return path
         if input.old_string == input.new_string:
             return ToolResult.failure(
                 "no_change",

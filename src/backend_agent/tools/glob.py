@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from backend_agent.tools._globmatch import glob_to_regex
-from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._ripgrep import RG_MISSING, base_args, rg_path
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
 
@@ -42,10 +42,9 @@ class GlobTool(Tool[GlobInput]):
         rg = rg_path()
         if rg is None:
             return ToolResult.failure("rg_missing", RG_MISSING)
-        try:
-            root = resolve_in_workspace(input.path or ".", ctx)
-        except OutsideWorkspace as exc:
-            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        root = workspace_path(input.path or ".", ctx)
+        if isinstance(root, ToolResult):
+            return root
         if not root.is_dir():
             return ToolResult.failure("not_a_directory", f"Not a folder: {root}. Give a folder as path.")
         pattern = input.pattern

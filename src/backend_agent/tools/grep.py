@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._ripgrep import RG_MISSING, base_args, rg_path
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
 
@@ -89,10 +89,9 @@ class GrepTool(Tool[GrepInput]):
         rg = rg_path()
         if rg is None:
             return ToolResult.failure("rg_missing", RG_MISSING)
-        try:
-            target = resolve_in_workspace(input.path or ".", ctx)
-        except OutsideWorkspace as exc:
-            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        target = workspace_path(input.path or ".", ctx)
+        if isinstance(target, ToolResult):
+            return target
         if not target.exists():
             return ToolResult.failure("not_found", f"Path does not exist: {target}.", path=str(target))
         proc = subprocess.run(

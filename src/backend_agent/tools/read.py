@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from backend_agent.tools._media import IMAGE_EXTENSIONS, PDF_EXTENSIONS, describe_media
-from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._records import record_read
 from backend_agent.tools._text import decode, looks_binary
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
@@ -50,6 +51,34 @@ def suggest_similar(path: Path) -> list[str]:
     )[:5]
 
 
+def _past_end(path: Path, start: int, total: int) -> ToolResult:
+    return ToolResult.failure(
+        "offset_out_of_range",
+        f"{path} has only {total} lines; offset {start} is past the end. Use a smaller offset.",
+        total_lines=total,
+    )
+
+
+def _numbered(path: Path, lines: list[str], *, start: int, total: int, **extra: Any) -> ToolResult:
+    """``lines`` (starting at line ``start`` of ``total``) numbered, with a hint to read on if more follow."""
+    body, long_lines = format_numbered(lines, start)
+    end = start + len(lines) - 1
+    if end < total:
+        body += f"\n\n(Showing lines {start}-{end} of {total}. Use offset={end + 1} to read more.)"
+    return ToolResult(
+        output=body,
+        data={
+            "path": str(path),
+            "start_line": start,
+            "end_line": end,
+            "total_lines": total,
+            "partial": start > 1 or end < total,
+            "truncated_lines": long_lines,
+            **extra,
+        },
+    )
+
+
 class ReadTool(Tool[ReadInput]):
     name = "Read"
     description = (
@@ -61,10 +90,9 @@ class ReadTool(Tool[ReadInput]):
     read_only = True
 
     def run(self, input: ReadInput, ctx: ToolContext) -> ToolResult:
-        try:
-            path = resolve_in_workspace(input.file_path, ctx)
-        except OutsideWorkspace as exc:
-            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        path = workspace_path(input.file_path, ctx)
+        if isinstance(path, ToolResult):
+            return path
         if not path.exists():
             similar = suggest_similar(path)
             hint = f" Did you mean: {', '.join(similar)}?" if similar else ""
@@ -123,28 +151,9 @@ class ReadTool(Tool[ReadInput]):
                 wanted.append(pending)
         record_read(ctx, path, None, partial=True, sha256=digest.hexdigest())
         if start > total:
-            return ToolResult.failure(
-                "offset_out_of_range",
-                f"{path} has only {total} lines; offset {start} is past the end. Use a smaller offset.",
-                total_lines=total,
-            )
+            return _past_end(path, start, total)
         lines = [line.decode("utf-8", errors="replace").removesuffix("\r") for line in wanted]
-        body, long_lines = format_numbered(lines, start)
-        end = start + len(lines) - 1
-        if end < total:
-            body += f"\n\n(Showing lines {start}-{end} of {total}. Use offset={end + 1} to read more.)"
-        return ToolResult(
-            output=body,
-            data={
-                "path": str(path),
-                "start_line": start,
-                "end_line": end,
-                "total_lines": total,
-                "partial": start > 1 or end < total,
-                "truncated_lines": long_lines,
-                "streamed": True,
-            },
-        )
+        return _numbered(path, lines, start=start, total=total, streamed=True)
 
     def _read_text(self, path: Path, data: bytes, input: ReadInput, ctx: ToolContext) -> ToolResult:
         decoded = decode(data)
@@ -161,32 +170,19 @@ class ReadTool(Tool[ReadInput]):
         lines = [line.removesuffix("\r") for line in pieces[start - 1 : start - 1 + limit]]
         if start > total:
             record_read(ctx, path, data, partial=True)
-            return ToolResult.failure(
-                "offset_out_of_range",
-                f"{path} has only {total} lines; offset {start} is past the end. Use a smaller offset.",
-                total_lines=total,
-            )
+            return _past_end(path, start, total)
         if text.endswith("\n") and start - 1 + len(lines) > total:
             lines = lines[: total - start + 1]
-        body, long_lines = format_numbered(lines, start)
-        end = start + len(lines) - 1
-        partial = start > 1 or end < total
-        record_read(ctx, path, data, partial=partial)
-        if end < total:
-            body += f"\n\n(Showing lines {start}-{end} of {total}. Use offset={end + 1} to read more.)"
-        return ToolResult(
-            output=body,
-            data={
-                "path": str(path),
-                "start_line": start,
-                "end_line": end,
-                "total_lines": total,
-                "partial": partial,
-                "truncated_lines": long_lines,
-                "encoding": decoded.encoding,
-                "line_ending": {"\n": "LF", "\r\n": "CRLF", "mixed": "mixed"}[decoded.line_ending],
-            },
+        result = _numbered(
+            path,
+            lines,
+            start=start,
+            total=total,
+            encoding=decoded.encoding,
+            line_ending={"\n": "LF", "\r\n": "CRLF", "mixed": "mixed"}[decoded.line_ending],
         )
+        record_read(ctx, path, data, partial=result.data["partial"])
+        return result
 
 
 __all__ = ["ReadInput", "ReadTool", "format_numbered"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from backend_agent._atomic import write_atomic
-from backend_agent.tools._paths import OutsideWorkspace, resolve_in_workspace
+from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._records import check_fresh, record_read
 from backend_agent.tools.base import Tool, ToolContext, ToolResult
 
@@ -24,10 +24,9 @@ class WriteTool(Tool[WriteInput]):
     Input = WriteInput
 
     def run(self, input: WriteInput, ctx: ToolContext) -> ToolResult:
-        try:
-            path = resolve_in_workspace(input.file_path, ctx)
-        except OutsideWorkspace as exc:
-            return ToolResult.failure("outside_workspace", str(exc), path=str(exc.resolved))
+        path = workspace_path(input.file_path, ctx)
+        if isinstance(path, ToolResult):
+            return path
         if path.is_dir():
             return ToolResult.failure(
                 "is_directory", f"{path} is a directory; give a file path.", path=str(path)

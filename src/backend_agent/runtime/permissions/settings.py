@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from backend_agent.errors import ConfigError, Location, Problem
+from backend_agent.runtime._jsonfile import read_json_file
 from backend_agent.runtime.permissions._types import PermissionMode
 from backend_agent.runtime.permissions.rules import RuleSet
 
@@ -17,13 +17,12 @@ PROJECT_FILES = (".claude/settings.json", ".backend-agent/settings.json", ".clau
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}).",
-            problems=[Problem(exc.msg, Location(str(path), exc.lineno, exc.colno), expected="a JSON object")],
+        data = read_json_file(
+            path,
+            message="{path}:{line}:{column}: invalid JSON ({msg}).",
+            expected="a JSON object",
             hint="fix the JSON syntax (trailing commas and comments are not allowed)",
-        ) from exc
+        )
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot be read ({exc.strerror}).", hint="check the file's permissions"

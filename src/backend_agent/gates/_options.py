@@ -1,0 +1,86 @@
+"""The per-gate option tables (``[tool.backend-agent.<gate>]``): one strict model per gate.
+
+A misspelt key or a value of the wrong type is reported when the configuration is read, with
+file, line and key, instead of being ignored or crashing the gate halfway through its run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _GateOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_s: float | None = Field(None, gt=0, description="Time bound of the gate in seconds.")
+
+
+class _ServiceOptions(_GateOptions):
+    """Options of the gates that start the service."""
+
+    env: dict[str, str | int | float | bool] | None = Field(None, description="Extra environment of the service.")
+    health_path: str | None = Field(None, description="Readiness path, e.g. '/health'.")
+    openapi_path: str | None = Field(None, description="Path of the OpenAPI document.")
+    ready_timeout_s: float | None = Field(None, gt=0, description="Seconds to wait for readiness.")
+    auth: dict[Literal["register", "login"], str] | None = Field(
+        None, description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login'."
+    )
+
+
+class TestsOptions(_GateOptions):
+    __test__ = False  # not a pytest test class
+
+
+class StaticSecurityOptions(_GateOptions):
+    ignore: list[str] = Field(default_factory=list, description="Bandit test ids or semgrep rule ids to ignore.")
+
+
+class IacPolicyOptions(_GateOptions):
+    skip_checks: list[str] = Field(default_factory=list, description="Extra checkov checks to leave out.")
+    hadolint_ignore: list[str] = Field(default_factory=list, description="Hadolint rules to ignore.")
+
+
+class MigrationsOptions(_GateOptions):
+    pass
+
+
+class ContractOptions(_ServiceOptions):
+    max_examples: int | None = Field(None, ge=1, description="Examples per operation.")
+    max_time_s: int | None = Field(None, gt=0, description="Time bound of schemathesis itself.")
+    phases: list[Literal["examples", "coverage", "fuzzing", "stateful"]] | None = Field(
+        None, min_length=1, description="Schemathesis phases to run."
+    )
+
+
+class SecurityProbesOptions(_ServiceOptions):
+    sqlmap: bool | None = Field(None, description="Run sqlmap (default: on, off with --fast).")
+    sqlmap_budget_s: float | None = Field(None, gt=0, description="Total seconds for sqlmap.")
+    sqlmap_workers: int | None = Field(None, ge=1, description="Routes probed by sqlmap at once.")
+    sqlmap_level: int | None = Field(None, ge=1, le=5, description="sqlmap --level (1-5).")
+    sqlmap_risk: int | None = Field(None, ge=1, le=3, description="sqlmap --risk (1-3).")
+    rate_limit_burst: int | None = Field(None, ge=1, description="Requests sent to provoke a 429.")
+    rate_limit_window_s: float | None = Field(None, gt=0, description="Seconds the burst may take.")
+
+
+class LoadOptions(_ServiceOptions):
+    p95_ms: float | None = Field(None, gt=0, description="Maximum p95 latency in milliseconds.")
+    error_rate: float | None = Field(None, ge=0, le=1, description="Maximum error rate (fraction).")
+    duration_s: float | None = Field(None, gt=0, description="Total seconds of load.")
+    connections: int | None = Field(None, ge=1, description="Concurrent connections.")
+    tool: Literal["wrk", "locust"] | None = Field(None, description="Load tool (default: wrk, else locust).")
+    operations: list[str] | None = Field(None, min_length=1, description="Operations to load, e.g. 'GET /api/items'.")
+
+
+GATE_OPTIONS: dict[str, type[_GateOptions]] = {
+    "tests": TestsOptions,
+    "static-security": StaticSecurityOptions,
+    "iac-policy": IacPolicyOptions,
+    "migrations": MigrationsOptions,
+    "contract": ContractOptions,
+    "security-probes": SecurityProbesOptions,
+    "load": LoadOptions,
+}
+
+__all__ = ["GATE_OPTIONS"]
