@@ -142,3 +142,13 @@ def test_builtins_are_found_and_clean(tmp_path: Path, home: Path) -> None:
     ]
     assert all(d.scope == "builtin" and d.format == "claude-code" for d in roster.agents.values())
     assert len(list(BUILTIN_DIR.glob("*.md"))) == 6
+
+
+def test_an_opencode_json_given_as_extra_path_contributes_its_agents(tmp_path: Path, home: Path) -> None:
+    config = tmp_path / "elsewhere" / "opencode.json"
+    config.parent.mkdir()
+    config.write_text('{"agent": {"reviewer": {"description": "Reviews", "prompt": "Review."}}}')
+    roster = discover(cwd=tmp_path, home=home, include_builtin=False, extra_paths=[config])
+    assert list(roster.agents) == ["reviewer"]
+    reviewer = roster.agents["reviewer"]
+    assert reviewer.scope == "path" and reviewer.format == "opencode" and reviewer.system_prompt == "Review."

@@ -41,6 +41,9 @@ def _results() -> list[GateResult]:
         GateResult(gate="load", status="fail", summary="POST /api/tasks p95 140 ms > 100 ms",
                    metrics={"operations": OPERATIONS, "p95_ms": 100.0}, duration_s=20.0),
         GateResult(gate="contract", status="skip", summary="no app"),
+        GateResult(gate="security-probes", status="pass", summary="no bypass",
+                   metrics={"operations_tested": 26, "cases_generated": 967, "failures": 0,
+                            "warnings": ["Missing test data: 1 operation repeatedly returned 404 responses"]}),
     ]
 
 
@@ -55,7 +58,7 @@ def _report(results: list[GateResult] | None = None) -> CheckReport:
 
 def test_totals_status_and_exit_code() -> None:
     report = _report()
-    assert (report.totals.passed, report.totals.failed, report.totals.skipped, report.totals.errored) == (1, 2, 1, 0)
+    assert (report.totals.passed, report.totals.failed, report.totals.skipped, report.totals.errored) == (2, 2, 1, 0)
     assert report.status == "fail" and report.exit_code == 1
     assert report.duration_s == 30.0 and report.timings["load"] == 20.0
     assert report.target.database == "postgresql"
@@ -72,7 +75,7 @@ def test_json_has_the_documented_stable_shape() -> None:
     assert data["schema_version"] == SCHEMA_VERSION == 1
     assert list(data["gates"][0]) == ["gate", "status", "summary", "findings", "metrics", "evidence", "hint", "duration_s"]
     assert list(data["gates"][1]["findings"][0]) == ["rule", "message", "severity", "file", "line", "operation", "hint"]
-    assert data["totals"] == {"passed": 1, "failed": 2, "skipped": 1, "errored": 0}
+    assert data["totals"] == {"passed": 2, "failed": 2, "skipped": 1, "errored": 0}
     assert "python" in data["versions"]
     assert CheckReport.model_validate(data) == _report()
 
@@ -93,6 +96,9 @@ def test_html_is_self_contained_with_charts_and_escaped_text(tmp_path: Path) -> 
     assert 'aria-label="Coverage per file"' in html and "42.5 %" in html
     assert 'aria-label="Latency percentiles per operation"' in html and "p95 bound 100 ms" in html
     assert html.count('aria-label="Latency histogram of') == 2
+    # rps and error rate per operation are shown, not only the latency charts
+    table = html.split('aria-label="Load per operation"', 1)[1].split("</table>", 1)[0]
+    assert "<code>POST /api/tasks</code></td><td>–</td><td>300</td><td>0.20%</td><td>9.0</td><td>140.0</td>" in table
     assert "use bound parameters" in html and "app/repo.py:7" in html
     assert html == render_html(_report())
 
@@ -105,7 +111,8 @@ def test_terminal_summary_lists_gates_findings_and_verdict() -> None:
         assert gate in text
     assert "semgrep:sql-built-from-strings" in text and "app/repo.py:7" in text and "fix: use bound parameters" in text
     assert "coverage 91.0 %" in text and "worst p95 140.0 ms (POST /api/tasks)" in text
-    assert "FAIL  1 passed, 2 failed, 1 skipped, 0 errors" in text
+    assert "FAIL  2 passed, 2 failed, 1 skipped, 0 errors" in text
+    assert "operations tested 26, cases generated 967, failures 0" in text and "Missing test data" not in text
 
 
 def test_progress_view_prints_a_line_per_finished_gate() -> None:

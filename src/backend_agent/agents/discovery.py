@@ -2,7 +2,7 @@
 
 Search order (the first definition of a name wins; later ones are kept as ``shadowed``):
 
-1. ``extra_paths`` given explicitly (files or folders)
+1. ``extra_paths`` given explicitly (definition files, ``opencode.json(c)`` files or folders)
 2. ``.claude/agents/**`` in ``cwd`` and each parent folder, nearest first
 3. ``~/.claude/agents/**``
 4. ``.opencode/agent(s)/**`` in ``cwd`` and each parent folder, nearest first
@@ -94,6 +94,9 @@ def discover(
     roster = Roster()
     seen: set[Path] = set()
     for place in _places(cwd=cwd, home=home, extra_paths=extra_paths):
+        if place.path.is_file() and place.path.name in CONFIG_NAMES:
+            _load_config(roster, place.path, scope=place.scope)
+            continue
         if place.path.is_file():
             files: Iterable[tuple[Path, str]] = [(place.path, place.path.stem)]
         elif place.path.is_dir():

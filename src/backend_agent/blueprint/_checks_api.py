@@ -77,6 +77,15 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
             if side is not None and side.kind is not RelationKind.MANY_TO_ONE:
                 yield Issue((*base, "parent"), f"parent '{api.parent}' is {side.kind}", "a many_to_one relation",
                              "nest under the entity this one belongs to")
+            parent = ck.bp.entities.get(side.target) if side is not None else None
+            if (parent is not None and parent.api.visibility != "public" and api.visibility == "public"
+                    and "visibility" not in api.model_fields_set):
+                yield Issue((*base, "parent"), f"{ename} is nested under {side.target if side else ''}, which only "
+                             f"{'signed-in users' if parent.api.visibility == 'authenticated' else 'its owner'} "
+                             f"may read, but {ename} is public by default, so anyone could read the {ename} of a "
+                             f"{side.target if side else ''} they cannot see", "an explicit api.visibility",
+                             f"add visibility: {parent.api.visibility if ename and entity.owner else 'authenticated'}"
+                             f" to {ename}.api (or visibility: public to publish them on purpose)")
         if api.visibility == "owner" and entity.owner is None:
             yield Issue((*base, "visibility"), "visibility: owner needs `owner` on the entity",
                          "owner: <many_to_one to the user entity>", "add owner or use visibility: authenticated")

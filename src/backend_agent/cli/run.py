@@ -198,12 +198,16 @@ def _interactive(options: RunOptions) -> int:
         renderer._end_stream()
         reason = getattr(decision, "reason", None) or "this call needs approval"
         console.print(f"[yellow]? {escape(tool)}[/]({escape(_brief(tool_input))}) — {escape(reason)}")
-        choice = await asyncio.to_thread(
-            Prompt.ask,
-            "  allow \\[y]es once / \\[a]lways this session / \\[n]o",
-            choices=["y", "a", "n"],
-            default="y",
-        )
+        try:
+            choice = await asyncio.to_thread(
+                Prompt.ask,
+                "  allow \\[y]es once / \\[a]lways this session / \\[n]o",
+                choices=["y", "a", "n"],
+                default="y",
+            )
+        except EOFError:  # stdin closed: nobody can approve, so the call is refused
+            console.print()
+            return "deny"
         if choice == "a":
             remembered.add(key)
         return {"y": "once", "a": "always"}.get(choice, "deny")  # type: ignore[return-value]
@@ -224,7 +228,11 @@ def _interactive(options: RunOptions) -> int:
         code = result.exit_code
         if not tty:
             return code
-        follow_up = Prompt.ask("[bold]>[/] (empty to quit)", default="", show_default=False).strip()
+        try:
+            follow_up = Prompt.ask("[bold]>[/] (empty to quit)", default="", show_default=False).strip()
+        except EOFError:  # Ctrl-D ends the conversation like an empty line
+            console.print()
+            return code
         if not follow_up or follow_up in ("exit", "quit"):
             return code
         options.prompt, options.resume, options.continue_last, options.agent = (

@@ -184,7 +184,9 @@ class LoadGate(Gate):
         metrics: dict[str, Any] = {
             "tool": tool_name,
             "connections": connections,
-            "duration_s": per_op,
+            "duration_s": round(per_op, 2),
+            "p95_ms": p95_ms,
+            "max_error_rate": max_error_rate,
             "operations": {},
         }
         evidence: dict[str, Any] = {

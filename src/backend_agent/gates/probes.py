@@ -219,6 +219,8 @@ class _Probe:
                 "sqlmap is not installed (apt-get install sqlmap)"
                 if sqlmap is None
                 else "disabled (fast profile)"
+                if self.target.options.get("fast")
+                else "disabled (sqlmap = false in the configuration)"
             )
             return
         budget = float(option(self.target, NAME, "sqlmap_budget_s", 150.0))
@@ -391,12 +393,15 @@ class _Probe:
     def _result(self) -> GateResult:
         failing = [f for f in self.findings if f.severity in ("medium", "high", "critical")]
         metrics = {**self.counts, "findings": len(self.findings)}
+        sqlmap = self.evidence.get("sqlmap")
+        # A part left out (sqlmap missing or off) is said in the summary, not only in the evidence.
+        left_out = f"; sqlmap {sqlmap}" if isinstance(sqlmap, str) else ""
         if failing:
             rules = sorted({f.rule for f in failing})
             return GateResult(
                 gate=NAME,
                 status="fail",
-                summary=f"{len(failing)} security problem(s): {', '.join(rules)}",
+                summary=f"{len(failing)} security problem(s): {', '.join(rules)}{left_out}",
                 findings=self.findings,
                 metrics=metrics,
                 evidence=self.evidence,
@@ -405,7 +410,11 @@ class _Probe:
         return GateResult(
             gate=NAME,
             status="pass",
-            summary="no auth bypass, BOLA or injection found; headers and rate limiting in place",
+            summary=(
+                "no auth bypass or BOLA found; headers and rate limiting in place" + left_out
+                if left_out
+                else "no auth bypass, BOLA or injection found; headers and rate limiting in place"
+            ),
             findings=self.findings,
             metrics=metrics,
             evidence=self.evidence,

@@ -30,9 +30,9 @@ def key_metrics(result: GateResult) -> str:
     if isinstance(operations, dict) and operations:
         worst = max(operations.items(), key=lambda item: float(item[1].get("p95_ms") or 0))
         parts.append(f"worst p95 {float(worst[1].get('p95_ms') or 0):.1f} ms ({worst[0]})")
-    for key in ("issues", "violations", "problems", "revisions"):
+    for key in ("issues", "violations", "problems", "revisions", "operations_tested", "cases_generated", "failures"):
         if isinstance(m.get(key), int):
-            parts.append(f"{key} {m[key]}")
+            parts.append(f"{key.replace('_', ' ')} {m[key]}")
     if not parts:
         scalars = scalar_metrics(result)[:3]
         parts = [f"{name} {value}" for name, value in scalars]
@@ -81,6 +81,33 @@ def charts_for(result: GateResult) -> list[Markup]:
     return [Markup(svg) for svg in charts]
 
 
+def operation_rows(result: GateResult) -> list[dict[str, str]]:
+    """One row per loaded operation: throughput, error rate and latency percentiles, formatted."""
+    operations = result.metrics.get("operations")
+    if not isinstance(operations, dict):
+        return []
+    rows = []
+    for op, data in operations.items():
+        if not isinstance(data, dict):
+            continue
+
+        def ms(key: str, data: dict[str, Any] = data) -> str:
+            value = data.get(key)
+            return f"{float(value):.1f}" if isinstance(value, int | float) else "–"
+
+        rate = data.get("error_rate")
+        rows.append({
+            "operation": str(op),
+            "requests": str(data.get("requests", "–")),
+            "rps": f"{float(data['rps']):.0f}" if isinstance(data.get("rps"), int | float) else "–",
+            "error_rate": f"{float(rate):.2%}" if isinstance(rate, int | float) else "–",
+            "p50": ms("p50_ms"),
+            "p95": ms("p95_ms"),
+            "p99": ms("p99_ms"),
+        })
+    return rows
+
+
 def as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -95,7 +122,13 @@ def render_html(report: CheckReport) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(key_metrics=key_metrics, scalar_metrics=scalar_metrics, charts_for=charts_for, as_text=as_text)
+    env.globals.update(
+        key_metrics=key_metrics,
+        scalar_metrics=scalar_metrics,
+        charts_for=charts_for,
+        operation_rows=operation_rows,
+        as_text=as_text,
+    )
     return env.get_template("report.html.j2").render(report=report)
 
 
@@ -105,4 +138,4 @@ def write_html(report: CheckReport, path: Path) -> Path:
     return path
 
 
-__all__ = ["charts_for", "key_metrics", "render_html", "scalar_metrics", "write_html"]
+__all__ = ["charts_for", "key_metrics", "operation_rows", "render_html", "scalar_metrics", "write_html"]
