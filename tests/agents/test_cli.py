@@ -80,7 +80,7 @@ def test_validate_verdicts_and_exit_code(project: Path, tmp_path: Path, capsys: 
     assert data["ok"] is False
     assert verdicts["backend.md"]["ok"] is True
     assert verdicts["broken.md"]["ok"] is False and verdicts["broken.md"]["errors"][0]["line"] == 1
-    assert verdicts["missing.md"]["errors"][0]["message"] == "does not exist"
+    assert verdicts["missing.md"]["errors"][0]["message"].startswith("does not exist; check the path")
 
 
 def test_validate_strict_fails_on_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,7 +147,8 @@ def test_show_renders_the_prompt_the_runtime_sends(project: Path, capsys: pytest
     assert f"Workspace (working directory): {project}" in prompt
     tools_line = next(line for line in prompt.splitlines() if line.startswith("- Tools available:"))
     assert "Read" in tools_line and "Bash" in tools_line and "Write" not in tools_line
-    assert data["shadows"] == [data["shadows"][0]] and data["shadows"][0].endswith("builtin/backend.md")
+    (shadowed,) = data["shadows"]
+    assert shadowed.endswith("builtin/backend.md")
 
 
 def test_route_treats_an_existing_folder_as_a_folder(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -203,3 +204,11 @@ def test_validate_reads_opencode_json_agent_maps(tmp_path: Path, capsys: pytest.
     data = _json(capsys, ["agents", "validate", str(config), "--json"], code=1)
     (error,) = data["files"][0]["errors"]
     assert error["line"] == 4 and "is not valid JSON" in error["message"] and "hint:" in error["message"]
+
+
+def test_show_a_missing_file_path_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agents", "show", "./agents/missing.md"]) == 2
+    err = capsys.readouterr().err
+    assert "./agents/missing.md is neither an agent name nor an existing file" in err and "Traceback" not in err
+    assert main(["agents", "show", "review/security"]) == 1  # a possible OpenCode name: list the known ones
+    assert "known agents: " in capsys.readouterr().err

@@ -168,6 +168,9 @@ def test_missing_name_and_description_point_at_the_front_matter() -> None:
     by_field = {issue.field: issue for issue in defn.warnings}
     assert by_field["name"].line == 2 and "add 'name: x'" in by_field["name"].message
     assert by_field["description"].line == 2
+    empty = parse_definition("---\nname: e\ndescription: d\n---\n\n", source="e.md")
+    (issue,) = empty.warnings
+    assert issue.line == 5 and "the prompt body is empty" in issue.message
 
 
 def test_unknown_hook_event_is_an_error_with_a_suggestion() -> None:

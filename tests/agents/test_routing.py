@@ -92,3 +92,11 @@ def test_folder_paths_match_directory_triggers() -> None:
     assert match.reasons == ["directory pattern /handlers/ (srv/handlers/)"]
     # Without the trailing slash the last part is a file name, not a folder.
     assert route("fix it", [api], files=["srv/handlers"]) == []
+
+
+def test_single_characters_and_filler_words_are_not_terms(builtins: Roster) -> None:
+    (top, *_rest) = route("the orders list is slow under load; find the N+1 queries", builtins)
+    assert top.agent == "performance-engineer"
+    terms = next(reason for reason in top.reasons if reason.startswith("description terms: "))
+    assert terms.removeprefix("description terms: ").split(", ") == ["load", "queries", "slow"]
+    assert "trigger keyword 'n+1' in the task" in top.reasons

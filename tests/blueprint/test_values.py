@@ -119,3 +119,34 @@ def test_a_client_writable_transition_field_is_an_error_reported_once() -> None:
 def test_writable_transition_field_with_a_default_only_asks_for_read_only() -> None:
     problem = only(BASE.replace("default: draft, read_only: true}", "default: draft}"))
     assert problem.hint == "add read_only: true to Product.fields.status"
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("released: {type: int, example: many}", "example 'many' is not a number"),
+    ("released: {type: int, min: 1, example: 0}", "example 0 is outside min/max"),
+    ("released: {type: string, pattern: \"^[A-Z]+$\", example: abc}", "example 'abc' does not match the pattern"),
+    ("released: {type: string, min_length: 5, example: abc}", "example 'abc' is shorter than min_length"),
+    ("released: {type: date, example: soon}", "example 'soon' is not a date"),
+])
+def test_examples_must_be_valid_values(spec: str, message: str) -> None:
+    problem = only(BASE.replace("released: {type: date}", spec))
+    assert message in problem.message
+    assert problem.location is not None
+    assert problem.location.key_path == "entities.Product.fields.released.example"
+    assert "OpenAPI" in (problem.hint or "")
+
+
+def test_defaults_obey_length_and_pattern() -> None:
+    problem = only(BASE.replace("released: {type: date}", "released: {type: string, pattern: \"^#\", default: red}"))
+    assert problem.message == "default 'red' does not match the pattern ^#"
+
+
+def test_explain_shows_dates_as_written() -> None:
+    from backend_agent.blueprint import explain
+
+    text = BASE.replace("released: {type: date}", "released: {type: date, default: 2024-01-31}") + (
+        "      new: {kind: query, where: [{field: released, op: gte, value: 2024-06-01}]}\n")
+    summary = explain(parse_blueprint(text, source="shop.blueprint.yaml"))
+    assert "released: date, default '2024-01-31'" in summary
+    assert "query where released gte '2024-06-01'" in summary
+    assert "datetime.date" not in summary

@@ -117,3 +117,27 @@ def test_new_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path) -> 
     again = run("blueprint", "new", str(file))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert run("blueprint", "new", str(tmp_path / "x.yaml"), "--name", "B@d").returncode == 2
+
+
+def test_route_clash_found_by_design_is_located_in_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "clash.blueprint.yaml"
+    file.write_text("service: {name: clash}\nentities:\n  Post:\n    fields: {title: {type: string, required: true}}\n"
+                    "    actions:\n      top: {kind: query, path: \"/posts/{id}\", where: [{field: title, value: x}]}\n")
+    for command in (["blueprint", "validate"], ["blueprint", "explain"], ["design", "-o", str(tmp_path / "out")]):
+        proc = run(*command, str(file))
+        assert proc.returncode == 1, command
+        assert f"{file}:6:12 (entities.Post.actions.top): GET /posts/{{id}} is declared twice" in proc.stderr
+        assert "hint: give the operation another `path` or `method`" in proc.stderr
+    proc = run("blueprint", "validate", "--json", str(file))
+    (problem,) = json.loads(proc.stdout)["problems"]
+    assert (problem["file"], problem["line"], problem["column"]) == (str(file), 6, 12)
+
+
+def test_unquoted_braces_in_a_flow_mapping_get_a_quoting_hint(tmp_path: Path) -> None:
+    file = tmp_path / "braces.blueprint.yaml"
+    file.write_text("service: {name: b}\nentities:\n  Post:\n    fields: {title: string}\n"
+                    "    api: {operations: {get: {path: /posts/{id}}}}\n")
+    proc = run("blueprint", "validate", str(file))
+    assert proc.returncode == 1
+    assert f"{file}:5:" in proc.stderr and "YAML syntax error" in proc.stderr
+    assert 'quote values that contain braces, e.g. {path: "/posts/{id}"}' in proc.stderr

@@ -74,6 +74,8 @@ def test_password_policy_is_documented_in_the_contract(tracker: Design) -> None:
     password = tracker.openapi["components"]["schemas"]["UserRegister"]["properties"]["password"]
     assert password["minLength"] == 12
     assert password["description"] == "password: 12-128 characters, at least one digit, at least one symbol"
+    example = password["examples"][0]  # the example obeys the policy it documents
+    assert len(example) >= 12 and any(c.isdigit() for c in example) and any(not c.isalnum() for c in example)
 
 
 def test_summaries_use_the_right_article(tracker: Design) -> None:
@@ -152,3 +154,11 @@ def test_fk_indexes_are_never_partial(tracker: Design) -> None:
         for fk in table.foreign_keys:
             leading = {ix.columns[0] for ix in table.indexes if ix.where is None} | {table.primary_key[0]}
             assert fk.column in leading, (table.name, fk)
+
+
+def test_rate_limited_answers_declare_retry_after(designs: dict[str, Design]) -> None:
+    doc = designs["conduit"].openapi
+    too_many = doc["components"]["responses"]["TooManyRequests"]
+    assert too_many["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
+    login = doc["paths"]["/api/users/login"]["post"]
+    assert login["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}

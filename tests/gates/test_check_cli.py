@@ -71,6 +71,18 @@ def test_out_of_range_option_is_a_usage_error_naming_it(
     assert f"invalid value for {option}" in err and f"fix {option}" in err and "Traceback" not in err
 
 
+def test_unwritable_html_path_is_a_usage_error_before_any_gate_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = write(tmp_path, "blocker", "a file, not a folder\n")
+    assert main(["check", str(tmp_path), "--gates", "tests", "--html", str(tmp_path)]) == 2
+    assert main(["check", str(tmp_path), "--gates", "tests", "--html", str(blocker / "r.html")]) == 2
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert "is a folder" in err and "cannot create the folder" in err and "Traceback" not in err
+    assert "tests" not in captured.out  # nothing ran
+
+
 def test_failing_gate_exits_1_with_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = mini_project(tmp_path / "p", source=SOURCE, tests=PARTIAL_TESTS)
     assert main(["check", str(project), "--gates", "tests", "--json"]) == 1
@@ -137,6 +149,7 @@ def test_interrupt_stops_everything_it_started(tmp_path: Path, sig: signal.Signa
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err
+        assert "Interrupted: the check stopped every process" in err and "Traceback" not in err
         deadline = time.monotonic() + 10
         while os.path.exists(f"/proc/{pytest_pid}"):
             stat = Path(f"/proc/{pytest_pid}/stat").read_text().split(")")[-1].split()[0]

@@ -48,6 +48,7 @@ def test_deployment_without_limits_or_probes_fails_and_is_named(tmp_path: Path, 
     assert {"checkov:CKV_K8S_8", "checkov:CKV_K8S_9", "checkov:CKV_K8S_11", "checkov:CKV_K8S_13"} <= rules
     assert any("Liveness Probe" in f.message and "Deployment" in f.message for f in result.findings)
     assert "CKV_K8S_11" in result.summary
+    assert any(f.rule == "checkov:CKV_K8S_8" and "livenessProbe" in (f.hint or "") for f in result.findings)
 
 
 @pytest.mark.slow
@@ -58,6 +59,8 @@ def test_dockerfile_running_as_root_from_latest_fails_and_is_named(tmp_path: Pat
     assert result.status == "fail"
     rules = {f.rule for f in result.findings if f.file == "Dockerfile"}
     assert {"checkov:CKV_DOCKER_7", "hadolint:DL3007", "hadolint:DL3002"} <= rules  # :latest, root user
+    hints = {f.rule: f.hint or "" for f in result.findings}
+    assert "version tag" in hints["checkov:CKV_DOCKER_7"] and "USER" in hints["checkov:CKV_DOCKER_8"]
     assert any(f.rule == "checkov:CKV_DOCKER_2" for f in result.findings)  # no HEALTHCHECK
 
 

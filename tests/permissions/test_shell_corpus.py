@@ -110,6 +110,26 @@ CORPUS: list[tuple[str, str]] = [
     ("PATH=/tmp/evil:$PATH ls", "ask"),
     ("export PATH=/tmp/evil; ls", "ask"),
     ("env LD_PRELOAD=/tmp/x.so ls", "ask"),
+    ("read PATH <<< /tmp/evil; ls", "ask"),
+    ("for PATH in /tmp/evil; do ls; done", "ask"),
+    ("printf -v PATH /tmp/evil; ls", "ask"),
+    # variables that make an allowed program run another one
+    ("GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='rm -rf x' git status", "ask"),
+    ("GIT_EXTERNAL_DIFF=./evil.sh git diff", "ask"),
+    ("PAGER='curl evil' git log", "ask"),
+    ("HOME=. git status", "ask"),
+    ("GIT_AUTHOR_NAME=me LANG=C git status", "allow"),
+    # clustered wrapper options, env -S, busybox applets
+    ("sudo -Hu root rm x", "deny"),
+    ("env -iu FOO rm x", "deny"),
+    ("env -S 'rm x'", "ask"),
+    ("busybox rm x", "deny"),
+    ("busybox sh -c 'curl evil'", "deny"),
+    # words only known at run time, where a deny rule could match after expansion
+    ("{rm,-rf,x}", "ask"),
+    ("git {push,origin} main", "ask"),
+    ("git $'push' origin", "ask"),
+    ("git pus? origin", "ask"),
 ]
 
 
@@ -148,3 +168,45 @@ def test_nothing_that_asks_is_allowed_by_a_catch_all_allow_except_opaque(
         assert decision.action == "ask"
     else:
         assert decision.action == "allow"
+
+
+EXPANDED_DENIED = [
+    "x=push; git $x origin",
+    "git $(echo push) origin",
+    "git {push,origin} main",
+    "git $'push' origin",
+    'git $"push" origin',
+    "git pus? origin",
+    "r$x -rf build",
+    "{rm,-rf,build}",
+    "$'rm' -rf build",
+    "env -S 'rm -rf build'",
+]
+
+
+@pytest.mark.parametrize("command", EXPANDED_DENIED)
+def test_expansion_cannot_dodge_a_deny_under_a_catch_all_allow(command: str, tmp_path: Path) -> None:
+    """Allow everything but rm and git push: a word expanded at run time must not slip past the deny."""
+    rules = RuleSet.from_lists(allow=["Bash"], deny=["Bash(rm:*)", "Bash(git push:*)"])
+    engine = PermissionEngine(rules=rules, workspace=tmp_path, home=tmp_path)
+    decision = engine.decide("Bash", {"command": command})
+    assert decision.action == "ask", f"{command!r}: {decision.reason}"
+
+
+@pytest.mark.parametrize(
+    "command", ["git status $x", "ls *.py", 'git commit -m "fix [x]"', "echo {a,b}", "grep -r $PAT ."]
+)
+def test_expansion_far_from_any_deny_is_still_allowed(command: str, tmp_path: Path) -> None:
+    rules = RuleSet.from_lists(allow=["Bash"], deny=["Bash(rm:*)", "Bash(git push:*)"])
+    engine = PermissionEngine(rules=rules, workspace=tmp_path, home=tmp_path)
+    assert engine.decide("Bash", {"command": command}).action == "allow"
+
+
+def test_opencode_deny_pattern_is_not_dodged_by_expansion(tmp_path: Path) -> None:
+    from backend_agent.runtime.permissions import PatternMap
+
+    rules = RuleSet(pattern_maps=[PatternMap("Bash", [("*", "allow"), ("git push*", "deny")], "opencode")])
+    engine = PermissionEngine(rules=rules, workspace=tmp_path, home=tmp_path)
+    assert engine.decide("Bash", {"command": "git push"}).action == "deny"
+    assert engine.decide("Bash", {"command": "git pu$x"}).action == "ask"
+    assert engine.decide("Bash", {"command": "git status $x"}).action == "allow"

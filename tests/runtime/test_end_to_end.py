@@ -144,3 +144,13 @@ def test_cost_budget_stops_before_the_next_request(workspace: Path, run_agent) -
     result, _ = run_agent(workspace, max_cost=0.5)
     assert result.status == "budget_exceeded" and result.exit_code == 3
     assert result.turns == 2 and result.cost_usd is not None and 0.5 <= result.cost_usd < 1.0
+    assert not any("cannot be fully enforced" in w for w in result.warnings)
+
+
+def test_cost_budget_on_an_unpriced_model_is_warned(workspace: Path, run_agent) -> None:
+    write_script(workspace, [{"tool_calls": [{"tool": "Glob", "input": {"pattern": "*"}}]}, {"text": "done"}])
+    result, events = run_agent(workspace, max_cost=0.5)
+    assert result.status == "success" and result.cost_usd is None
+    (warning,) = [w for w in result.warnings if "--max-cost" in w]
+    assert "no price is known" in warning and "--max-turns" in warning
+    assert [e.message for e in events.of("warning")].count(warning) == 1  # once per run, not per request

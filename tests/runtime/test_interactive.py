@@ -66,3 +66,22 @@ def test_prompt_allow_always_then_follow_up(workspace: Path, home: Path) -> None
     assert (workspace / "made.txt").exists()
     assert term.output.count("[y/a/n]") == 1  # "always" also holds for the follow-up
     assert "pydantic-ai v" not in term.output
+
+
+def test_ctrl_d_denies_a_prompt_and_ends_the_conversation_cleanly(workspace: Path, home: Path) -> None:
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "Bash", "input": {"command": "touch made.txt"}}]},
+        {"expect": {"tool": "Bash", "ok": False, "contains": "denied"}, "text": "Nothing was made."},
+    ])  # fmt: skip
+    term = Terminal([*CLI, "run", "make a file", "--model", "script:script.yaml"], workspace, cli_env(home))
+    try:
+        term.expect("[y/a/n]")
+        term.send("\x04")  # Ctrl-D at the permission prompt: refused
+        term.expect("Nothing was made.")
+        term.expect("empty to quit")
+        term.send("\x04")  # Ctrl-D at the follow-up prompt: done, with the run's own exit code
+    finally:
+        code = term.close()
+    assert code == 4, term.output  # the run was stopped by a refusal
+    assert not (workspace / "made.txt").exists()
+    assert "Aborted" not in term.output and "Traceback" not in term.output

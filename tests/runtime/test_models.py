@@ -88,3 +88,42 @@ def test_bad_script_file_is_located(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         resolve_model("script:t.yaml", settings=settings(), cwd=tmp_path)
     assert "t.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "says"),
+    [
+        ("a.yaml", "- text: a\n- tool_calls:\n    - name: Read\n      args: 5\n", "a.yaml:4 (turns.1.tool_calls.0.input)",
+         "valid dictionary"),
+        ("b.yaml", "turns:\n  - text: a\n  - txt: b\n", "b.yaml:3 (turns.1.txt)",
+         "unknown field 'txt'; expected one of: text, tool_calls, expect, usage"),
+        ("c.json", '{"turns": [{"text": "a"},\n {"expect": {"matches": "(["}, "text": "b"}]}',
+         "c.json:2 (turns.1.expect.0.matches)", "not a valid regular expression"),
+        ("d.yaml", "- text: a\n  usage: {input_tokens: -3}\n", "d.yaml:2 (turns.0.usage.input_tokens)",
+         "greater than or equal to 0"),
+        ("e.yaml", "price_as: no-such-model\nturns: [{text: a}]\n", "e.yaml:1 (price_as)", "no price is known"),
+    ],
+)
+def test_script_format_errors_name_line_and_field(tmp_path: Path, name: str, text: str, where: str, says: str) -> None:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ConfigError) as info:
+        resolve_model(f"script:{name}", settings=settings(), cwd=tmp_path)
+    message = str(info.value)
+    assert where in message and says in message, message
+
+
+def test_a_misspelt_model_flag_fails_instead_of_falling_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "s.yaml").write_text("- text: hi\n")
+    warnings: list[str] = []
+    with pytest.raises(ConfigError) as info:  # even though a later candidate would work
+        resolve_model("sonet-4", "script:s.yaml", settings=settings(), cwd=tmp_path, strict_first=True,
+                      on_warning=warnings.append)  # fmt: skip
+    message = str(info.value)
+    assert "'sonet-4' is not a known model reference" in message and "sonnet|opus|haiku" in message
+    assert info.value.hint and "spelling" in info.value.hint
+    # a definition's unknown model (not the user's flag) still falls back with a warning
+    resolved = resolve_model(None, "sonet-4", "script:s.yaml", settings=settings(), cwd=tmp_path,
+                             strict_first=False, on_warning=warnings.append)  # fmt: skip
+    assert resolved.reference.startswith("script:") and "not a known model reference" in warnings[-1]

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from backend_agent.runtime import RUN_EVENT_ADAPTER, RunResult
+from backend_agent.runtime import RUN_EVENT_ADAPTER, RunResult, SessionStore
 from tests.runtime.conftest import REPO, json_lines, write_script
 
 DOC = (REPO / "docs" / "output-format.md").read_text()
@@ -95,6 +95,24 @@ def test_bad_options_are_usage_errors(workspace: Path, cli_inproc) -> None:
     assert proc.returncode == 2 and "text, json, stream-json" in proc.stderr
     proc = cli("run", "-p", "x", "--model", "script:missing.yaml", cwd=workspace)
     assert proc.returncode == 1 and "missing.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_headless_task_can_come_from_stdin(workspace: Path, home: Path) -> None:
+    import subprocess
+
+    from tests.runtime.conftest import CLI, cli_env
+
+    write_script(workspace, [{"text": "done"}])
+    args = [*CLI, "run", "-p", "--model", "script:script.yaml", "--output-format", "json"]
+    piped = subprocess.run(args, input="fix the bug\n", cwd=workspace, env=cli_env(home), capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    session = json.loads(piped.stdout)["session_id"]
+    with SessionStore.for_workspace(workspace) as store:
+        assert store.get(session).title == "fix the bug"
+    empty = subprocess.run(args, input="", cwd=workspace, env=cli_env(home), capture_output=True, text=True,
+                           timeout=60)  # fmt: skip
+    assert empty.returncode == 2 and "a task is needed" in empty.stderr and "Traceback" not in empty.stderr
 
 
 def test_interactive_run_without_a_terminal_renders_once(workspace: Path, cli) -> None:

@@ -62,6 +62,18 @@ def test_secrets_are_redacted_in_stored_transcripts(tmp_path: Path) -> None:
     assert exported.count("[REDACTED]") >= 5
 
 
+def test_bearer_tokens_and_url_passwords_are_redacted_keeping_their_context() -> None:
+    redactor = Redactor({})
+    assert redactor.text("Authorization: Bearer abcdefghijklmnop.qrstuv") == "Authorization: Bearer [REDACTED]"
+    assert (
+        redactor.text("DATABASE_URL=postgresql://app:supersecret@db:5432/app")
+        == "DATABASE_URL=postgresql://app:[REDACTED]@db:5432/app"
+    )
+    assert redactor.text('password = "hunter2hunter" ok') == 'password = "[REDACTED]" ok'
+    for harmless in ("git@github.com:org/repo.git", "http://localhost:8000/items?page=2", "Bearer short"):
+        assert redactor.text(harmless) == harmless
+
+
 def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
     cli = cli_inproc
     (workspace / "a.txt").write_text("x\n")
@@ -79,7 +91,11 @@ def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
     assert exported.returncode == 0
     data = json.loads(out.read_text())
     assert len(data["messages"]) == 4 and data["tool_calls"][0]["name"] == "Read"
-    missing = cli("sessions", "list", cwd=workspace / "..")
+    empty = cli("sessions", "list", cwd=workspace / "..")  # nothing stored there: an empty answer
+    assert empty.returncode == 0 and "no sessions" in empty.stdout
+    assert json.loads(cli("sessions", "list", "--json", cwd=workspace / "..").stdout) == []
+    assert not (workspace.parent / ".backend-agent").exists()  # listing creates no state
+    missing = cli("sessions", "show", "abc", cwd=workspace / "..")
     assert missing.returncode == 2 and "no sessions" in missing.stderr
 
 

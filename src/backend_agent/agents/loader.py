@@ -71,7 +71,7 @@ def parse_definition(
     if not fields.get("description"):
         issues.append(SourceIssue(severity="warning", field="description", line=header_line, message="no description: routing and delegation cannot pick this agent well; add one"))
     if not fields["system_prompt"]:
-        issues.append(SourceIssue(severity="warning", message="the prompt body is empty; the agent gets no instructions"))
+        issues.append(SourceIssue(severity="warning", line=parts.body_line, message="the prompt body is empty; the agent gets no instructions; write them below the front matter"))
     fields["examples"] = parse_examples(fields.get("description", ""))
     body_triggers = extract_triggers(body)
     fields["triggers"] = merge_triggers(fields.get("triggers", Triggers()), body_triggers)

@@ -30,7 +30,8 @@ _STOPWORDS = frozenset(
         "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "need", "of",
         "on", "or", "our", "should", "so", "that", "the", "their", "them", "then", "there", "these",
         "this", "to", "use", "us", "was", "we", "what", "when", "where", "which", "who", "why",
-        "will", "with", "you", "your", "please", "want", "make", "add", "new", "get", "set", "up",
+        "will", "with", "you", "your", "please", "want", "make", "add", "new", "get", "set", "up", "under",
+        "over", "about", "some", "any", "all", "not", "no", "one",
         "agent"
     ]
 )
@@ -50,8 +51,8 @@ class RouteMatch:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without stop words, lightly stemmed (plural and -ing/-ed endings)."""
-    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
+    """Lower-case word tokens without stop words or single characters, lightly stemmed (plural, -ing, -ed)."""
+    return [_stem(word) for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS]
 
 
 def _stem(word: str) -> str:

@@ -1,7 +1,8 @@
 """The blueprint language: ``*.blueprint.yaml`` -> validated spec models.
 
 Public surface: the spec models, ``load_blueprint``, ``parse_blueprint``, ``blueprint_json_schema``,
-``explain`` and ``resolve_relations`` (every relation including the sides named by ``inverse``).
+``explain``, ``resolve_relations`` (every relation including the sides named by ``inverse``) and
+``locate_problems`` (places problems found after loading, by key path, in the file).
 """
 
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
@@ -33,7 +34,7 @@ from backend_agent.blueprint.entity import (
 )
 from backend_agent.blueprint.explain import explain
 from backend_agent.blueprint.jsonschema import blueprint_json_schema
-from backend_agent.blueprint.loader import load_blueprint, parse_blueprint
+from backend_agent.blueprint.loader import load_blueprint, locate_problems, parse_blueprint
 from backend_agent.blueprint.schema import (
     AUTH_OPERATIONS,
     Auth,
@@ -93,6 +94,7 @@ __all__ = [
     "blueprint_json_schema",
     "explain",
     "load_blueprint",
+    "locate_problems",
     "parse_blueprint",
     "parse_type",
     "resolve_relations",

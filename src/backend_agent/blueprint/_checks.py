@@ -151,6 +151,11 @@ class _Checker:
                     hint = ("a default is a fixed value; for the time of writing use options.timestamps "
                             "or a transition's set_now")
                 self.add(Issue((*path, "default"), problem, expected_value(field), hint))
+        if field.example is not None:
+            problem = value_problem(field, field.example, what="example")
+            if problem:
+                self.add(Issue((*path, "example"), problem, expected_value(field),
+                               "fix the example: it is shown in the OpenAPI document and must be valid"))
         if field.derive is not None:
             entity = self.bp.entities[ename]
             source = field.derive.from_
@@ -386,6 +391,13 @@ _SPELLED = {
 }
 
 
+def _misses_pattern(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is None  # JSON Schema patterns are not anchored
+    except re.error:
+        return False  # reported on its own
+
+
 def _parses(parse: Callable[[str], object], value: str) -> bool:
     try:
         parse(value)
@@ -417,6 +429,10 @@ def value_problem(field: Field, value: Any, *, what: str = "default", bounds: bo
             return f"{what} {value!r} is not text"
         if bounds and field.max_length is not None and len(value) > field.max_length:
             return f"{what} {value!r} is longer than max_length"
+        if bounds and field.min_length is not None and len(value) < field.min_length:
+            return f"{what} {value!r} is shorter than min_length"
+        if bounds and field.pattern is not None and _misses_pattern(field.pattern, value):
+            return f"{what} {value!r} does not match the pattern {field.pattern}"
         return None
     if kind in _PARSED:
         native, parse = _PARSED[kind]

@@ -77,15 +77,8 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
             if side is not None and side.kind is not RelationKind.MANY_TO_ONE:
                 yield Issue((*base, "parent"), f"parent '{api.parent}' is {side.kind}", "a many_to_one relation",
                              "nest under the entity this one belongs to")
-            parent = ck.bp.entities.get(side.target) if side is not None else None
-            if (parent is not None and parent.api.visibility != "public" and api.visibility == "public"
-                    and "visibility" not in api.model_fields_set):
-                yield Issue((*base, "parent"), f"{ename} is nested under {side.target if side else ''}, which only "
-                             f"{'signed-in users' if parent.api.visibility == 'authenticated' else 'its owner'} "
-                             f"may read, but {ename} is public by default, so anyone could read the {ename} of a "
-                             f"{side.target if side else ''} they cannot see", "an explicit api.visibility",
-                             f"add visibility: {parent.api.visibility if ename and entity.owner else 'authenticated'}"
-                             f" to {ename}.api (or visibility: public to publish them on purpose)")
+            if side is not None:
+                yield from _nested_visibility(ck, ename, side.target)
         if api.visibility == "owner" and entity.owner is None:
             yield Issue((*base, "visibility"), "visibility: owner needs `owner` on the entity",
                          "owner: <many_to_one to the user entity>", "add owner or use visibility: authenticated")
@@ -123,6 +116,20 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
             if (op.roles or op.public is False or op.owner_only) and ck.bp.auth is None:
                 yield Issue(path, "access rules need an `auth` section", "auth.user_entity", "add auth")
         yield from _actions(ck, ename)
+
+
+def _nested_visibility(ck: _Checker, ename: str, parent_name: str) -> Iterator[Issue]:
+    """A nested resource left public under a parent not everyone may read would leak its rows."""
+    entity, parent = ck.bp.entities[ename], ck.bp.entities.get(parent_name)
+    if parent is None or parent.api.visibility == "public" or "visibility" in entity.api.model_fields_set:
+        return
+    who = "signed-in users" if parent.api.visibility == "authenticated" else "its owner"
+    fix = "owner" if parent.api.visibility == "owner" and entity.owner else "authenticated"
+    yield Issue(("entities", ename, "api", "parent"),
+                f"{ename} is nested under {parent_name}, which only {who} may read, but {ename} is public by "
+                f"default, so anyone could read the {ename} rows of a {parent_name} they cannot see",
+                "an explicit api.visibility",
+                f"add visibility: {fix} to {ename}.api (or visibility: public to publish them on purpose)")
 
 
 def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:

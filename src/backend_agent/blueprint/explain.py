@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 from backend_agent.blueprint._relations import resolve_relations
 from backend_agent.blueprint.api import CustomAction, FeedAction, QueryAction, ToggleAction, TransitionAction
 from backend_agent.blueprint.entity import Field
 from backend_agent.blueprint.schema import Blueprint
+
+
+def _literal(value: object) -> str:
+    """A blueprint literal as the user would write it (ISO text for YAML dates and timestamps)."""
+    if isinstance(value, date | time):
+        return repr(value.isoformat())
+    return repr(value)
 
 
 def _field_line(name: str, field: Field) -> str:
@@ -23,7 +32,7 @@ def _field_line(name: str, field: Field) -> str:
     if field.pattern:
         traits.append(f"matches {field.pattern}")
     if field.has_default:
-        traits.append(f"default {field.default!r}")
+        traits.append(f"default {_literal(field.default)}")
     if field.secret:
         traits.append("secret (stored hashed, never returned)")
     elif field.write_only:
@@ -96,7 +105,7 @@ def explain(bp: Blueprint) -> str:
         nested = f" nested under {entity.api.parent}" if entity.api.parent else ""
         lines.append(f"  API{where}{nested}: {ops}; default read access: {entity.api.visibility}")
         if entity.api.visible_if:
-            conds = " and ".join(f"{c.field} {c.op} {c.other_field or repr(c.value)}" for c in entity.api.visible_if)
+            conds = " and ".join(f"{c.field} {c.op} {c.other_field or _literal(c.value)}" for c in entity.api.visible_if)
             lines.append(f"    only rows where {conds} are visible; others only to their owner and admins")
         for flt in entity.api.filters:
             target = flt.field or f"{flt.relation}.{flt.key or 'key'}"
@@ -112,10 +121,10 @@ def _action_text(action: object) -> str:
     if isinstance(action, FeedAction):
         return f"feed of rows whose {action.scope.relation} is in the current user's {action.scope.through}"
     if isinstance(action, QueryAction):
-        conds = " and ".join(f"{c.field} {c.op} {c.other_field or repr(c.value)}" for c in action.where)
+        conds = " and ".join(f"{c.field} {c.op} {c.other_field or _literal(c.value)}" for c in action.where)
         return f"query where {conds}"
     if isinstance(action, TransitionAction):
-        guards = " and ".join(f"{g.field} {g.op} {g.other_field or repr(g.value)}" for g in action.guards)
+        guards = " and ".join(f"{g.field} {g.op} {g.other_field or _literal(g.value)}" for g in action.guards)
         text = f"move {action.field} from {'/'.join(action.from_)} to {action.to}"
         return text + (f" if {guards}" if guards else "") + (f", guard {action.guard}" if action.guard else "")
     if isinstance(action, CustomAction):

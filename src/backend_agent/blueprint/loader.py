@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -223,11 +225,14 @@ def parse_blueprint(text: str, *, source: str = "<blueprint>") -> Blueprint:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        hint = "check indentation and quoting around this position (values with ': ' need quotes)"
+        if "'{'" in str(exc.problem):
+            hint = 'inside {...} quote values that contain braces, e.g. {path: "/posts/{id}"}'
         problem = Problem(
             message=f"YAML syntax error: {exc.problem or exc}",
             location=Location(source, line, column),
             expected="valid YAML",
-            hint="check indentation and quoting around this position (values with ': ' need quotes)",
+            hint=hint,
         )
         raise _fail([problem], source) from None
     except yaml.YAMLError as exc:
@@ -279,6 +284,41 @@ def parse_blueprint(text: str, *, source: str = "<blueprint>") -> Blueprint:
     return blueprint
 
 
+def _key_path_parts(text: str) -> KeyPath:
+    """``entities.Post.indexes[0].fields`` -> ("entities", "Post", "indexes", 0, "fields")."""
+    parts: list[str | int] = []
+    for piece in text.split(".") if text else []:
+        name, _, rest = piece.partition("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in re.findall(r"(\d+)\]", "[" + rest if rest else ""))
+    return tuple(parts)
+
+
+def locate_problems(error: BlueprintError, path: str | Path) -> BlueprintError:
+    """``error`` with its unplaced problems (a key path, no line) placed in the blueprint file ``path``.
+
+    Problems found after loading (e.g. two operations on one route, found by ``design``) name the
+    key path of their declaration; this adds the file, line and column."""
+    file = Path(path)
+    try:
+        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return error
+    pos = _Positions()
+    if node is not None:
+        _walk(node, (), pos, [])
+    placed = []
+    for problem in error.problems:
+        loc = problem.location
+        if loc is None or loc.line is not None or not loc.key_path:
+            placed.append(problem)
+            continue
+        line, column = pos.locate(_key_path_parts(loc.key_path))
+        placed.append(dataclasses.replace(problem, location=Location(str(file), line, column, loc.key_path)))
+    return _fail(placed, str(file))
+
+
 def load_blueprint(path: str | Path) -> Blueprint:
     """Read a ``*.blueprint.yaml`` file; raise BlueprintError (never a traceback) when it is bad."""
     file = Path(path)
@@ -293,4 +333,4 @@ def load_blueprint(path: str | Path) -> Blueprint:
     return parse_blueprint(text, source=str(file))
 
 
-__all__ = ["load_blueprint", "parse_blueprint"]
+__all__ = ["load_blueprint", "locate_problems", "parse_blueprint"]

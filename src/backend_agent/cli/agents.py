@@ -148,10 +148,15 @@ def show_agent(
 ) -> None:
     """Show one agent's normalized definition and the exact system prompt the model would get."""
     roster = _discover(cwd, agents_dir, no_builtin)
+    looks_like_path = name.startswith((".", "/", "~")) or Path(name).suffix.lower() in (".md", ".markdown", ".txt")
     if name not in roster.agents and Path(name).is_file():
         from backend_agent.agents import load_definition
 
         definition = load_definition(Path(name))
+    elif name not in roster.agents and looks_like_path and not Path(name).exists():
+        from backend_agent.errors import UsageError
+
+        raise UsageError(f"{name} is neither an agent name nor an existing file", hint="check the path, or run 'backend-agent agents list' for names")
     else:
         definition = roster.get(name)
     prompt = _system_prompt(definition, cwd)
@@ -200,7 +205,8 @@ def show_agent(
     console.print(definition.description or "(none)", markup=False, highlight=False, soft_wrap=True)
     for issue in definition.issues:
         where = f":{issue.line}" if issue.line else ""
-        line = Text.assemble((f"{issue.severity} ", "yellow"), f"{definition.source_path}{where}: {issue.message}")
+        style = "red" if issue.severity == "error" else "yellow"
+        line = Text.assemble((f"{issue.severity} ", style), f"{definition.source_path}{where}: {issue.message}")
         console.print(line, soft_wrap=True)
     console.rule("system prompt")
     console.print(prompt, markup=False, highlight=False, soft_wrap=True)
@@ -232,7 +238,7 @@ def validate_agents(
     results: list[dict[str, Any]] = []
     for path in paths:
         if not path.exists():
-            results.append(_verdict(str(path), None, [LoadFailure(str(path), None, "does not exist")], strict))
+            results.append(_verdict(str(path), None, [LoadFailure(str(path), None, "does not exist; check the path (a definition file, a folder of them or an opencode.json)")], strict))
             continue
         loaded, failures = load_paths([path])
         if path.is_dir() and not loaded and not failures:

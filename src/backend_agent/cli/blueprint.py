@@ -43,11 +43,14 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 
 def _load_and_design(file: Path) -> tuple[Blueprint, Design]:
-    from backend_agent.blueprint import load_blueprint
+    from backend_agent.blueprint import load_blueprint, locate_problems
     from backend_agent.design import design
 
     bp = load_blueprint(file)
-    return bp, design(bp)
+    try:
+        return bp, design(bp)
+    except BlueprintError as exc:  # e.g. two operations on one route: point at the declaration
+        raise locate_problems(exc, file) from None
 
 
 def _emit_json(data: object) -> None:

@@ -28,6 +28,24 @@ def _names(value: str | None, option: str) -> list[str]:
     return names
 
 
+def _html_path(html: Path) -> Path:
+    """Check before any gate runs that the HTML report can be written to ``html``."""
+    if html.is_dir():
+        raise UsageError(f"--html {html} is a folder", hint="give a file path, e.g. --html report.html")
+    try:
+        html.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"--html {html}: cannot create the folder {html.parent} ({exc.strerror})",
+            hint="choose a path in a folder you can write to",
+        ) from exc
+    if not os.access(html.parent, os.W_OK):
+        raise UsageError(
+            f"--html {html}: the folder {html.parent} is not writable", hint="choose a path in a folder you can write to"
+        )
+    return html
+
+
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C so started services and tools are stopped on either."""
@@ -82,6 +100,8 @@ def check(
         raise typer.Exit(_install_tools(console))
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a folder", hint="pass the folder of the backend project to check")
+    if html is not None:
+        html = _html_path(html)
     selected = _names(gates, "--gates")
     skipped = _names(skip, "--skip")
     target = load_target(
@@ -96,22 +116,34 @@ def check(
     if not names:
         raise UsageError("no gate left to run after --gates/--skip", hint=f"valid gates: {', '.join(GATE_NAMES)}")
     interactive = console.is_terminal and not json_out
-    with _sigterm_as_interrupt():
-        if interactive:
-            with ProgressView(console, total=len(names)) as progress:
-                report = run_gates(target, gates=names, fast=fast, on_event=progress)
-        else:
-            report = run_gates(target, gates=names, fast=fast)
+    try:
+        with _sigterm_as_interrupt():
+            if interactive:
+                with ProgressView(console, total=len(names)) as progress:
+                    report = run_gates(target, gates=names, fast=fast, on_event=progress)
+            else:
+                report = run_gates(target, gates=names, fast=fast)
+    except KeyboardInterrupt:
+        # run_gates has already stopped the processes it started; say so and exit 130 quietly.
+        Console(stderr=True).print("Interrupted: the check stopped every process it had started.")
+        raise typer.Exit(130) from None
+    html_error = None
     if html is not None:
-        write_html(report, html)
+        try:
+            write_html(report, html)
+        except OSError as exc:  # the folder was checked up front; this is a race or a full disk
+            html_error = f"cannot write the HTML report to {html}: {exc.strerror or exc}"
     if json_out:
         sys.stdout.write(render_json(report) + "\n")
     else:
         if interactive:
             console.print()
         render_terminal(report, console)
-        if html is not None:
+        if html is not None and html_error is None:
             console.print(f"HTML report: {html}", soft_wrap=True, highlight=False)
+    if html_error is not None:
+        Console(stderr=True).print(f"[bold red]Error:[/] {html_error}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
     raise typer.Exit(report.exit_code)
 
 

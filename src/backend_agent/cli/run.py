@@ -92,6 +92,8 @@ def run_command(
         raise UsageError(f"--output-format {output_format} needs -p (headless mode)", hint="add -p")
     if continue_last and resume:
         raise UsageError("--continue and --resume cannot be combined", hint="pass one of them")
+    if print_mode and task is None and not (continue_last or resume) and not sys.stdin.isatty():
+        task = sys.stdin.read().strip() or None  # `echo "TASK" | backend-agent run -p`
     options = RunOptions(
         prompt=task, cwd=cwd, agent=agent, model=model, max_turns=max_turns, max_cost=max_cost,
         permission_mode=permission_mode, allow=list(allow or []), deny=list(deny or []), resume=resume,
@@ -243,16 +245,20 @@ def _interactive(options: RunOptions) -> int:
         )
 
 
+def _store_path(cwd: Path) -> Path:
+    from backend_agent.settings import Settings
+
+    return cwd.resolve() / Settings.model_validate({}).state_dir_name / "sessions.db"
+
+
 def _store(cwd: Path) -> Any:
     from backend_agent.errors import UsageError
     from backend_agent.runtime import SessionStore
-    from backend_agent.settings import Settings
 
-    workspace = cwd.resolve()
-    path = workspace / Settings.model_validate({}).state_dir_name / "sessions.db"
+    path = _store_path(cwd)
     if not path.is_file():
         raise UsageError(
-            f"no sessions are stored in {workspace}", hint='start one with: backend-agent run -p "TASK"'
+            f"no sessions are stored in {cwd.resolve()}", hint='start one with: backend-agent run -p "TASK"'
         )
     return SessionStore(path)
 
@@ -263,8 +269,14 @@ def sessions_list(
     """List the sessions of a workspace, newest first."""
     import datetime as dt
 
-    with _store(cwd) as store:
-        infos = store.list(limit=limit)
+    if not _store_path(cwd).is_file():  # an empty list is an answer, not a usage error
+        if not as_json:
+            typer.echo(f'no sessions are stored in {cwd.resolve()} (start one with: backend-agent run -p "TASK")')
+            return
+        infos = []
+    else:
+        with _store(cwd) as store:
+            infos = store.list(limit=limit)
     if as_json:
         typer.echo(
             json.dumps(

@@ -14,7 +14,7 @@ from backend_agent.design.openapi import build_openapi
 from backend_agent.design.operations import build_operations, compute_paths
 from backend_agent.design.schemas import build_schemas, error_schema
 from backend_agent.design.tables import build_tables
-from backend_agent.errors import BlueprintError, Problem
+from backend_agent.errors import BlueprintError, Location, Problem
 
 ERROR_CODES = {
     400: "bad_request",
@@ -87,7 +87,9 @@ def design(bp: Blueprint) -> Design:
     entities = build_entities(bp, rels, style=svc.naming, paths=compute_paths(bp))
     operations, clashes = build_operations(bp, entities, auth_operations(bp, entities))
     if clashes:
-        problems = [Problem(message=text, hint="give the operation another `path` or `method`") for text in clashes]
+        problems = [Problem(message=text, location=Location("<blueprint>", key_path=origin),
+                            expected="one operation per method and path, path parameters that name lookup keys",
+                            hint="give the operation another `path` or `method`") for text, origin in clashes]
         raise BlueprintError(f"{len(clashes)} routing problem(s) in the blueprint", problems=problems)
     schemas = build_schemas(bp, svc, auth, entities, operations)
     decisions = _decisions(svc, auth)

@@ -144,6 +144,8 @@ def build_openapi(*, svc: ServiceDesign, auth: AuthDesign | None, entities: dict
         name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
         for name, text in _ERRORS.values()
     }
+    responses[_ERRORS[429][0]]["headers"] = {"Retry-After": {
+        "description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}}}
     components: Schema = {"schemas": schemas, "responses": responses}
     if auth is not None:
         if auth.scheme.lower() == "bearer":

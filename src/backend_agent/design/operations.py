@@ -66,7 +66,8 @@ class _Builder:
         self.entities = entities
         self.ops: list[OperationDesign] = []
         self.origins: dict[str, str] = {}
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []  # (message, key path of the declaration)
+        self.origin = ""  # key path of the operation being added
         auth = bp.auth
         self.admin = auth.admin_role if auth else None
         self.svc = bp.service
@@ -101,17 +102,19 @@ class _Builder:
         field = next((f for f in ed.fields if f.name == name), None)
         if field is not None:
             if not field.unique:
-                self.problems.append(f"path parameter {{{name}}} of {ename} is not a unique field, so it cannot "
-                                     f"identify a row; use {{{ed.lookup_param}}}")
+                self.problems.append((f"path parameter {{{name}}} of {ename} is not a unique field, so it cannot "
+                                      f"identify a row; use {{{ed.lookup_param}}}", self.origin))
             return PathKey(name, ename, name)
         for other in self.entities.values():
             for key in other.path_keys:
                 if key.param == name:
                     return key
-        self.problems.append(f"path parameter {{{name}}} of {ename} names no lookup key; use {{{ed.lookup_param}}}")
+        self.problems.append((f"path parameter {{{name}}} of {ename} names no lookup key; use {{{ed.lookup_param}}}",
+                              self.origin))
         return PathKey(name, ename, "id")
 
     def add(self, op: OperationDesign, origin: str) -> None:
+        self.origin = origin
         op.parameters = self.path_params(op.entity, op.path) + op.parameters
         statuses = {422} if op.request_schema or op.parameters else set()
         if not op.auth.public:
@@ -356,15 +359,18 @@ def _segment_key(path: str) -> tuple[tuple[int, str], ...]:
 
 
 def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
-                     auth_ops: list[tuple[OperationDesign, str]]) -> tuple[list[OperationDesign], list[str]]:
-    """All operations in route order (static segments before parameters), and any route clashes."""
+                     auth_ops: list[tuple[OperationDesign, str]],
+                     ) -> tuple[list[OperationDesign], list[tuple[str, str]]]:
+    """All operations in route order (static segments before parameters), and any route problems.
+
+    Each problem is (message, key path of the blueprint declaration that causes it)."""
     builder = _Builder(bp, entities)
     for op, origin in auth_ops:
         builder.add(op, origin)
     for ename in bp.entities:
         builder.standard(ename)
         builder.actions(ename)
-    clashes: list[str] = list(dict.fromkeys(builder.problems))
+    clashes: list[tuple[str, str]] = list(dict.fromkeys(builder.problems))
     seen: dict[tuple[str, str], str] = {}
     ids: dict[str, str] = {}
     for op in builder.ops:
@@ -372,10 +378,11 @@ def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
         key = (op.method, shape)
         origin = builder.origins[op.operation_id]
         if key in seen:
-            clashes.append(f"{op.method} {op.path} is declared twice: by {seen[key]} and by {origin}")
+            clashes.append((f"{op.method} {op.path} is declared twice: by {seen[key]} and by {origin}", origin))
         seen[key] = origin
         if op.operation_id in ids:
-            clashes.append(f"operationId {op.operation_id} is produced twice: by {ids[op.operation_id]} and {origin}")
+            clashes.append((f"operationId {op.operation_id} is produced twice: by {ids[op.operation_id]} and {origin}",
+                            origin))
         ids[op.operation_id] = origin
     ordered = sorted(builder.ops, key=lambda op: _segment_key(op.path))
     return ordered, clashes

@@ -38,7 +38,8 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         if fd.write_only:
             schema["writeOnly"] = True
         if fd.secret:
-            schema["examples"] = ["correct-horse-battery-staple"[: schema.get("maxLength", 28)]]
+            policy = auth.password_policy if auth and fd.name == auth.password_field else None
+            schema["examples"] = [_secret_example(schema.get("minLength", 0), schema.get("maxLength", 128), policy)]
         props[fd.json_name] = schema if fd.required else nullable(schema)
         if create and fd.required and not fd.has_default:
             required.append(fd.json_name)
@@ -56,6 +57,16 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         if create and rd.required:
             required.append(rd.request_json_name)
     return _obj(props, required)
+
+
+def _secret_example(min_length: int, max_length: int, policy: PasswordPolicy | None) -> str:
+    """An example secret that passes the length bounds and the password policy."""
+    suffix = ("7" if policy and policy.require_digit else "") + ("!" if policy and policy.require_symbol else "")
+    body = "correct-horse-battery-staple"
+    while len(body) + len(suffix) < min_length:
+        body += "-staple"
+    keep = max(max_length - len(suffix), 1)
+    return (body[:keep] + suffix)[:max_length]
 
 
 def _password_rules(min_length: int, max_length: int, policy: PasswordPolicy) -> str:

@@ -75,6 +75,30 @@ def discover(root: Path) -> IacFiles:
     return found
 
 
+# Concrete fixes for the checks a hand-written or generated service most often fails; checkov's
+# own guideline links are not available offline (--skip-download).
+CHECKOV_HINTS: dict[str, str] = {
+    "CKV_DOCKER_2": "add a HEALTHCHECK instruction (e.g. one that calls the service's /health endpoint)",
+    "CKV_DOCKER_3": "create an unprivileged user and switch to it with USER before CMD",
+    "CKV_DOCKER_7": "pin the base image to a version tag or digest instead of :latest",
+    "CKV_DOCKER_8": "end the Dockerfile with USER <non-root user> (e.g. USER 10001)",
+    "CKV_K8S_8": "add a livenessProbe to the container (httpGet on the health endpoint)",
+    "CKV_K8S_9": "add a readinessProbe to the container (httpGet on the health endpoint)",
+    "CKV_K8S_10": "set resources.requests.cpu on the container",
+    "CKV_K8S_11": "set resources.limits.cpu on the container",
+    "CKV_K8S_12": "set resources.requests.memory on the container",
+    "CKV_K8S_13": "set resources.limits.memory on the container",
+    "CKV_K8S_14": "pin the container image to a version tag or digest instead of :latest",
+    "CKV_K8S_20": "set securityContext.allowPrivilegeEscalation: false on the container",
+    "CKV_K8S_22": "set securityContext.readOnlyRootFilesystem: true (mount an emptyDir for /tmp)",
+    "CKV_K8S_23": "set securityContext.runAsNonRoot: true",
+    "CKV_K8S_28": "drop the NET_RAW capability (securityContext.capabilities.drop: [ALL])",
+    "CKV_K8S_37": "drop all capabilities (securityContext.capabilities.drop: [ALL])",
+    "CKV_K8S_40": "run as a high UID (securityContext.runAsUser: 10001)",
+    "CKV_K8S_43": "reference the image by digest (image: name@sha256:...)",
+}
+
+
 def checkov_findings(data: Any, root: Path) -> tuple[list[Finding], dict[str, Any]]:
     reports = data if isinstance(data, list) else [data]
     findings: list[Finding] = []
@@ -93,7 +117,9 @@ def checkov_findings(data: Any, root: Path) -> tuple[list[Finding], dict[str, An
                     severity="high" if str(check.get("severity") or "").upper() in ("HIGH", "CRITICAL") else "medium",
                     file=relative(root / file_path, root),
                     line=lines[0] if isinstance(lines[0], int) and lines[0] > 0 else None,
-                    hint=check.get("guideline") or f"see the checkov documentation for {check.get('check_id')}",
+                    hint=CHECKOV_HINTS.get(str(check.get("check_id")))
+                    or check.get("guideline")
+                    or f"see the checkov documentation for {check.get('check_id')}",
                 )
             )
     return findings, summary

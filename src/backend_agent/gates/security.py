@@ -125,15 +125,17 @@ class StaticSecurityGate(Gate):
                 data = json.loads(result.stdout or "{}")
             except json.JSONDecodeError:
                 return self._tool_error("semgrep", result.tail(2000))
-            if data.get("errors") and not data.get("results"):
+            if data.get("errors"):
+                # Files semgrep could not parse (or rules it could not run) were not scanned: say so.
                 evidence["semgrep_errors"] = data["errors"][:5]
+                skipped.append(f"semgrep: {len(data['errors'])} error(s), see evidence.semgrep_errors")
             found = semgrep_findings(data, target.root)
             findings += found
             counts["semgrep"] = len(found)
             evidence["tool_versions"]["semgrep"] = data.get("version", "")
             note(f"semgrep: {len(found)} findings")
 
-        if len(skipped) == 2:
+        if bandit is None and semgrep is None:
             return GateResult(gate=self.name, status="skip", summary="neither bandit nor semgrep is installed",
                               hint=install_hint("semgrep"), evidence={"skipped": skipped})
         findings = [f for f in findings if not _ignored(f, ignore)]

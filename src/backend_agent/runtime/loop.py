@@ -133,6 +133,10 @@ async def run_segment(
                 if Agent.is_call_tools_node(node):
                     progress.turns += 1
                     cost = response_cost(node.model_response)
+                    if cost is None and budget.max_cost is not None and progress.cost_known:
+                        model_name = node.model_response.model_name or "this model"
+                        state.warn(f"--max-cost ${budget.max_cost:g} cannot be fully enforced: no price is known "
+                                   f"for {model_name}, so its requests count as $0 (use --max-turns as well)")  # fmt: skip
                     progress.cost_known = progress.cost_known and cost is not None
                     progress.cost += cost or 0.0
                     text = _report_response(node.model_response, state, progress.turns)

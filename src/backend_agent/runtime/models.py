@@ -29,6 +29,11 @@ REGISTRY: dict[str, str] = {
     "openai-compat": "backend_agent.runtime.models:openai_compat_model",
 }
 OFFLINE_COMMANDS = "agents, tools, blueprint, design, check"
+UNKNOWN = "is not a known model reference"
+FORMS = (
+    "sonnet|opus|haiku, inherit, provider:model (e.g. anthropic:claude-sonnet-4-5, openai:gpt-5, "
+    "ollama:llama3.2), provider/model-id (OpenCode), openai-compat[:NAME] or script:PATH"
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ def _build(ref: str, *, settings: Settings, cwd: Path, agent: str | None) -> Mod
     try:
         return infer_model(ref)
     except UserError as exc:
+        if str(exc).startswith("Unknown model"):
+            raise ConfigError(f"model {ref!r} {UNKNOWN}; expected {FORMS}",
+                              hint="check the spelling of --model / the definition's 'model'") from exc  # fmt: skip
         raise ConfigError(f"model {ref!r} is not usable: {exc}".split(" To try Pydantic AI")[0]) from exc
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"model {ref!r} is not usable: {exc}") from exc
@@ -134,11 +142,14 @@ def resolve_model(
     parent: ResolvedModel | None = None,
     agent: str | None = None,
     on_warning: Callable[[str], Any] | None = None,
+    strict_first: bool = False,
 ) -> ResolvedModel:
     """The first usable model among ``candidates`` (CLI flag, definition, ...), then settings/env.
 
     ``inherit`` (or nothing) means the parent's model for subagents. A candidate that names a
-    provider whose key is missing is skipped with a warning when a later one works.
+    provider whose key is missing is skipped with a warning when a later one works. With
+    ``strict_first`` (the first candidate is the user's ``--model``), a reference that names no known
+    model is an error rather than silently replaced by a later candidate.
     """
     if parent is not None and parent.reference.startswith("script:") and agent is not None:
         # A scripted run scripts its subagents too: their turns live in the same file.
@@ -161,7 +172,7 @@ def resolve_model(
         try:
             return ResolvedModel(_build(normalized, settings=settings, cwd=cwd, agent=agent), normalized)
         except ConfigError as exc:
-            if normalized.startswith("script:"):
+            if normalized.startswith("script:") or (strict_first and ref == candidates[0] and UNKNOWN in exc.message):
                 raise
             failures.append(exc.message)
             if on_warning is not None and ref is not refs[-1]:

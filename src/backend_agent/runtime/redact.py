@@ -18,8 +18,16 @@ KEY_PATTERNS = [
     re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),  # Google API key
     re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\b"),  # JWT
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
-    re.compile(r"(?i)\b(password|passwd|secret|api[_-]?key|token)(\s*[=:]\s*)(['\"]?)[^\s'\"]{6,}\3"),
+    # Patterns with a ``secret`` group keep their context and replace only that group.
+    re.compile(r"(?i)\b(password|passwd|secret|api[_-]?key|token)(\s*[=:]\s*)(['\"]?)(?P<secret>[^\s'\"]{6,})\3"),
+    re.compile(r"(?i)\bBearer\s+(?P<secret>[A-Za-z0-9._~+/\-]{16,}=*)"),  # Authorization headers
+    re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:(?P<secret>[^\s@/]{4,})@"),  # user:password@host URLs
 ]
+
+
+def _keep_context(match: re.Match[str]) -> str:
+    whole, start = match.group(0), match.start()
+    return whole[: match.start("secret") - start] + REDACTED + whole[match.end("secret") - start :]
 
 
 class Redactor:
@@ -50,10 +58,8 @@ class Redactor:
             if literal in value:
                 value = value.replace(literal, REDACTED)
         for pattern in KEY_PATTERNS:
-            if pattern.groups >= 3:
-                value = pattern.sub(
-                    lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", value
-                )
+            if "secret" in pattern.groupindex:
+                value = pattern.sub(_keep_context, value)
             else:
                 value = pattern.sub(REDACTED, value)
         return value

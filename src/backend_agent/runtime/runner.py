@@ -112,7 +112,9 @@ async def _run(
             raise UsageError("there is no earlier session in this workspace to continue",
                              hint="start one with 'backend-agent run \"TASK\"'")  # fmt: skip
     elif not options.prompt and parent is None:
-        raise UsageError("a task is needed", hint='pass it as an argument: backend-agent run -p "TASK"')
+        raise UsageError("a task is needed",
+                         hint='pass it as an argument: backend-agent run -p "TASK", or on stdin: '
+                              'echo "TASK" | backend-agent run -p')  # fmt: skip
     roster: Roster
     if definition is None:
         agent_name = options.agent or (prior.agent if prior else None)
@@ -125,7 +127,7 @@ async def _run(
     model = resolve_model(
         options.model, (prior.model if prior else None), definition.model,
         settings=settings, cwd=workspace, parent=parent.model if parent else None,
-        agent=definition.name if parent else None, on_warning=warnings.append,
+        agent=definition.name if parent else None, on_warning=warnings.append, strict_first=options.model is not None,
     )  # fmt: skip
     mode = assembly.resolve_mode(
         options.permission_mode, definition, parent_mode=parent.mode if parent else None

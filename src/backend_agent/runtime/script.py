@@ -38,6 +38,16 @@ class Expectation(BaseModel):
     not_contains: str | None = None
     matches: str | None = None
 
+    @field_validator("matches")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
+        return value
+
     def check(self, result: dict[str, Any]) -> str | None:
         """None when ``result`` satisfies this expectation, else what differs."""
         if self.ok is not None and result["ok"] != self.ok:
@@ -71,6 +81,15 @@ class ScriptToolCall(BaseModel):
         return data
 
 
+class ScriptUsage(BaseModel):
+    """Token counts a scripted response reports (estimated when a turn has none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_tokens: int = Field(0, ge=0)
+    output_tokens: int = Field(0, ge=0)
+
+
 class ScriptTurn(BaseModel):
     """One model response: optional text, optional tool calls, optional expectations and usage."""
 
@@ -79,7 +98,7 @@ class ScriptTurn(BaseModel):
     text: str = ""
     tool_calls: list[ScriptToolCall] = Field(default_factory=list)
     expect: list[Expectation] = Field(default_factory=list)
-    usage: dict[str, int] | None = None  # {"input_tokens": .., "output_tokens": ..}
+    usage: ScriptUsage | None = None
 
     @field_validator("expect", mode="before")
     @classmethod
@@ -95,6 +114,19 @@ class Script(BaseModel):
     price_as: str | None = (
         None  # price responses as this model (e.g. claude-sonnet-4-5) to exercise --max-cost
     )
+
+    @field_validator("price_as")
+    @classmethod
+    def _priced(cls, value: str | None) -> str | None:
+        if value is not None:
+            probe = ModelResponse(parts=[TextPart("")], model_name=value, usage=RequestUsage(input_tokens=1))
+            try:
+                probe.cost()
+            except LookupError:
+                raise ValueError(
+                    f"no price is known for model {value!r}; use a priced model id such as claude-sonnet-4-5 or gpt-4o"
+                ) from None
+        return value
 
 
 def load_script(path: Path) -> Script:
@@ -116,13 +148,18 @@ def load_script(path: Path) -> Script:
             problems=[Problem(str(exc).splitlines()[0], Location(str(path), line))],
             hint="fix the syntax; see docs/script-model.md for the format",
         ) from exc
-    if isinstance(raw, list):
+    shorthand = isinstance(raw, list)
+    if shorthand:
         raw = {"turns": raw}
     try:
         return Script.model_validate(raw)
     except ValidationError as exc:
+        lines = _node_lines(text, shorthand=shorthand)
         problems = [
-            Problem(err["msg"], Location(str(path), key_path=".".join(str(p) for p in err["loc"])))
+            Problem(
+                _explain(err),
+                Location(str(path), _nearest_line(lines, err["loc"]), key_path=".".join(str(p) for p in err["loc"])),
+            )
             for err in exc.errors()
         ]
         raise ConfigError(
@@ -130,6 +167,54 @@ def load_script(path: Path) -> Script:
             problems=problems,
             hint="write a list of turns, or a mapping with 'turns' (and optional 'subagents'); see docs/script-model.md",
         ) from exc
+
+
+ALIASES = {"name": "tool", "args": "input"}  # ScriptToolCall's alternative field names
+
+
+def _node_lines(text: str, *, shorthand: bool) -> dict[tuple[Any, ...], int]:
+    """1-based line of every mapping key and list item, by validation path (YAML and JSON alike)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = ALIASES.get(key.value, key.value)
+                lines[(*path, name)] = key.start_mark.line + 1
+                walk(value, (*path, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if root is not None:
+        walk(root, ("turns",) if shorthand else ())
+    return lines
+
+
+def _explain(err: Any) -> str:
+    """A validation error as a sentence; an unknown field lists the fields allowed there."""
+    if err["type"] != "extra_forbidden":
+        return str(err["msg"]).removeprefix("Value error, ")
+    names = [p for p in err["loc"][:-1] if isinstance(p, str)]
+    parent = names[-1] if names else None
+    models: dict[str | None, type[BaseModel]] = {
+        "expect": Expectation, "tool_calls": ScriptToolCall, "usage": ScriptUsage, None: Script,
+    }  # fmt: skip
+    model = models.get(parent, ScriptTurn)
+    return f"unknown field {err['loc'][-1]!r}; expected one of: {', '.join(model.model_fields)}"
+
+
+def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of ``loc``, or of its nearest ancestor present in the file."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
 
 
 def received_results(messages: Sequence[ModelMessage]) -> list[dict[str, Any]]:
@@ -204,8 +289,7 @@ class ScriptPlayer:
         response = ModelResponse(parts=parts)
         if turn.usage:
             response.usage = RequestUsage(
-                input_tokens=turn.usage.get("input_tokens", 0),
-                output_tokens=turn.usage.get("output_tokens", 0),
+                input_tokens=turn.usage.input_tokens, output_tokens=turn.usage.output_tokens
             )
         return response
 

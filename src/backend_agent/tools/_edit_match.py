@@ -37,6 +37,20 @@ def strip_number_prefixes(text: str) -> str | None:
     return "\n".join(_NUMBER_PREFIX.sub("", line, count=1) for line in lines)
 
 
+def strip_some_number_prefixes(text: str) -> str | None:
+    """Like :func:`strip_number_prefixes` when only some lines (the first among them) carry a prefix."""
+    lines = text.split("\n")
+    if not _NUMBER_PREFIX.match(lines[0]):
+        return None
+    return "\n".join(_NUMBER_PREFIX.sub("", line, count=1) for line in lines)
+
+
+def prefix_line_number(text: str) -> int | None:
+    """The line number in a pasted ``cat -n`` prefix on the first line of ``text``, if any."""
+    match = _NUMBER_PREFIX.match(text)
+    return int(match.group(0).strip().rstrip("→").strip()) if match else None
+
+
 def line_numbers_of(text: str, needle: str) -> list[int]:
     """1-based line numbers where each (non-overlapping) occurrence of ``needle`` starts."""
     numbers: list[int] = []
@@ -208,5 +222,7 @@ __all__ = [
     "describe_line",
     "find_near_match",
     "line_numbers_of",
+    "prefix_line_number",
     "strip_number_prefixes",
+    "strip_some_number_prefixes",
 ]

@@ -8,7 +8,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from backend_agent._atomic import write_atomic
-from backend_agent.tools._edit_match import NearMatch, find_near_match, line_numbers_of, strip_number_prefixes
+from backend_agent.tools._edit_match import (
+    NearMatch,
+    find_near_match,
+    line_numbers_of,
+    prefix_line_number,
+    strip_number_prefixes,
+    strip_some_number_prefixes,
+)
 from backend_agent.tools._paths import workspace_path
 from backend_agent.tools._records import check_fresh, record_read
 from backend_agent.tools._text import DecodedText, decode, looks_binary
@@ -44,6 +51,16 @@ def _near_match_message(path: Path, text: str, near: NearMatch | None) -> str:
         f"Those lines in the file are:\n{body}\n"
         "Copy old_string exactly from these lines (without the line-number prefix) and try again."
     )
+
+
+def _occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    """(offset, 1-based line) of each non-overlapping occurrence of ``needle``."""
+    found: list[tuple[int, int]] = []
+    at = text.find(needle)
+    while at != -1:
+        found.append((at, text.count("\n", 0, at) + 1))
+        at = text.find(needle, at + len(needle))
+    return found
 
 
 class EditTool(Tool[EditInput]):
@@ -107,14 +124,26 @@ class EditTool(Tool[EditInput]):
             if text.count(as_crlf) == 1:
                 old, new, count = as_crlf, new.replace("\r\n", "\n").replace("\n", "\r\n"), 1
                 notes.append("old_string was matched with this region's CRLF line endings")
+        position: int | None = None  # the one occurrence to replace, when line numbers chose it
         if count == 0:
+            pasted_line = prefix_line_number(old)
             stripped = strip_number_prefixes(old)
+            partial = stripped is None
+            if partial:
+                stripped = strip_some_number_prefixes(old)
             # Only tolerated when the stripped text is then found; uniqueness is checked below as usual.
-            if stripped is not None and stripped in text:
+            # Prefixes on some lines only must leave exactly one match.
+            if stripped is not None and stripped in text and (not partial or text.count(stripped) == 1):
                 old = stripped
-                new = strip_number_prefixes(new) or new
+                new = strip_number_prefixes(new) or strip_some_number_prefixes(new) or new
                 count = text.count(old)
                 notes.append("line-number prefixes from Read output were removed from old_string")
+                if count > 1 and not input.replace_all and pasted_line is not None:
+                    # The pasted line numbers say which occurrence was meant: take it if one starts there.
+                    chosen = [at for at, line in _occurrences(text, old) if line == pasted_line]
+                    if len(chosen) == 1:
+                        position, count = chosen[0], 1
+                        notes.append(f"the occurrence at line {pasted_line} was chosen by its line number")
         if count == 0:
             near = find_near_match(text, old)
             details: dict[str, object] = {"path": str(path)}
@@ -130,8 +159,10 @@ class EditTool(Tool[EditInput]):
                 path=str(path),
                 matches=count,
             )
-        first_line = text.count("\n", 0, text.find(old)) + 1
-        updated = text.replace(old, new) if input.replace_all else text.replace(old, new, 1)
+        at = text.find(old) if position is None else position
+        first_line = text.count("\n", 0, at) + 1
+        replaced_one = text[:at] + new + text[at + len(old) :]
+        updated = text.replace(old, new) if input.replace_all else replaced_one
         if crlf:
             updated = updated.replace("\n", "\r\n")
         return self._write(

@@ -94,6 +94,13 @@ def split_wrapper(words: list[str]) -> tuple[list[str], list[str]] | None:
         if name == "nice" and re.fullmatch(r"-\d+", word):
             index += 1
             continue
+        if not word.startswith("--") and len(word) > 2:
+            # clustered short options (`sudo -Hu root`, `env -iu VAR`): the first one that takes an
+            # argument ends the cluster; its argument is the rest of the word or, if none, the next word
+            letters = word[1:]
+            taking = next((i for i, ch in enumerate(letters) if f"-{ch}" in with_arg), None)
+            index += 2 if taking == len(letters) - 1 else 1
+            continue
         index += 1
     if name == "timeout" and index < len(words):
         index += 1  # the DURATION operand

@@ -19,8 +19,10 @@ from backend_agent.runtime.permissions.rules import (
     EDIT_TOOLS,
     Rule,
     RuleSet,
+    bash_spec_could_match,
     bash_spec_matches,
     canonical_tool,
+    opencode_could_match,
     target_path,
     tool_covered,
 )
@@ -238,6 +240,27 @@ class PermissionEngine:
                 return SubDecision(text, "deny", pattern, source, f"denied by pattern {pattern}")
         if command.opaque:
             return SubDecision(text, "ask", None, None, command.opaque + "; it needs a human decision")
+        if command.dynamic:
+            could = [
+                r.text
+                for r in bash_rules
+                if r.action == "deny"
+                and any(bash_spec_could_match(r.spec, f, command.dynamic) for f in names)
+            ] + [
+                f'{m.tool.lower()}: "{pattern}"'
+                for m in maps
+                for pattern, action in m.patterns
+                if action == "deny" and any(opencode_could_match(pattern, f, command.dynamic) for f in names)
+            ]
+            if could:
+                return SubDecision(
+                    text,
+                    "ask",
+                    None,
+                    None,
+                    f"once its variables, $'...' quoting, braces or globs are expanded it may be a "
+                    f"command denied by {could[0]}; it needs a human decision",
+                )
         for rule in bash_rules:
             if rule.action == "ask" and any(bash_spec_matches(rule.spec, form) for form in names):
                 return SubDecision(text, "ask", rule.text, rule.source, f"rule {rule.text} asks first")

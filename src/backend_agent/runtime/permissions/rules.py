@@ -104,6 +104,66 @@ def bash_spec_matches(spec: str | None, words: list[str]) -> bool:
     return _split_cached(spec) == tuple(words)
 
 
+def _literal_prefix(words: list[str], dynamic: frozenset[str]) -> list[str] | None:
+    """The words before the first run-time-expanded one, or None when every word is literal."""
+    for index, word in enumerate(words):
+        if word in dynamic:
+            return words[:index]
+    return None
+
+
+def _glob_prefix_possible(pattern: str, prefix: str, *, question: bool) -> bool:
+    """Can some text starting with ``prefix`` match the wildcard ``pattern`` (``*``, and ``?`` if asked)?"""
+    states = {0}
+    for char in prefix:
+        following: set[int] = set()
+        for state in _star_closure(states, pattern):
+            if state < len(pattern):
+                symbol = pattern[state]
+                if symbol == "*":
+                    following.add(state)
+                elif symbol == char or (question and symbol == "?"):
+                    following.add(state + 1)
+        if not following:
+            return False
+        states = following
+    return True
+
+
+def _star_closure(states: set[int], pattern: str) -> set[int]:
+    closed = set(states)
+    for state in sorted(states):
+        while state < len(pattern) and pattern[state] == "*":
+            state += 1
+            closed.add(state)
+    return closed
+
+
+def bash_spec_could_match(spec: str | None, words: list[str], dynamic: frozenset[str]) -> bool:
+    """Could ``spec`` match ``words`` once their run-time parts (``$x``, ``{a,b}``, ...) are expanded?
+
+    An expanded word may become any number of words, so everything from the first one on is unknown.
+    """
+    prefix = _literal_prefix(words, dynamic)
+    if prefix is None:
+        return bash_spec_matches(spec, words)
+    if spec is None or spec.strip() == "*":
+        return True
+    if "*" in spec and not spec.endswith(":*"):
+        text = " ".join(split_words(spec))
+        return _glob_prefix_possible(text, " ".join(prefix) + (" " if prefix else ""), question=False)
+    tokens = _split_cached(spec[:-2] if spec.endswith(":*") else spec)
+    shared = min(len(tokens), len(prefix))
+    return tuple(prefix[:shared]) == tokens[:shared]
+
+
+def opencode_could_match(pattern: str, words: list[str], dynamic: frozenset[str]) -> bool:
+    prefix = _literal_prefix(words, dynamic)
+    if prefix is None:
+        return opencode_bash_matches(pattern, words)
+    return _glob_prefix_possible(pattern.strip(), " ".join(prefix) + (" " if prefix else ""), question=True)
+
+
 def opencode_bash_matches(pattern: str, words: list[str]) -> bool:
     return _wildcard_regex(pattern.strip(), question=True).match(" ".join(words)) is not None
 
@@ -316,9 +376,11 @@ __all__ = [
     "PatternMap",
     "Rule",
     "RuleSet",
+    "bash_spec_could_match",
     "bash_spec_matches",
     "canonical_tool",
     "opencode_bash_matches",
+    "opencode_could_match",
     "path_spec_matches",
     "target_path",
     "tool_covered",

@@ -36,7 +36,38 @@ RESOLUTION_VARS = {
     "PROMPT_COMMAND",
     "SHELLOPTS",
 }
+# Setting these makes an allowed program run another one (git's core.fsmonitor through GIT_CONFIG_*,
+# a pager, an editor, an ssh command, interpreter start-up options, a different config home).
+_EXEC_VAR_PREFIXES = ("GIT_", "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "PERL", "RUBY", "NODE_", "NPM_CONFIG_")
+_EXEC_VAR_SUFFIXES = ("PAGER", "EDITOR", "_COMMAND", "ASKPASS", "_OPTIONS", "_OPTS")
+_EXEC_VARS = {
+    "VISUAL",
+    "PS4",
+    "BROWSER",
+    "SHELL",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "GCONV_PATH",
+}
+_HARMLESS_GIT_VARS = ("GIT_AUTHOR_", "GIT_COMMITTER_", "GIT_TERMINAL_PROMPT")
+_DYNAMIC_CHARS = set("$`*?[{")
+
+
+def risky_variable(name: str) -> bool:
+    """Would assigning ``name`` change which program runs, or make an allowed program run another?"""
+    upper = name.upper()
+    if name in RESOLUTION_VARS or upper in _EXEC_VARS:
+        return True
+    if upper.startswith(_HARMLESS_GIT_VARS):
+        return False
+    return upper.startswith(_EXEC_VAR_PREFIXES) or upper.endswith(_EXEC_VAR_SUFFIXES)
+
+
 _DECLARERS = {"export", "declare", "typeset", "readonly", "local"}
+# Builtins that assign the variables named in their arguments (`read PATH`, `printf -v PATH ...`).
+_VARIABLE_SETTERS = {"read", "mapfile", "readarray", "getopts", "printf", *_DECLARERS}
 _OUTPUT_REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
 
 
@@ -50,6 +81,9 @@ class SimpleCommand:
     opaque: str | None = None  # why this command cannot be analysed (then it is never allowed by a rule)
     writes: list[str] = field(default_factory=list)  # output redirection targets
     privileged: bool = False  # run through sudo/doas: the wrapper form must be allowed too
+    # words whose value is only known at run time ($x, $(...), $'..', {a,b}, globs): a deny rule
+    # that could match once they are expanded makes the command 'ask'
+    dynamic: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -87,16 +121,18 @@ def _analyze_into(source: str, out: list[SimpleCommand], *, depth: int) -> str |
         reason = f"the shell parser cannot read this command ({type(exc).__name__}: {exc})"
         out.append(SimpleCommand(words=source.split(), original=source.split(), opaque=reason))
         return reason
-    walker = _Walker(out, depth)
+    walker = _Walker(out, depth, source)
     for tree in trees:
         walker.visit(tree)
     return None
 
 
 class _Walker:
-    def __init__(self, out: list[SimpleCommand], depth: int):
+    def __init__(self, out: list[SimpleCommand], depth: int, source: str = ""):
         self.out = out
         self.depth = depth
+        self.source = source
+        self.dynamic: set[str] = set()
 
     def visit(self, node: Any) -> None:
         kind = getattr(node, "kind", None)
@@ -106,6 +142,15 @@ class _Walker:
         if kind in ("commandsubstitution", "processsubstitution"):
             self.visit(node.command)
             return
+        if kind == "for" and len(node.parts) > 1 and risky_variable(getattr(node.parts[1], "word", "")):
+            name = node.parts[1].word
+            self.out.append(
+                SimpleCommand(
+                    words=["for", name],
+                    original=["for", name],
+                    opaque=f"the loop sets {name}, which can change which programs commands run",
+                )
+            )
         if kind == "parameter" and ("$(" in node.value or "`" in node.value):
             self.out.append(
                 SimpleCommand(
@@ -127,6 +172,7 @@ class _Walker:
         words: list[str] = []
         writes: list[str] = []
         assigned: list[str] = []
+        dynamic: set[str] = set()
         name_problem: str | None = None
         for part in node.parts:
             kind = part.kind
@@ -134,7 +180,9 @@ class _Walker:
                 assigned.append(part.word.split("=", 1)[0])
             elif kind == "word":
                 if not words:
-                    name_problem = _name_problem(part)
+                    name_problem = _name_problem(part, self._raw(part))
+                if _is_dynamic(part, self._raw(part)):
+                    dynamic.add(part.word)
                 words.append(part.word)
             elif kind == "redirect" and part.type in _OUTPUT_REDIRECTS and hasattr(part.output, "word"):
                 writes.append(part.output.word)
@@ -145,7 +193,7 @@ class _Walker:
                 self.visit(part.output)
         if words and words[0] in _DECLARERS:
             assigned += [w.split("=", 1)[0] for w in words[1:] if "=" in w]
-        risky = sorted(set(assigned) & RESOLUTION_VARS)
+        risky = sorted(name for name in set(assigned) if risky_variable(name))
         if risky:
             shown = words or [f"{name}=..." for name in risky]
             self.out.append(
@@ -153,7 +201,7 @@ class _Walker:
                     words=shown,
                     original=shown,
                     writes=writes,
-                    opaque=f"setting {', '.join(risky)} changes which programs later commands run",
+                    opaque=f"setting {', '.join(risky)} can change which programs commands run",
                 )
             )
             return
@@ -162,7 +210,13 @@ class _Walker:
         if name_problem:
             self.out.append(SimpleCommand(words=words, original=words, opaque=name_problem, writes=writes))
             return
+        self.dynamic = dynamic
         self._effective(words, original=words, wrappers=[], writes=writes)
+        self.dynamic = set()
+
+    def _raw(self, node: Any) -> str:
+        pos = getattr(node, "pos", None)
+        return self.source[pos[0] : pos[1]] if pos and self.source else str(getattr(node, "word", ""))
 
     def _effective(
         self, words: list[str], *, original: list[str], wrappers: list[str], writes: list[str]
@@ -170,7 +224,7 @@ class _Walker:
         split = split_wrapper(words)
         if split is not None:
             head, rest = split
-            risky = sorted({w.split("=", 1)[0] for w in head if "=" in w} & RESOLUTION_VARS)
+            risky = sorted(n for n in {w.split("=", 1)[0] for w in head if "=" in w} if risky_variable(n))
             if head[0] == "env" and risky:
                 self.out.append(
                     SimpleCommand(
@@ -182,15 +236,39 @@ class _Walker:
                     )
                 )
                 return
+            if head[0] == "env" and any(_splits_string(w) for w in head[1:]):
+                self.out.append(
+                    SimpleCommand(
+                        words=words,
+                        original=original,
+                        wrappers=wrappers,
+                        writes=writes,
+                        opaque="'env -S' builds the command from a string, which cannot be analysed",
+                    )
+                )
+                return
             if rest:
                 self._effective(rest, original=original, wrappers=[*wrappers, head[0]], writes=writes)
                 return
         privileged = any(w in PRIVILEGED for w in wrappers)
         name = words[0].rsplit("/", 1)[-1]
         command = SimpleCommand(
-            words=words, original=original, wrappers=wrappers, writes=writes, privileged=privileged
+            words=words,
+            original=original,
+            wrappers=wrappers,
+            writes=writes,
+            privileged=privileged,
+            dynamic=frozenset(self.dynamic & set(original)),
         )
-        if name == "eval":
+        if name == "busybox" and len(words) > 1 and not words[1].startswith("-"):
+            # `busybox rm x` runs the rm applet; `busybox sh -c ...` a shell
+            self._effective(words[1:], original=original, wrappers=[*wrappers, "busybox"], writes=writes)
+            return
+        set_vars = _assigned_by(name, words)
+        if any(risky_variable(var) for var in set_vars):
+            risky = ", ".join(var for var in set_vars if risky_variable(var))
+            command.opaque = f"'{name}' sets {risky}, which can change which programs commands run"
+        elif name == "eval":
             command.opaque = "eval runs a string as shell code, which cannot be analysed"
         elif name in SHELLS:
             script, from_stdin = shell_script_arg(words)
@@ -212,14 +290,39 @@ class _Walker:
         self.out.append(command)
 
 
-def _name_problem(word: Any) -> str | None:
+def _name_problem(word: Any, raw: str) -> str | None:
     """Why a command-name word cannot be known before running (expansion, glob), or None."""
     for part in getattr(word, "parts", None) or []:
         if part.kind in ("parameter", "commandsubstitution", "processsubstitution"):
-            return f"the command name '{word.word}' is computed at run time (variable or substitution)"
+            return f"the command name '{raw}' is computed at run time (variable, $'...' or substitution)"
     if any(ch in word.word for ch in "*?["):
-        return f"the command name '{word.word}' is a glob pattern"
+        return f"the command name '{raw}' is a glob pattern"
+    if "{" in raw and ("," in raw or ".." in raw):
+        return f"the command name '{raw}' uses brace expansion, which can turn it into another command"
     return None
 
 
-__all__ = ["ShellAnalysis", "SimpleCommand", "analyze"]
+def _assigned_by(name: str, words: list[str]) -> list[str]:
+    """Variables a builtin like ``read VAR`` or ``printf -v VAR`` assigns (over-approximated)."""
+    if name not in _VARIABLE_SETTERS:
+        return []
+    if name == "printf":
+        return [words[i + 1] for i in range(1, len(words) - 1) if words[i] == "-v"]
+    return sorted({w.split("=", 1)[0] for w in words[1:] if not w.startswith("-")})
+
+
+def _splits_string(word: str) -> bool:
+    """``env -S``/``--split-string``, also inside a cluster like ``-iS``."""
+    if word.startswith("--"):
+        return word.startswith("--split-string")
+    return word.startswith("-") and "S" in word
+
+
+def _is_dynamic(word: Any, raw: str) -> bool:
+    """Is the word's value only known when the shell runs it (expansion, ANSI-C quoting, braces, globs)?"""
+    if any(p.kind in ("parameter", "commandsubstitution", "processsubstitution") for p in word.parts or []):
+        return True
+    return bool(_DYNAMIC_CHARS & set(raw))
+
+
+__all__ = ["ShellAnalysis", "SimpleCommand", "analyze", "risky_variable"]
