@@ -109,8 +109,13 @@ def test_clean_project_meets_the_thresholds(tmp_path: Path) -> None:
 def test_slow_endpoint_misses_p95(tmp_path: Path) -> None:
     result = LoadGate().run(target(build(tmp_path, "slow"), load={"duration_s": 4.5}))
     assert result.status == "fail"
-    assert {(f.rule, f.operation) for f in result.findings} == {("load:p95", "GET /api/projects")}
-    assert result.metrics["operations"]["GET /api/projects"]["p50_ms"] >= 250
+    assert ("load:p95", "GET /api/projects") in {(f.rule, f.operation) for f in result.findings}
+    operations = result.metrics["operations"]
+    assert operations["GET /api/projects"]["p50_ms"] >= 250
+    # The slowness is pinned on the slow operation: the others stay well below its median (a busy
+    # machine may still push one of them past 100 ms, which is the load gate doing its job).
+    others = {op: figures["p95_ms"] for op, figures in operations.items() if op != "GET /api/projects"}
+    assert others and all(p95 < 200 for p95 in others.values()), others
 
 
 @pytest.mark.slow

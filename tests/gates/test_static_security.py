@@ -161,3 +161,20 @@ def test_bandit_and_semgrep_json_are_mapped(tmp_path: Path) -> None:
                             "extra": {"message": "SQL  is\n built", "severity": "ERROR", "metadata": {"fix": "bind"}}}]}
     [s] = semgrep_findings(semgrep, tmp_path)
     assert (s.rule, s.severity, s.message, s.hint) == ("semgrep:sql-built-from-strings", "high", "SQL is built", "bind")
+
+
+def test_files_semgrep_could_not_scan_are_named_in_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in semgrep that scanned nothing and reported one error: the gate must not look clean.
+    fake = write(tmp_path, "bin/semgrep", """
+        #!/bin/sh
+        echo '{"version": "0.0", "results": [], "errors": [{"type": "Syntax error", "path": "app/x.py"}]}'
+    """)
+    fake.chmod(0o755)
+    monkeypatch.setattr(security_module, "isolated_tool", lambda name: str(fake))
+    write(tmp_path, "project/app/__init__.py", "")
+    write(tmp_path, "project/app/x.py", "VALUE = 1\n")
+    result = run_gates(load_target(tmp_path / "project"), gates=["static-security"]).gates[0]
+    assert "semgrep: 1 error(s), see evidence.semgrep_errors" in result.summary
+    assert result.evidence["semgrep_errors"] == [{"type": "Syntax error", "path": "app/x.py"}]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from backend_agent.runtime import SessionStore
 from tests.runtime.conftest import write_script
 
@@ -154,3 +156,18 @@ def test_cost_budget_on_an_unpriced_model_is_warned(workspace: Path, run_agent) 
     (warning,) = [w for w in result.warnings if "--max-cost" in w]
     assert "no price is known" in warning and "--max-turns" in warning
     assert [e.message for e in events.of("warning")].count(warning) == 1  # once per run, not per request
+
+
+def test_a_missing_agent_file_is_named(workspace: Path, run_agent) -> None:
+    from backend_agent.errors import DefinitionError
+
+    agents = workspace / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "helper.md").write_text("---\nname: helper\ndescription: d\n---\nBody\n")
+    write_script(workspace, [{"text": "hi"}])
+    with pytest.raises(DefinitionError) as info:
+        run_agent(workspace, agent="./missing.md")
+    assert "--agent ./missing.md: no such definition file" in str(info.value)
+    with pytest.raises(DefinitionError) as info:
+        run_agent(workspace, agent="helper.md")
+    assert info.value.hint == "did you mean --agent helper?"

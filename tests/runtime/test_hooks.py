@@ -169,3 +169,16 @@ def test_session_start_and_prompt_hooks_add_context_and_prompt_has_environment(
     assert f"Workspace (working directory): {workspace.resolve()}" in system
     assert "Permission mode: plan" in system and "Tools available: Read, Write, Edit" in system
     assert "Git: not a git repository" in system and "lead backend engineer" in system
+
+
+def test_a_definitions_bad_hook_names_its_file(workspace: Path, run_agent) -> None:
+    agents = workspace / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "hooky.md").write_text(
+        "---\nname: hooky\ndescription: d\nhooks:\n  PreToolUse:\n    - matcher: Bash\n      hooks:\n"
+        "        - {type: command, command: 'exit 2', timeout: 0}\n---\nBody\n"
+    )
+    write_script(workspace, [{"text": "hi"}])
+    with pytest.raises(ConfigError) as info:
+        run_agent(workspace, agent="hooky")
+    assert f"{agents / 'hooky.md'} (frontmatter) (hooks.PreToolUse[0].hooks[0].timeout)" in str(info.value)

@@ -74,6 +74,17 @@ def test_bearer_tokens_and_url_passwords_are_redacted_keeping_their_context() ->
         assert redactor.text(harmless) == harmless
 
 
+def test_a_corrupt_session_store_is_a_clear_error(workspace: Path, cli_inproc) -> None:
+    store = workspace / ".backend-agent" / "sessions.db"
+    store.parent.mkdir()
+    store.write_text("not a database at all")
+    write_script(workspace, [{"text": "hi"}])
+    for args in (("run", "-p", "x", "--model", "script:script.yaml"), ("sessions", "list")):
+        outcome = cli_inproc(*args, cwd=workspace)
+        assert outcome.returncode == 1 and "Traceback" not in outcome.stderr
+        assert f"{store}: file is not a database" in outcome.stderr and "move the file aside" in outcome.stderr
+
+
 def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
     cli = cli_inproc
     (workspace / "a.txt").write_text("x\n")

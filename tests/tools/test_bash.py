@@ -152,6 +152,18 @@ def test_sandboxed_commands_cannot_rewrite_permission_settings(workspace: Path) 
 
 
 @pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
+def test_sandboxed_commands_cannot_create_missing_settings_folders(workspace: Path) -> None:
+    """A command with no redirection (so no permission rule sees the write) must not create
+    .claude/settings.local.json to grant itself rules; no empty folders are left behind either."""
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    script = "import pathlib; p = pathlib.Path('.claude/settings.local.json'); p.parent.mkdir(exist_ok=True); p.write_text('{}')"
+    result = bash(ctx, f'python3 -c "{script}" || echo refused; mkdir .opencode || echo refused-too')
+    assert "refused" in result.output and "refused-too" in result.output
+    assert not (workspace / ".claude").exists()
+    assert not (workspace / ".opencode").exists()
+
+
+@pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
 def test_sandbox_keeps_tools_on_path_that_live_under_tmp(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,7 +176,10 @@ def test_sandbox_keeps_tools_on_path_that_live_under_tmp(
         tool.write_text("#!/bin/sh\necho probe-tool-ran\n")
         tool.chmod(0o755)
         monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ['PATH']}")
-        result = bash(ToolContext(workspace=workspace, sandbox=True), "ba-probe-tool; touch /tmp/x-$$ && echo tmp-writable")
+        result = bash(
+            ToolContext(workspace=workspace, sandbox=True),
+            "ba-probe-tool; touch /tmp/x-$$ && echo tmp-writable",
+        )
         assert result.data["sandboxed"] is True
         assert "probe-tool-ran" in result.output
         assert "tmp-writable" in result.output  # /tmp itself stays a private writable tmpfs

@@ -173,3 +173,45 @@ def test_an_extra_blank_line_in_old_string_is_named(ctx: ToolContext, workspace:
     assert "old_string has a blank line here, which the file does not have" in result.output
     assert result.error is not None
     assert [d["kind"] for d in result.error.details["closest"]["differences"]] == ["extra_line"]
+
+
+def test_pasted_line_numbers_pick_the_meant_occurrence(ctx: ToolContext, workspace: Path) -> None:
+    path = workspace / "twice.py"
+    path.write_text("x = 1\ny = 2\nx = 1\ny = 2\n")
+    read(ctx, "twice.py")
+    result = edit(ctx, "twice.py", "     3\tx = 1\n     4\ty = 2", "     3\tx = 9\n     4\ty = 2")
+    assert result.ok, result.output
+    assert path.read_text() == "x = 1\ny = 2\nx = 9\ny = 2\n"
+    assert "chosen by its line number" in result.output
+
+
+def test_pasted_line_numbers_naming_no_occurrence_still_fail_as_not_unique(
+    ctx: ToolContext, workspace: Path
+) -> None:
+    path = workspace / "twice.py"
+    path.write_text("x = 1\ny = 2\nx = 1\ny = 2\n")
+    read(ctx, "twice.py")
+    result = edit(ctx, "twice.py", "     2\tx = 1\n     3\ty = 2", "x = 9\ny = 2")
+    assert not result.ok and result.error is not None and result.error.code == "not_unique"
+    assert path.read_text() == "x = 1\ny = 2\nx = 1\ny = 2\n"
+
+
+def test_a_prefix_on_the_first_line_only_is_tolerated_when_unique(ctx: ToolContext, workspace: Path) -> None:
+    path = workspace / "h.py"
+    path.write_text(PY)
+    read(ctx, "h.py")
+    result = edit(
+        ctx, "h.py", "     2\t    if event:\n        return process(event)", "    if event:\n        return 1"
+    )
+    assert result.ok, result.output
+    assert path.read_text() == PY.replace("return process(event)", "return 1")
+
+
+def test_a_fragment_with_different_spacing_names_the_file_text(ctx: ToolContext, workspace: Path) -> None:
+    path = workspace / "h.py"
+    path.write_text(PY)
+    read(ctx, "h.py")
+    result = edit(ctx, "h.py", "process(event )", "handle(event)")
+    assert not result.ok and result.error is not None
+    assert "whitespace differs: the file has 'process(event)'" in result.error.message
+    assert "line 3" in result.error.message

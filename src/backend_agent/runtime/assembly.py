@@ -42,6 +42,12 @@ def choose_definition(
     if agent and agent not in roster.agents and (Path(agent).is_file() or (cwd / agent).is_file()):
         path = Path(agent) if Path(agent).is_file() else cwd / agent
         return load_definition(path), roster
+    if agent and agent not in roster.agents and ("/" in agent or Path(agent).suffix in (".md", ".txt", ".yaml")):
+        raise DefinitionError(
+            f"--agent {agent}: no such definition file (looked in {cwd.resolve()})",
+            hint=f"did you mean --agent {Path(agent).stem}?" if Path(agent).stem in roster.agents
+            else "pass an existing file, or an agent name from 'backend-agent agents list'",
+        )  # fmt: skip
     if agent == "auto":
         matches = [m for m in route(prompt, roster) if m.score > 0]
         if not matches:

@@ -114,7 +114,11 @@ def _timeout(value: Any, source: str, where: str) -> float:
 
 
 def load_hooks(
-    workspace: Path, *, state_dir_name: str = ".backend-agent", definition_hooks: Any = None
+    workspace: Path,
+    *,
+    state_dir_name: str = ".backend-agent",
+    definition_hooks: Any = None,
+    definition_source: str | None = None,
 ) -> list[HookCommand]:
     """Hooks from the workspace settings files, then the agent definition's own."""
     commands: list[HookCommand] = []
@@ -124,7 +128,7 @@ def load_hooks(
         data = read_json_file(path, hint="fix the JSON syntax")
         if isinstance(data, dict):
             commands.extend(parse_hooks(data.get("hooks"), source=str(path)))
-    commands.extend(parse_hooks(definition_hooks, source="agent definition"))
+    commands.extend(parse_hooks(definition_hooks, source=definition_source or "agent definition"))
     return commands
 
 

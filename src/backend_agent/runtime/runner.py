@@ -157,7 +157,8 @@ async def _run(
     tool_context = ToolContext(
         workspace=workspace, session=tool_session, state_dir=workspace / settings.state_dir_name
     )
-    hooks = HookRunner(load_hooks(workspace, state_dir_name=settings.state_dir_name, definition_hooks=definition.hooks),
+    hooks = HookRunner(load_hooks(workspace, state_dir_name=settings.state_dir_name, definition_hooks=definition.hooks,
+                                  definition_source=f"{definition.source_path or definition.name} (frontmatter)"),
                        cwd=workspace, session_id=session_id)  # fmt: skip
     engine = build_engine(mode=mode, definition=definition, workspace=workspace, allow=options.allow, deny=options.deny,
                           home=options.home)  # fmt: skip

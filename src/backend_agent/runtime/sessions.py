@@ -19,7 +19,7 @@ from typing import Any
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 from pydantic_core import to_jsonable_python
 
-from backend_agent.errors import UsageError
+from backend_agent.errors import ConfigError, Location, Problem, UsageError
 from backend_agent.runtime.redact import Redactor
 
 SCHEMA = """
@@ -65,13 +65,21 @@ class SessionStore:
     """One SQLite database per workspace; cheap to open, safe to write from one process at a time."""
 
     def __init__(self, path: Path, *, redactor: Redactor | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.redactor = redactor or Redactor()
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise ConfigError(
+                "the workspace's session store cannot be opened",
+                problems=[Problem(str(exc), Location(str(path)), expected="a writable SQLite database")],
+                hint=f"check the folder's permissions, or move the file aside (mv {path} {path}.bak) to start a "
+                "fresh store; sessions in the old file cannot be resumed",
+            ) from exc
         # Per session: the serialized messages already on disk, to write only what changed.
         self._saved: dict[str, list[tuple[object, str]]] = {}
 

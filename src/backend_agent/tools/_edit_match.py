@@ -134,6 +134,19 @@ def describe_line(number: int, file_line: str, old_line: str) -> LineDifference 
         return LineDifference(number, "trailing_whitespace", "trailing whitespace differs")
     if _norm(file_line) == _norm(old_line):
         return LineDifference(number, "inner_whitespace", "whitespace inside the line differs")
+    fragment = _fragment_in_line(file_line, old_line)
+    if fragment is not None:
+        return LineDifference(
+            number,
+            "inner_whitespace",
+            f"whitespace differs: the file has {fragment!r}, old_string has {old_line.strip()!r}",
+        )
+    if _NUMBER_PREFIX.match(old_line) and _NUMBER_PREFIX.sub("", old_line, count=1) == file_line:
+        return LineDifference(
+            number,
+            "line_number_prefix",
+            "old_string starts with a line-number prefix pasted from Read output; leave it out",
+        )
     a, b = file_line.rstrip("\r"), old_line.rstrip("\r")
     column = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))) + 1
     return LineDifference(
@@ -141,6 +154,19 @@ def describe_line(number: int, file_line: str, old_line: str) -> LineDifference 
         "text",
         f"text differs from column {column}: file has {file_line.strip()!r}, old_string has {old_line.strip()!r}",
     )
+
+
+def _fragment_in_line(file_line: str, old_line: str) -> str | None:
+    """The part of ``file_line`` that equals ``old_line`` but for whitespace (old_line a fragment)."""
+    squeezed_old = "".join(old_line.split())
+    if not squeezed_old:
+        return None
+    kept = [i for i, ch in enumerate(file_line) if not ch.isspace()]
+    at = "".join(file_line[i] for i in kept).find(squeezed_old)
+    if at == -1:
+        return None
+    fragment = file_line[kept[at] : kept[at + len(squeezed_old) - 1] + 1]
+    return fragment if fragment != old_line.strip() else None
 
 
 def _aligned(window: list[str], old_lines: list[str], first_line: int) -> tuple[float, list[LineDifference]]:

@@ -38,17 +38,21 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
     argv = [bash_path(), "-c", script]
     bwrap = bwrap_path() if ctx.sandbox else None
     if bwrap:
+        protected = [root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS]
         inner = sandbox_argv(
             argv,
             bwrap=bwrap,
             cwd=cwd,
             writable=[ctx.workspace, *ctx.extra_dirs],
-            protected=[root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS],
+            protected=protected,
             writable_inside_protected=[folder],
             allow_network=ctx.allow_network,
         )
+        # Empty mount points the sandbox leaves for settings folders that did not exist are removed.
+        absent = " ".join(shlex.quote(str(path)) for path in protected if not path.exists())
+        cleanup = f"rmdir -- {absent} 2>/dev/null; " if absent else ""
         # A small parent shell outlives this process; bwrap dies with it, and the sandbox with bwrap.
-        argv = ["/bin/sh", "-c", '"$@"; exit $?', "sh", *inner]
+        argv = ["/bin/sh", "-c", f'"$@"; rc=$?; {cleanup}exit $rc', "sh", *inner]
     with out.open("wb") as out_handle, err.open("wb") as err_handle:
         proc = subprocess.Popen(
             argv,

@@ -73,6 +73,13 @@ def sandbox_argv(
     ):
         for folder in folders:
             real = folder.resolve()
+            if flag == "--ro-bind" and folders is protected and not real.exists():
+                # A settings folder that does not exist yet must not be creatable either: an empty
+                # read-only mount holds its place (bwrap leaves the empty mount point behind).
+                if ("--tmpfs", real) not in seen:
+                    seen.add(("--tmpfs", real))
+                    argv += ["--tmpfs", str(real), "--remount-ro", str(real)]
+                continue
             if (flag, real) in seen or not real.exists():
                 continue
             seen.add((flag, real))

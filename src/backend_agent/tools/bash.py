@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import tempfile
@@ -125,6 +126,7 @@ class BashTool(Tool[BashInput]):
                 )
             else:
                 argv = command
+            absent = [path for path in sandbox_protected(ctx) if bwrap and not path.exists()]
             code, timed_out = run_group(
                 argv,
                 cwd=cwd,
@@ -136,6 +138,9 @@ class BashTool(Tool[BashInput]):
             stdout, stdout_bytes, out_cut = read_capped(scratch / "out")
             stderr, stderr_bytes, err_cut = read_capped(scratch / "err")
             new_cwd = cwd_file.read_text().strip() if cwd_file.exists() else ""
+        for path in absent:  # the empty mount points the sandbox left for settings folders
+            with contextlib.suppress(OSError):
+                path.rmdir()
         if new_cwd:
             self._move_cwd(Path(new_cwd), ctx, notes)
         return self._result(

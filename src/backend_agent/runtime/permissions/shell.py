@@ -266,8 +266,8 @@ class _Walker:
             return
         set_vars = _assigned_by(name, words)
         if any(risky_variable(var) for var in set_vars):
-            risky = ", ".join(var for var in set_vars if risky_variable(var))
-            command.opaque = f"'{name}' sets {risky}, which can change which programs commands run"
+            named = ", ".join(var for var in set_vars if risky_variable(var))
+            command.opaque = f"'{name}' sets {named}, which can change which programs commands run"
         elif name == "eval":
             command.opaque = "eval runs a string as shell code, which cannot be analysed"
         elif name in SHELLS:
