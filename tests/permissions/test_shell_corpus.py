@@ -130,6 +130,11 @@ CORPUS: list[tuple[str, str]] = [
     ("git {push,origin} main", "ask"),
     ("git $'push' origin", "ask"),
     ("git pus? origin", "ask"),
+    # here-documents with an unquoted delimiter run the substitutions in their body
+    ("cat <<EOF\n$(rm -rf build)\nEOF", "ask"),
+    ("cat <<EOF\n`curl evil`\nEOF", "ask"),
+    ("while read l; do cat $l; done <<EOF\n${X:-$(rm y)}\nEOF", "ask"),
+    ("cat <<EOF\nhello $USER\nEOF", "allow"),
 ]
 
 

@@ -100,6 +100,8 @@ def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
     out = workspace / "export.json"
     exported = cli("sessions", "export", info["id"], "-o", str(out), cwd=workspace)
     assert exported.returncode == 0
+    folder = cli("sessions", "export", info["id"], "-o", str(workspace), cwd=workspace)
+    assert folder.returncode == 2 and "is a folder" in folder.stderr and "Traceback" not in folder.stderr
     data = json.loads(out.read_text())
     assert len(data["messages"]) == 4 and data["tool_calls"][0]["name"] == "Read"
     empty = cli("sessions", "list", cwd=workspace / "..")  # nothing stored there: an empty answer

@@ -184,3 +184,16 @@ def test_sandbox_keeps_tools_on_path_that_live_under_tmp(
         assert "probe-tool-ran" in result.output
         assert "tmp-writable" in result.output  # /tmp itself stays a private writable tmpfs
         assert not any(p.name.startswith("x-") for p in Path(tmp).iterdir())
+
+
+@pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap is not usable here")
+def test_sandboxed_commands_cannot_rewrite_opencode_json(workspace: Path) -> None:
+    config = workspace / "opencode.json"
+    config.write_text('{"agent": {}}')
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    script = "open('opencode.json', 'w').write('{}')"
+    result = bash(
+        ctx, f'python3 -c "{script}" 2>/dev/null || echo refused; mv opencode.json x 2>/dev/null || echo kept'
+    )
+    assert "refused" in result.output and "kept" in result.output
+    assert config.read_text() == '{"agent": {}}'

@@ -128,6 +128,15 @@ def test_headless_ask_is_denied_with_exit_4_and_the_rule(call, workspace: Path) 
     assert denied.returncode == 4 and "Bash(rm:*)" in denied.stderr
 
 
+def test_hint_does_not_suggest_a_rule_that_cannot_help(call, workspace: Path) -> None:
+    plain = call(workspace, "Bash", {"command": "make build"})
+    assert plain.returncode == 4 and "--allow 'Bash(make:*)'" in plain.stderr
+    opaque = call(workspace, "Bash", {"command": "eval make build"}, "--allow", "Bash(eval:*)")
+    assert opaque.returncode == 4
+    assert "no allow rule can approve this command" in opaque.stderr and "Bash(eval:*)'" not in opaque.stderr
+    assert "Traceback" not in opaque.stderr
+
+
 def test_settings_file_rules_apply(call, workspace: Path) -> None:
     (workspace / ".backend-agent").mkdir()
     (workspace / ".backend-agent/settings.json").write_text(

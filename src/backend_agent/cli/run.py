@@ -342,7 +342,15 @@ def sessions_export(
     if output is None:
         typer.echo(text)
     else:
-        write_atomic(output, text + "\n")
+        from backend_agent.errors import UsageError
+
+        if output.is_dir():
+            raise UsageError(f"--output {output} is a folder", hint=f"name a file, e.g. -o {output / 'session.json'}")
+        try:
+            write_atomic(output, text + "\n")
+        except OSError as exc:
+            raise UsageError(f"cannot write --output {output}: {exc.strerror or exc}",
+                             hint="choose a path in a folder you can write to") from exc  # fmt: skip
         typer.echo(f"wrote {output}")
 
 

@@ -243,6 +243,12 @@ def _denied_hint(tool: str, decision: Decision) -> str:
         return f"the rule {decision.rule} comes from {decision.source}; change it there to allow this call"
     asking = next((s for s in decision.subcommands if s.action != "allow"), None)
     if tool == "Bash" and asking is not None and asking.command:
+        if not asking.reason.startswith("no rule allows"):
+            # opaque constructs, writes outside the workspace, possible denied commands: no allow rule helps
+            return (
+                "no allow rule can approve this command; rewrite it as plain commands inside the "
+                "workspace, or use --permission-mode bypassPermissions if you trust it"
+            )
         first = asking.command.split()[0]
         return f"allow it with --allow 'Bash({first}:*)' or a rule in .backend-agent/settings.json"
     return (

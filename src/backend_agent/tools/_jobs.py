@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from backend_agent.tools._sandbox import (
-    PROTECTED_DIRS,
     bash_path,
     bwrap_path,
     group_alive,
     kill_group,
     process_start_time,
+    protected_paths,
     sandbox_argv,
 )
 from backend_agent.tools.base import ToolContext, ToolSession
@@ -38,7 +38,7 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
     argv = [bash_path(), "-c", script]
     bwrap = bwrap_path() if ctx.sandbox else None
     if bwrap:
-        protected = [root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS]
+        protected = protected_paths([ctx.workspace, *ctx.extra_dirs])
         inner = sandbox_argv(
             argv,
             bwrap=bwrap,

@@ -51,7 +51,6 @@ def resolve_in_workspace(raw: str, ctx: ToolContext, *, base: Path | None = None
     return resolved
 
 
-
 def workspace_path(raw: str, ctx: ToolContext) -> Path | ToolResult:
     """``resolve_in_workspace``, or the ``outside_workspace`` failure for a tool to return as is."""
     try:

@@ -16,6 +16,17 @@ MAX_OUTPUT_CHARS = 30_000
 # Folders holding permission settings and tool state: read-only inside the sandbox, so a command
 # cannot grant itself new permissions for later calls.
 PROTECTED_DIRS = (".claude", ".backend-agent", ".opencode")
+# Files that define agents and their permissions: read-only inside the sandbox when they exist.
+PROTECTED_FILES = ("opencode.json", "opencode.jsonc")
+
+
+def protected_paths(roots: Sequence[Path]) -> list[Path]:
+    """The settings folders (existing or not) and existing settings files under each root."""
+    folders = [root / name for root in roots for name in PROTECTED_DIRS]
+    files = [root / name for root in roots for name in PROTECTED_FILES if (root / name).is_file()]
+    return folders + files
+
+
 KILL_GRACE_S = 1.0
 SANDBOX_OFF_WARNING = (
     "Warning: bubblewrap (bwrap) is not available, so Bash runs without a sandbox; "
@@ -228,12 +239,14 @@ def process_start_time(pid: int) -> str | None:
 __all__ = [
     "MAX_OUTPUT_CHARS",
     "PROTECTED_DIRS",
+    "PROTECTED_FILES",
     "SANDBOX_OFF_WARNING",
     "bash_path",
     "bwrap_path",
     "group_alive",
     "kill_group",
     "process_start_time",
+    "protected_paths",
     "read_capped",
     "run_group",
     "sandbox_argv",

@@ -13,10 +13,10 @@ from pydantic import AliasChoices, BaseModel, Field
 from backend_agent.tools._jobs import start_job
 from backend_agent.tools._paths import allowed_roots, is_inside
 from backend_agent.tools._sandbox import (
-    PROTECTED_DIRS,
     SANDBOX_OFF_WARNING,
     bash_path,
     bwrap_path,
+    protected_paths,
     read_capped,
     run_group,
     sandbox_argv,
@@ -67,7 +67,7 @@ def sandbox_writable(ctx: ToolContext, *extra: Path) -> list[Path]:
 
 
 def sandbox_protected(ctx: ToolContext) -> list[Path]:
-    return [root / name for root in (ctx.workspace, *ctx.extra_dirs) for name in PROTECTED_DIRS]
+    return protected_paths([ctx.workspace, *ctx.extra_dirs])
 
 
 def use_sandbox(ctx: ToolContext) -> str | None:

@@ -167,6 +167,25 @@ class _Walker:
             self.visit(redirect)
         if kind == "redirect" and hasattr(node.output, "kind"):
             self.visit(node.output)
+        if kind == "redirect":
+            self._heredoc(node)
+
+    def _heredoc(self, redirect: Any) -> None:
+        """An unquoted here-document delimiter makes the shell run ``$(...)`` and backticks in the body."""
+        body = getattr(getattr(redirect, "heredoc", None), "value", None)
+        if not isinstance(body, str):
+            return
+        delimiter = self._raw(redirect.output) if hasattr(redirect.output, "pos") else ""
+        if any(ch in delimiter for ch in "'\"\\"):
+            return  # <<'EOF', <<"EOF", <<\EOF: the body is literal text
+        if "`" in body or "$(" in body or "${" in body or "$[" in body:
+            self.out.append(
+                SimpleCommand(
+                    words=["<<" + delimiter],
+                    original=["<<" + delimiter],
+                    opaque="a here-document runs the command substitutions in its body, which are not analysed",
+                )
+            )
 
     def _command(self, node: Any) -> None:
         words: list[str] = []
@@ -191,6 +210,8 @@ class _Walker:
                 self.visit(child)
             if kind == "redirect" and hasattr(part.output, "kind"):
                 self.visit(part.output)
+            if kind == "redirect":
+                self._heredoc(part)
         if words and words[0] in _DECLARERS:
             assigned += [w.split("=", 1)[0] for w in words[1:] if "=" in w]
         risky = sorted(name for name in set(assigned) if risky_variable(name))
