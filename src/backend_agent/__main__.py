@@ -1,5 +1,5 @@
 """``python -m backend_agent`` runs the CLI."""
 
-from backend_agent.cli import main
+from backend_agent._entry import console_main
 
-main()
+console_main()

@@ -105,6 +105,8 @@ CORPUS: list[tuple[str, str]] = [
     ("echo '{}' > .claude/settings.json", "ask"),
     ("echo x >> .backend-agent/settings.json", "ask"),
     ("cd src && echo x > notes.txt", "allow"),
+    ("echo '{}' > .clau{de}/settings.json", "ask"),
+    ("echo '{}' > .clau?e/settings.json", "ask"),
     ("cd ../.. && ls", "ask"),
     # changing how command names resolve
     ("PATH=/tmp/evil:$PATH ls", "ask"),
@@ -168,7 +170,7 @@ def test_nothing_that_asks_is_allowed_by_a_catch_all_allow_except_opaque(
     engine = PermissionEngine(rules=RuleSet.from_lists(allow=["Bash(*)"]), workspace=tmp_path, home=tmp_path)
     decision = engine.decide("Bash", {"command": command})
     opaque = analyze(command).opaque
-    writes_outside = ">" in command and any(p in command for p in ("/etc", ".claude/", ".backend-agent/"))
+    writes_outside = ">" in command and any(p in command for p in ("/etc", ".clau", ".backend-agent/"))
     if opaque or writes_outside:
         assert decision.action == "ask"
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 from rich.console import Console
 
@@ -53,6 +51,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     return 0
 
-
-def console_main() -> None:
-    sys.exit(main())

@@ -22,6 +22,7 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 from backend_agent.errors import ConfigError, Location, Problem
 from backend_agent.runtime._jsonfile import read_json_file
 
+SERVER_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
 
 
@@ -103,6 +104,13 @@ def parse_mcp_config(
     servers: dict[str, MCPServerConfig] = {}
     for name, raw in data.get("mcpServers", {}).items():
         where = f"mcpServers.{name}"
+        if not SERVER_NAME.fullmatch(name):
+            raise ConfigError(
+                f"MCP server name {name!r} cannot be part of a tool name",
+                problems=[Problem(f"name {name!r}", Location(source, key_path=where),
+                                  expected="letters, digits, '-' and '_' only (tools are named mcp__<server>__<tool>)")],
+                hint=f"rename it, e.g. {re.sub(r'[^A-Za-z0-9_-]+', '-', name).strip('-') or 'server'!r}",
+            )  # fmt: skip
         if not isinstance(raw, dict):
             raise ConfigError(
                 f"MCP server {name!r} must be an object",

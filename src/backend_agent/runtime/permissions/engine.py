@@ -332,8 +332,8 @@ class PermissionEngine:
     def _harmless_write(self, target: str, *, relative_unknown: bool = False) -> bool:
         if target in _HARMLESS_TARGETS or target.isdigit() or target.startswith("/dev/fd/"):
             return True
-        if "$" in target or "`" in target:
-            return False
+        if any(ch in target for ch in "$`{*?["):
+            return False  # expanded at run time (`.clau{de}/x`, `.clau?e/x`): the real target is unknown
         path = Path(target).expanduser()
         if not path.is_absolute() and relative_unknown:
             return False
