@@ -98,5 +98,5 @@ def test_single_characters_and_filler_words_are_not_terms(builtins: Roster) -> N
     (top, *_rest) = route("the orders list is slow under load; find the N+1 queries", builtins)
     assert top.agent == "performance-engineer"
     terms = next(reason for reason in top.reasons if reason.startswith("description terms: "))
-    assert terms.removeprefix("description terms: ").split(", ") == ["load", "queries", "slow"]
+    assert terms.removeprefix("description terms: ").split(", ") == ["load", "orders", "queries", "slow"]
     assert "trigger keyword 'n+1' in the task" in top.reasons

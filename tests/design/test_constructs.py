@@ -140,7 +140,8 @@ def test_types_in_sql_and_json(clinic: Design) -> None:
     assert props["photo"]["contentEncoding"] == "base64" and props["opens"]["format"] == "time"
     assert props["specialties"]["items"]["required"] == ["id", "title"]
     accounts = clinic.table("accounts")
-    assert accounts.column("id").default_sql == {"postgresql": "gen_random_uuid()"}
+    assert accounts.column("id").default_sql["postgresql"] == "gen_random_uuid()"
+    assert "randomblob" in accounts.column("id").default_sql["sqlite"]  # D5: never a NULL key
     assert clinic.table("doctors").column("account_id").sql_type["postgresql"] == "UUID"
 
 

@@ -6,17 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from backend_agent.backend_tools import BACKEND_TOOL_NAMES
 from tests.runtime.conftest import write_script
 
 BUILTINS = ["Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob"]
 SIX = ["Read", "Write", "Edit", "Bash", "Grep", "Glob"]
+INHERITED = [*BUILTINS, *BACKEND_TOOL_NAMES]  # `tools` omitted: the built-ins and the backend tools
 # seed prefix → (tools the model must be offered, a tool call the seed does not grant)
 SEEDS = {
     "000": (SIX, "Task"),
-    "001": ([*BUILTINS, "Agent", "Task", "Skill"], "WebFetch"),
-    "002": ([*BUILTINS, "Agent", "Task", "Skill"], "WebFetch"),
+    "001": ([*INHERITED, "Agent", "Task", "Skill"], "WebFetch"),
+    "002": ([*INHERITED, "Agent", "Task", "Skill"], "WebFetch"),
     "003": (SIX, "Agent"),
-    "004": ([*BUILTINS, "Agent", "Task", "Skill"], "NotebookEdit"),
+    "004": ([*INHERITED, "Agent", "Task", "Skill"], "NotebookEdit"),
 }
 
 

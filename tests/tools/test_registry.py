@@ -19,9 +19,14 @@ from backend_agent.tools import (
 
 def test_default_tools_are_fresh_instances_in_order() -> None:
     names = [tool.name for tool in default_tools()]
-    assert names == ["Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob"]
+    assert names == [
+        "Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob",
+        "NotebookEdit", "TodoWrite", "WebFetch", "WebSearch",
+    ]  # fmt: skip
     assert default_tools()[0] is not default_tools()[0]
-    assert {t.name for t in default_tools() if t.read_only} == {"Read", "BashOutput", "Grep", "Glob"}
+    assert {t.name for t in default_tools() if t.read_only} == {
+        "Read", "BashOutput", "Grep", "Glob", "TodoWrite", "WebFetch", "WebSearch",
+    }  # fmt: skip
 
 
 def test_get_tool_is_case_insensitive_and_lists_valid_names() -> None:

@@ -3,6 +3,14 @@
 Each agent is one BM25 document (name, description, examples, trigger keywords). The BM25 score is
 scaled to 0..1 across the roster, then trigger hits add fixed weights: a trigger keyword in the
 task, a file whose extension or folder matches the agent's triggers. Ties break on name.
+
+Three rules keep the ranking fair to the user's own agents:
+- generic words ("backend", "service", "fix", "code") are no evidence: every backend agent claims
+  them, so they are dropped from the task and from trigger keywords alike;
+- trigger keywords add a capped bonus, so an agent with a long keyword list (the built-ins have
+  them, hand-written definitions rarely do) cannot outvote a better description on its own;
+- a task that changes code (add, implement, fix, ...) never goes to an agent that cannot edit
+  files: such agents are left out of the ranking.
 """
 
 from __future__ import annotations
@@ -16,10 +24,11 @@ from pathlib import PurePosixPath
 from backend_agent.agents.definition import AgentDefinition, Example
 from backend_agent.agents.discovery import Roster
 
-KEYWORD_WEIGHT = 0.25
+KEYWORD_WEIGHT = 0.2
 EXTENSION_WEIGHT = 0.2
 DIRECTORY_WEIGHT = 0.2
 EXAMPLE_WEIGHT = 0.3
+_MAX_KEYWORD_BONUS = 0.6
 _MAX_TRIGGER_BONUS = 1.0
 _FULL_WEIGHT_TERMS = 3
 _EXAMPLE_MIN_SHARED = 2
@@ -35,6 +44,28 @@ _STOPWORDS = frozenset(
         "agent"
     ]
 )
+# Words every backend agent's description claims: no evidence for one agent over another.
+_GENERIC = frozenset(
+    [
+        "backend", "server", "side", "service", "services", "app", "application", "code", "codebase",
+        "project", "system", "feature", "features", "endpoint", "endpoints", "bug", "fix", "issue",
+        "problem", "help", "work", "works", "working", "thing", "stuff", "task", "implement", "build",
+        "create", "write", "develop", "development", "developer", "engineer", "expert", "specialist",
+        "handle", "handler", "support", "change", "update", "improve", "better", "good", "using",
+        "python", "scalable", "robust", "modern", "best", "practice", "practices", "quality", "find",
+        "tell", "look", "show", "need", "needs",
+    ]
+)
+# Verbs that make a task a change to files (an implementation task).
+_CHANGE_VERBS = frozenset(
+    [
+        "add", "implement", "build", "create", "write", "fix", "refactor", "change", "update", "modify",
+        "remove", "delete", "rename", "migrate", "scaffold", "generate", "integrate", "configure",
+        "upgrade", "optimize", "optimise", "speed", "patch", "introduce", "replace", "convert", "port",
+        "setup", "wire", "extend", "move", "split", "make", "edit", "rewrite", "bump", "enable", "support",
+    ]
+)
+_EDIT_TOOLS = frozenset(["write", "edit", "multiedit", "notebookedit", "patch"])
 
 
 @dataclass
@@ -51,8 +82,33 @@ class RouteMatch:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without stop words or single characters, lightly stemmed (plural, -ing, -ed)."""
-    return [_stem(word) for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in _STOPWORDS]
+    """Lower-case word tokens without stop words, generic words or single characters, lightly stemmed."""
+    return [
+        _stem(word)
+        for word in _WORD.findall(text.lower())
+        if len(word) > 1 and word not in _STOPWORDS and word not in _GENERIC
+    ]
+
+
+def changes_files(task: str) -> bool:
+    """Whether a task asks for a change (implementation) rather than a review or an explanation."""
+    words = _WORD.findall(task.lower())
+    if "set" in words and "up" in words:
+        return True
+    return any(word in _CHANGE_VERBS for word in words)
+
+
+def can_edit(agent: AgentDefinition) -> bool:
+    """Whether an agent's tools and permissions let it write or edit files."""
+    denied = {entry.split("(")[0].strip().lower() for entry in agent.disallowed_tools}
+    denied |= {entry.split("(")[0].strip().lower() for entry in agent.permissions.deny if "(" not in entry}
+    denied |= {tool.lower() for tool, action in agent.permissions.simple.items() if action == "deny"}
+    if "edit" in denied:  # OpenCode's "edit" permission covers write and patch too
+        return False
+    if agent.tools is None:
+        return bool(_EDIT_TOOLS - denied)
+    granted = {entry.split("(")[0].strip().lower() for entry in agent.tools}
+    return bool((granted & _EDIT_TOOLS) - denied)
 
 
 def _stem(word: str) -> str:
@@ -73,6 +129,8 @@ def route(
     """Agents ranked for ``task`` (best first); disabled agents are left out."""
     agents = list(roster.agents.values()) if isinstance(roster, Roster) else list(roster)
     agents = [agent for agent in agents if not agent.disabled]
+    if changes_files(task):
+        agents = [agent for agent in agents if can_edit(agent)]
     if not agents:
         return []
     query = tokenize(task)
@@ -97,12 +155,16 @@ def route(
             bonus += EXAMPLE_WEIGHT
             reasons.append(f"matching example: {example}")
         hit_stems: set[str] = set()
+        keyword_bonus = 0.0
         for keyword in agent.triggers.keywords:
             stem = _stem(keyword.lower())
-            if stem not in hit_stems and _keyword_hit(keyword, task_lower, task_words):
+            if keyword.lower() in _GENERIC or stem in hit_stems:
+                continue
+            if _keyword_hit(keyword, task_lower, task_words):
                 hit_stems.add(stem)
-                bonus += KEYWORD_WEIGHT
+                keyword_bonus += KEYWORD_WEIGHT
                 reasons.append(f"trigger keyword '{keyword}' in the task")
+        bonus += min(keyword_bonus, _MAX_KEYWORD_BONUS)
         for path in files:
             bonus += _file_hits(agent, path, reasons)
         score = round(base + min(bonus, _MAX_TRIGGER_BONUS), 4)
@@ -117,8 +179,9 @@ def _document(agent: AgentDefinition) -> str:
     for example in agent.examples:
         parts.extend(filter(None, [example.context, example.user, example.commentary]))
     parts.extend(agent.triggers.keywords)
-    if not agent.description:
-        parts.append(agent.system_prompt[:2000])
+    # The opening of the body names the agent's stack and specialities (often more than the
+    # description does); every agent gets the same share of it, so no format is favoured.
+    parts.append(agent.system_prompt[: 2000 if not agent.description else 1200])
     return "\n".join(parts)
 
 
@@ -192,4 +255,4 @@ def _directory_hit(pattern: str, folder: str, full: str) -> bool:
     return needle in folder
 
 
-__all__ = ["RouteMatch", "route", "tokenize"]
+__all__ = ["RouteMatch", "can_edit", "changes_files", "route", "tokenize"]

@@ -2,7 +2,8 @@
 
 Public surface: the spec models, ``load_blueprint``, ``parse_blueprint``, ``blueprint_json_schema``,
 ``explain``, ``resolve_relations`` (every relation including the sides named by ``inverse``) and
-``locate_problems`` (places problems found after loading, by key path, in the file).
+``locate_problems`` (places problems found after loading, by key path, in the file) and
+``load_contract`` (an OpenAPI 3.0/3.1 contract with every ``$ref`` resolved).
 """
 
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
@@ -19,6 +20,13 @@ from backend_agent.blueprint.api import (
     QueryAction,
     ToggleAction,
     TransitionAction,
+)
+from backend_agent.blueprint.contract import (
+    Contract,
+    ContractBody,
+    ContractOperation,
+    ContractParameter,
+    load_contract,
 )
 from backend_agent.blueprint.entity import (
     Computed,
@@ -40,6 +48,7 @@ from backend_agent.blueprint.schema import (
     Auth,
     AuthOperation,
     AuthOperations,
+    Binding,
     Blueprint,
     Entity,
     ErrorStyle,
@@ -59,9 +68,14 @@ __all__ = [
     "Auth",
     "AuthOperation",
     "AuthOperations",
+    "Binding",
     "Blueprint",
     "Computed",
     "Condition",
+    "Contract",
+    "ContractBody",
+    "ContractOperation",
+    "ContractParameter",
     "CustomAction",
     "Derive",
     "Entity",
@@ -94,6 +108,7 @@ __all__ = [
     "blueprint_json_schema",
     "explain",
     "load_blueprint",
+    "load_contract",
     "locate_problems",
     "parse_blueprint",
     "parse_type",

@@ -52,7 +52,9 @@ class _Checker:
         return [*_builtin_columns(entity), *entity.fields, *self.rels[ename], *entity.computed]
 
     def field_or_builtin(self, ename: str, name: str, path: Path, *, what: str = "field") -> Field | None:
-        entity = self.bp.entities[ename]
+        entity = self.bp.entities.get(ename)
+        if entity is None:  # an unknown relation target, reported where the relation is declared
+            return None
         if name in entity.fields:
             return entity.fields[name]
         if name not in _builtin_columns(entity):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field as PydField
 from pydantic import model_validator
 
-from backend_agent.blueprint.entity import Field, Spec
+from backend_agent.blueprint.entity import JSON_KEY, Field, Spec
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 OperationName = Literal["list", "get", "create", "update", "delete"]
@@ -33,7 +33,8 @@ class Operation(Spec):
     roles: list[str] | None = PydField(default=None, description="Only these roles may call it.")
     owner_only: bool | None = PydField(default=None, description="Only the owner or an admin (default on update/delete).")
     view: str | None = PydField(default=None, description="View returned (default: the entity's default view).")
-    envelope: str | None = PydField(default=None, description="Override the envelope key of this operation.")
+    envelope: str | None = PydField(default=None, pattern=JSON_KEY,
+                                    description="Override the envelope key of this operation.")
     rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT, description="e.g. 10/minute")
     cache_ttl: int | None = PydField(default=None, ge=0, description="Seconds a read may be cached.")
     idempotent: bool | None = PydField(default=None, description="POST honours an Idempotency-Key header.")
@@ -49,9 +50,9 @@ class Operation(Spec):
 class Envelope(Spec):
     """Wrapping keys: {item: {...}}, {list: [...], count: n}."""
 
-    item: str | None = None
-    list: str | None = None
-    count: str | None = PydField(default=None, description="Key of the total count beside the list.")
+    item: str | None = PydField(default=None, pattern=JSON_KEY)
+    list: str | None = PydField(default=None, pattern=JSON_KEY)
+    count: str | None = PydField(default=None, pattern=JSON_KEY, description="Key of the total count beside the list.")
 
 
 class Filter(Spec):

@@ -13,12 +13,14 @@ from backend_agent.blueprint.types import TYPE_NAMES, FieldType, TypeSpellingErr
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
 PASCAL = r"^[A-Z][A-Za-z0-9]*$"
+JSON_KEY = r"^[A-Za-z_$][A-Za-z0-9_.$-]*$"  # a key of a JSON body: never empty (D9)
 
 
 class Spec(BaseModel):
     """Base of every blueprint model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    # strict: `max_length: "255"` is an error, not silently the number 255 (D9).
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, strict=True)
 
 
 def _shorthand(value: Any, key: str) -> Any:
@@ -124,7 +126,7 @@ class RelationRequest(Spec):
 class Relation(Spec):
     """A link from this entity to another (or to itself)."""
 
-    kind: RelationKind
+    kind: RelationKind = PydField(strict=False)  # the YAML text names the enum member
     target: str = PydField(description="Name of the target entity.")
     required: bool = PydField(default=False, description="many_to_one/one_to_one: the link must be set.")
     on_delete: Literal["cascade", "set_null", "restrict"] | None = PydField(default=
@@ -151,7 +153,7 @@ class View(Spec):
     """A named representation of an entity: its own fields, envelope and optional read path."""
 
     fields: list[str] = PydField(min_length=1, description="Fields, relations, computed fields (and `token`).")
-    envelope: str | None = PydField(default=None, description="Wrap the object as {envelope: {...}}.")
+    envelope: str | None = PydField(default=None, pattern=JSON_KEY, description="Wrap the object as {envelope: {...}}.")
     path: str | None = PydField(
         default=None, pattern=r"^(/[A-Za-z0-9_.{}-]+)+$", description="Serve GET at this path (with {lookup})."
     )
@@ -177,6 +179,7 @@ class EntityOptions(Spec):
 
 
 __all__ = [
+    "JSON_KEY",
     "PASCAL",
     "SNAKE",
     "Computed",

@@ -198,6 +198,8 @@ def _problem_from_error(error: ErrorDetails, pos: _Positions, source: str) -> Pr
         expected = _EXPECTED[kind].format(**ctx)
         if kind in ("dict_type", "model_type"):
             hint = "write it as a mapping, one `name: ...` per line"
+        elif kind in ("int_type", "float_type", "bool_type") and isinstance(given, str):
+            hint = f"write it without quotes, e.g. {given.strip(chr(34) + chr(39))}"
         elif kind == "string_type" and isinstance(given, bool | int | float):
             # YAML reads yes/no/on/off as booleans and 1.0 as a number.
             hint = "quote it to keep it text, e.g. \"yes\" or \"1.0\""
@@ -330,7 +332,7 @@ def load_blueprint(path: str | Path) -> Blueprint:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BlueprintError(f"cannot read blueprint {file}: {exc}", hint="check the file and its encoding") from None
-    return parse_blueprint(text, source=str(file))
+    return parse_blueprint(text, source=str(file)).with_base_dir(file.resolve().parent)
 
 
 __all__ = ["load_blueprint", "locate_problems", "parse_blueprint"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field as PydField
+from pydantic import PrivateAttr, model_validator
 
-from backend_agent.blueprint.api import PATH, RATE_LIMIT, Action, EntityApi, HttpMethod
+from backend_agent.blueprint.api import HANDLER, PATH, RATE_LIMIT, Action, EntityApi, HttpMethod
 from backend_agent.blueprint.entity import (
+    JSON_KEY,
     SNAKE,
     Computed,
     EntityOptions,
@@ -27,7 +30,7 @@ class ErrorStyle(Spec):
         description='envelope: {"error": {"code", "message", "details"}}; '
         'field_list: {"errors": {"<field>": ["msg"]}}',
     )
-    key: str | None = PydField(default=None, description="Top-level key (default: error / errors).")
+    key: str | None = PydField(default=None, pattern=JSON_KEY, description="Top-level key (default: error / errors).")
 
 
 class Pagination(Spec):
@@ -42,7 +45,11 @@ class Service(Spec):
     name: str = PydField(pattern=r"^[a-z][a-z0-9_-]*$", description="Lowercase service name.")
     version: str = "0.1.0"
     description: str = ""
-    base_path: str = PydField(default="", pattern=r"^(/[a-z0-9_-]+)*$", description="e.g. /api or /api/v1")
+    contract: str | None = PydField(default=None, min_length=1, description=(
+        "An OpenAPI 3.0/3.1 file (relative to the blueprint) the service serves exactly; its operations are "
+        "bound to behaviours in `bindings`."))
+    base_path: str = PydField(default="", pattern=r"^(/[a-z0-9_-]+)*$", description=(
+        "e.g. /api or /api/v1 (contract mode: default the path of the contract's first server URL)"))
     naming: Literal["snake_case", "camelCase"] = PydField(default="snake_case", description="JSON key style.")
     errors: ErrorStyle = PydField(default_factory=lambda: ErrorStyle())
     pagination: Pagination = PydField(default_factory=lambda: Pagination())
@@ -75,8 +82,8 @@ class AuthOperation(Spec):
     enabled: bool = True
     path: str | None = PydField(default=None, pattern=PATH)
     method: HttpMethod | None = None
-    request_envelope: str | None = None
-    response_envelope: str | None = None
+    request_envelope: str | None = PydField(default=None, pattern=JSON_KEY)
+    response_envelope: str | None = PydField(default=None, pattern=JSON_KEY)
     view: str | None = PydField(default=None, description="View of the user entity returned.")
     token: Literal["in_object", "beside", "none"] | None = PydField(default=
         None, description="Token inside the user object, beside it, or not returned."
@@ -144,22 +151,67 @@ class Entity(Spec):
     actions: dict[str, Action] = PydField(default_factory=dict)
 
 
+Outcome = Literal["invalid", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited"]
+BEHAVIOUR = (r"^(auth\.(register|login|me|update_me|refresh)|custom|"
+             r"[A-Z][A-Za-z0-9]*\.[a-z][a-z0-9_]*(\.(add|remove))?)$")
+
+
+class Binding(Spec):
+    """The behaviour serving one contract operation (contract mode).
+
+    ``operation`` names a standard operation or action of an entity (``Article.get``,
+    ``Article.favorite.add``), an auth operation (``auth.login``) or ``custom`` (with ``handler``)."""
+
+    operation: str = PydField(pattern=BEHAVIOUR, description="Entity.list/get/create/update/delete, "
+                              "Entity.<action>[.add|.remove], auth.<operation> or custom.")
+    handler: str | None = PydField(default=None, pattern=HANDLER, description="custom: package.module:function.")
+    entity: str | None = PydField(default=None, description="custom: the entity the handler works on.")
+    view: str | None = PydField(default=None, description="View whose relation shapes the response (default: "
+                                "the operation's).")
+    fields: dict[str, str] = PydField(default_factory=dict, description=(
+        "Contract property name -> field, relation or computed name, where the names differ."))
+    select: dict[str, str] = PydField(default_factory=dict, description=(
+        "Path or query parameter -> the field it selects rows by, where the names differ."))
+    statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
+        "Status of an outcome where the contract's own choice is not the wanted one."))
+    values_of: str | None = PydField(default=None, description="A list of scalars: the field listed.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, value: Any) -> Any:
+        return {"operation": value} if isinstance(value, str) else value
+
+
 class Blueprint(Spec):
     """A backend described once: service conventions, auth and entities."""
 
     service: Service
     auth: Auth | None = None
     entities: dict[str, Entity] = PydField(min_length=1)
+    bindings: dict[str, Binding] = PydField(default_factory=dict, description=(
+        "Contract mode: operationId (or 'METHOD /path') of each contract operation -> its behaviour."))
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths (the contract) are resolved from: the blueprint's, else the current one."""
+        return self._base_dir or Path.cwd()
+
+    def with_base_dir(self, folder: Path) -> Blueprint:
+        self._base_dir = folder
+        return self
 
 
 __all__ = [
     "AUTH_OPERATIONS",
     "Auth",
     "AuthOperation",
+    "Binding",
     "AuthOperations",
     "Blueprint",
     "Entity",
     "ErrorStyle",
+    "Outcome",
     "Pagination",
     "PasswordPolicy",
     "Service",

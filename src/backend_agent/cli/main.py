@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
 import typer
 from rich.console import Console
 
 from backend_agent import __version__
-from backend_agent.cli import agents, blueprint, check, run, tools
 from backend_agent.errors import BackendAgentError
 
-app = typer.Typer(
-    name="backend-agent",
-    help="A backend engineering agent that designs, builds and proves backend services.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+# The module under backend_agent.cli that registers each top-level command. Only the module the
+# command line names is imported, so `permissions check` or `agents list` never pay for the
+# gates or the model stack; `--help`, a typo or no command at all load every module.
+COMMAND_MODULES: dict[str, str] = {
+    "agents": "agents",
+    "tools": "tools",
+    "permissions": "tools",
+    "run": "run",
+    "sessions": "run",
+    "mcp": "run",
+    "blueprint": "blueprint",
+    "design": "blueprint",
+    "check": "check",
+    "doctor": "doctor",
+}
 
 
 def _version(value: bool) -> None:
@@ -24,22 +35,49 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """backend-agent: design, build and prove backend services."""
 
 
-for module in (agents, tools, run, blueprint, check):
-    module.register(app)
+def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
+    """The CLI with the commands ``argv`` needs registered (every command when it names none)."""
+    application = typer.Typer(
+        name="backend-agent",
+        help="A backend engineering agent that designs, builds and proves backend services.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    application.callback()(_root)
+    command = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    if command is None and "--version" in (argv or ()):
+        needed: Sequence[str] = []
+    elif command in COMMAND_MODULES:
+        needed = [COMMAND_MODULES[command]]
+    else:
+        needed = list(COMMAND_MODULES.values())
+    for name in dict.fromkeys(needed):
+        importlib.import_module(f"backend_agent.cli.{name}").register(application)
+    return application
+
+
+def __getattr__(name: str) -> Any:
+    # `app` (every command registered) is built on first use, for tests and embedding.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning BackendAgentError into a clear message and an exit code."""
+    import sys
+
     err = Console(stderr=True, soft_wrap=True)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="backend-agent")  # standalone: click reports usage errors (exit 2)
+        build_app(args)(args=args, prog_name="backend-agent")  # standalone: click reports usage errors (exit 2)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BackendAgentError as exc:

@@ -36,8 +36,11 @@ def register(app: typer.Typer) -> None:
     sessions.command("show")(sessions_show)
     sessions.command("export")(sessions_export)
     app.add_typer(sessions, name="sessions")
-    mcp = typer.Typer(name="mcp", help="MCP servers configured in .mcp.json.", no_args_is_help=True)
+    mcp = typer.Typer(name="mcp", help="MCP servers: list those in .mcp.json, or serve our tools.", no_args_is_help=True)
     mcp.command("list")(mcp_list)
+    from backend_agent.cli.mcp_serve import mcp_serve
+
+    mcp.command("serve")(mcp_serve)
     app.add_typer(mcp, name="mcp")
 
 
@@ -79,6 +82,10 @@ def run_command(
     resume: str = typer.Option(
         None, "--resume", "-r", help="Resume the session with this id (or id prefix)."
     ),
+    verify_with: str = typer.Option(
+        None, "--verify-with", help="Comma-separated gates that define done, e.g. tests,static-security: "
+        "the run is not done until they pass (docs/workflow.md).",
+    ),
 ) -> None:
     """Run an agent on a task: interactive by default, headless with -p."""
     from backend_agent.errors import UsageError
@@ -97,10 +104,24 @@ def run_command(
     options = RunOptions(
         prompt=task, cwd=cwd, agent=agent, model=model, max_turns=max_turns, max_cost=max_cost,
         permission_mode=permission_mode, allow=list(allow or []), deny=list(deny or []), resume=resume,
-        continue_last=continue_last,
+        continue_last=continue_last, verify_with=_gate_list(verify_with),
     )  # fmt: skip
     code = _headless(options, output_format) if print_mode else _interactive(options)
     raise typer.Exit(code)
+
+
+def _gate_list(value: str | None) -> list[str] | None:
+    """``--verify-with`` as gate names, each checked against the registry (a UsageError names the valid ones)."""
+    if value is None:
+        return None
+    from backend_agent.errors import UsageError
+    from backend_agent.gates import GATE_NAMES, select_gates
+
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    if not names:
+        raise UsageError("--verify-with names no gate", hint=f"valid gates: {', '.join(GATE_NAMES)}")
+    select_gates(gates=names)  # raises for unknown names
+    return names
 
 
 def _headless(options: RunOptions, output_format: str) -> int:
@@ -116,6 +137,8 @@ def _headless(options: RunOptions, output_format: str) -> int:
             sys.stdout.flush()
         elif output_format == "text" and kind == "warning":
             err.print(f"[yellow]warning:[/] {escape(event.message)}")  # type: ignore[attr-defined]
+        elif output_format == "text" and kind == "milestone":
+            err.print(f"[green]milestone {event.step}/6 {event.phase}:[/] {escape(event.summary)}")  # type: ignore[attr-defined]
 
     result: RunResult = asyncio.run(run(options, emit=emit))
     if output_format == "json":
@@ -162,6 +185,14 @@ class _Renderer:
             self.console.print(f"  [red]denied[/] {escape(data.reason or '')}")
         elif kind == "warning":
             self.console.print(f"[yellow]warning:[/] {escape(data.message)}")
+        elif kind == "milestone":
+            self._end_stream()
+            self.console.print(f"[bold green]◆ {data.step}/6 {data.phase}[/] {escape(data.summary)}")
+        elif kind == "verification":
+            self._end_stream()
+            marks = ", ".join(f"{g['gate']} {g['status']}" for g in data.gates)
+            colour = "green" if data.passed else "red"
+            self.console.print(f"[{colour}]verification round {data.round}:[/] {escape(marks)}")
         elif kind == "system":
             self.console.print(f"[dim]{escape(data.agent)} · {escape(data.model)} · {data.permission_mode} · "
                                f"session {data.session_id[:8]}[/]")  # fmt: skip

@@ -164,8 +164,8 @@ def json_schema(field: Field) -> dict[str, Any]:
         schema = {"type": "string", "enum": list(field.values or [])}
     elif kind is FieldKind.BYTES:
         schema = {"type": "string", "contentEncoding": "base64"}
-    else:
-        schema = {}
+    else:  # json: an object of free-form properties, or an array when its default or example is one (D8)
+        schema = {"type": "array"} if json_is_array(field) else {"type": "object", "additionalProperties": True}
     if kind in (FieldKind.STRING, FieldKind.TEXT, FieldKind.EMAIL, FieldKind.URL):
         length = string_length(field) if kind is not FieldKind.TEXT else field.max_length
         if length is not None:
@@ -186,6 +186,11 @@ def json_schema(field: Field) -> dict[str, Any]:
     if example is not None:
         schema["examples"] = [example]
     return schema
+
+
+def json_is_array(field: Field) -> bool:
+    shown = field.example if field.example is not None else field.default
+    return isinstance(shown, list)
 
 
 # Tried in order for fields with a `pattern` and no `example`.
@@ -218,7 +223,7 @@ def example_value(field: Field) -> Any:
         FieldKind.EMAIL: "user@example.com",
         FieldKind.URL: "https://example.com/image.png",
         FieldKind.ENUM: (field.values or ["x"])[0],
-        FieldKind.JSON: {"key": "value"},
+        FieldKind.JSON: [] if json_is_array(field) else (field.default if field.has_default else {"key": "value"}),
         FieldKind.BYTES: "aGVsbG8=",
     }
     value = samples[kind]

@@ -96,6 +96,7 @@ def design(bp: Blueprint) -> Design:
     result = Design(service=svc, auth=auth, entities=entities, tables=tables, operations=operations,
                     decisions=decisions, schemas=schemas)
     result.openapi = build_openapi(svc=svc, auth=auth, entities=entities, operations=operations, schemas=schemas)
+    result.schemas = result.openapi["components"]["schemas"]
     result.ddl = {dialect: render_ddl(tables, dialect, service=svc.name) for dialect in DIALECTS}
     result.erd_mermaid = render_mermaid(tables)
     result.erd_dot = render_dot(tables, title=f"{svc.title} {svc.version}")

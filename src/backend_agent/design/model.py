@@ -239,6 +239,8 @@ class ParameterDesign:
     required: bool
     description: str
     maps_to: str | None = None  # path: Entity.field; query: field, relation.key or pagination role
+    style: str | None = None  # OpenAPI serialisation style (None: the default for its location)
+    explode: bool | None = None
 
 
 @dataclass
@@ -263,6 +265,7 @@ class AuthRule:
     roles: list[str]
     owner_only: bool
     admin_bypass: str | None  # role that passes owner checks
+    optional: bool = False  # public, but a token (when sent) is read, e.g. for per-viewer flags
 
     def describe(self) -> str:
         if self.public:
@@ -316,6 +319,37 @@ class OperationDesign:
     handler: str | None = None  # module:function of a guard or a custom operation
     token: str | None = None  # auth: in_object, beside, none
     message: str | None = None
+    wire: WireDesign | None = None  # the exact request and responses (see docs/design-json.md)
+    binding: BindingDesign | None = None  # contract mode: which contract operation this serves
+
+
+@dataclass
+class WireBody:
+    """One request or response body exactly as it travels; schemas carry x-source / x-target."""
+
+    content_type: str | None  # None: no body
+    schema: dict[str, Any] | None
+    required: bool = True
+    status: int | None = None  # responses only
+    outcome: str | None = None  # success, invalid, unauthorized, forbidden, not_found, conflict, rate_limited, other
+    declared: bool = True  # False: an outcome the contract does not list (the design picked the status)
+    description: str = ""
+
+
+@dataclass
+class WireDesign:
+    request: WireBody | None
+    responses: list[WireBody]
+
+    def response(self, outcome: str) -> WireBody | None:
+        return next((r for r in self.responses if r.outcome == outcome), None)
+
+
+@dataclass
+class BindingDesign:
+    key: str  # operationId or "METHOD /path" in the contract
+    behaviour: str  # Article.get, Article.favorite.add, auth.login, custom
+    origin: str  # key path of the binding in the blueprint
 
 
 # -- the whole -----------------------------------------------------------------------------------------
@@ -367,6 +401,17 @@ class AuthDesign:
 
 
 @dataclass
+class ContractDesign:
+    source: str  # as written in the blueprint
+    openapi: str
+    title: str
+    version: str
+    base_path: str
+    security_schemes: dict[str, Any]
+    unbound: list[str] = dc_field(default_factory=list)
+
+
+@dataclass
 class Design:
     """Everything `design` decided, plus the rendered documents."""
 
@@ -382,6 +427,8 @@ class Design:
     erd_mermaid: str = ""
     erd_dot: str = ""
     design_md: str = ""
+    mode: Literal["blueprint", "contract"] = "blueprint"
+    contract: ContractDesign | None = None
 
     def table(self, name: str) -> TableDesign:
         return next(t for t in self.tables if t.name == name)
@@ -394,17 +441,19 @@ class Design:
         data = asdict(self)
         for key in ("openapi", "ddl", "erd_mermaid", "erd_dot", "design_md", "schemas"):
             data.pop(key)
-        return data
+        return {"mode": data.pop("mode"), "contract": data.pop("contract"), **data}
 
 
 __all__ = [
     "DIALECTS",
     "AuthDesign",
     "AuthRule",
+    "BindingDesign",
     "CheckDesign",
     "ColumnDesign",
     "ComputedDesign",
     "ConditionDesign",
+    "ContractDesign",
     "Decision",
     "Design",
     "Dialect",
@@ -421,4 +470,6 @@ __all__ = [
     "TableDesign",
     "ViewDesign",
     "ViewField",
+    "WireBody",
+    "WireDesign",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from backend_agent.design.model import AuthDesign, EntityDesign, OperationDesign, ServiceDesign
@@ -108,7 +109,10 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
             out["security"] = [{auth.security_scheme: []}]
     if op.request_schema:
         body = _wrap(ref(op.request_schema), op.request_envelope)
-        out["requestBody"] = {"required": True, "content": {"application/json": {
+        # A body whose keys are all optional may be left out entirely.
+        inner = schemas.get(op.request_schema, {})
+        needed = bool(op.request_envelope or inner.get("required") or "oneOf" in inner)
+        out["requestBody"] = {"required": needed, "content": {"application/json": {
             "schema": body, "example": _example(body, schemas)}}}
     responses: Schema = {}
     if op.status_code == 204:
@@ -134,6 +138,35 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
     return out
 
 
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def prune_components(doc: Schema) -> None:
+    """Drop component schemas and responses that no path reaches (e.g. TokenPair without refresh)."""
+    components = doc.get("components", {})
+    reached: set[str] = set()
+    todo = list(_refs(doc.get("paths", {})))
+    while todo:
+        target = todo.pop()
+        if target in reached or not target.startswith("#/components/"):
+            continue
+        reached.add(target)
+        _, _, kind, name = target.split("/", 3)
+        todo.extend(_refs(components.get(kind, {}).get(name, {})))
+    for kind in ("schemas", "responses"):
+        if kind in components:
+            components[kind] = {name: value for name, value in components[kind].items()
+                                if f"#/components/{kind}/{name}" in reached}
+
+
 def build_openapi(*, svc: ServiceDesign, auth: AuthDesign | None, entities: dict[str, EntityDesign],
                   operations: list[OperationDesign], schemas: dict[str, Schema]) -> Schema:
     paths: dict[str, Schema] = {}
@@ -157,13 +190,15 @@ def build_openapi(*, svc: ServiceDesign, auth: AuthDesign | None, entities: dict
     info: Schema = {"title": svc.title, "version": svc.version}
     if svc.description:
         info["description"] = svc.description
-    return {
+    doc: Schema = {
         "openapi": "3.1.0",
         "info": info,
         "tags": [{"name": tag} for tag in tags],
         "paths": paths,
-        "components": components,
+        "components": {**components, "schemas": dict(schemas)},
     }
+    prune_components(doc)
+    return doc
 
 
-__all__ = ["build_openapi"]
+__all__ = ["build_openapi", "prune_components"]

@@ -9,12 +9,13 @@ from backend_agent.blueprint import (
     Condition,
     CustomAction,
     Entity,
+    Field,
     FeedAction,
     QueryAction,
     ToggleAction,
     TransitionAction,
 )
-from backend_agent.design._types import canonical_value
+from backend_agent.design._types import canonical_value, json_schema
 from backend_agent.design.model import (
     AuthRule,
     ConditionDesign,
@@ -113,17 +114,25 @@ class _Builder:
                               self.origin))
         return PathKey(name, ename, "id")
 
+    def has_unique(self, ename: str) -> bool:
+        """Whether writing a row of ``ename`` can conflict with another row (a unique value taken)."""
+        entity = self.bp.entities[ename]
+        return (any(f.unique and not (f.derive and f.derive.unique) for f in entity.fields.values())
+                or any(ix.unique for ix in entity.indexes) or bool(entity.unique_together)
+                or any(r.kind.value == "one_to_one" for r in entity.relations.values()))
+
     def add(self, op: OperationDesign, origin: str) -> None:
         self.origin = origin
         op.parameters = self.path_params(op.entity, op.path) + op.parameters
         statuses = {422} if op.request_schema or op.parameters else set()
-        if not op.auth.public:
-            statuses.add(401)
+        if not op.auth.public or (self.bp.auth is not None and op.tag != "auth"):
+            statuses.add(401)  # public operations of a service with auth still reject a bad optional token
         if op.auth.roles or op.auth.owner_only:
             statuses.add(403)
-        if "{" in op.path:
+        if "{" in op.path or op.kind == "custom":  # a handler may find nothing, e.g. by a body value
             statuses.add(404)
-        if op.kind in ("create", "update", "transition", "register", "update_me"):
+        if op.kind == "transition" or (op.kind in ("create", "update", "register", "update_me", "custom")
+                                       and self.has_unique(op.entity)):
             statuses.add(409)
         if op.kind == "login":
             statuses.add(401)
@@ -161,6 +170,11 @@ class _Builder:
             params.append(ParameterDesign("q", "query", {"type": "string", "maxLength": 200}, False,
                                           "text search in " + ", ".join(entity.api.search), maps_to="search"))
         return params
+
+    def input_params(self, action: CustomAction) -> list[ParameterDesign]:
+        return [ParameterDesign(json_key(name, self.svc.naming), "query", _query_schema(fld),
+                                fld.required and not fld.has_default, fld.description or f"input {name}",
+                                maps_to=f"input.{name}") for name, fld in action.input.items()]
 
     def filters(self, entity: Entity, ed: EntityDesign) -> list[FilterDesign]:
         out = []
@@ -244,7 +258,8 @@ class _Builder:
                 op = OperationDesign(
                     **common, method=spec.method or "POST", path=self._path(spec.path, coll),
                     summary=spec.summary or f"Create {with_article(snake(ename).replace('_', ' '))}", auth=rule, status_code=201,
-                    request_schema=ed.create_schema, request_envelope=spec.envelope or ed.envelope_item,
+                    request_schema=ed.create_schema if _accepts_input(ed) else None,
+                    request_envelope=spec.envelope or ed.envelope_item,
                     response_schema=schema, response_envelope=self.view_envelope(ed, view, spec.envelope),
                     idempotent=bool(spec.idempotent),
                 )
@@ -339,15 +354,28 @@ class _Builder:
                 ), origin)
             elif isinstance(action, CustomAction):
                 base = default_item_path if action.target == "item" else f"{coll}/{_kebab(aname)}"
+                method = action.method or "POST"
+                in_query = method in ("GET", "DELETE")  # these carry no body: the input travels as a query
                 self.add(OperationDesign(
                     **common, operation_id=operation_id(ed.tag, aname), name="custom", kind="custom",
-                    method=action.method or "POST", path=self._path(action.path, base),
+                    method=method, path=self._path(action.path, base),
                     summary=action.summary or aname.replace("_", " ").capitalize(),
                     auth=self.rule(public=bool(action.public), roles=action.roles), status_code=action.status,
-                    request_schema=custom_input_schema(ename, aname) if action.input else None,
+                    request_schema=custom_input_schema(ename, aname) if action.input and not in_query else None,
+                    parameters=self.input_params(action) if in_query else [],
                     response_schema=vd.schema_name, response_envelope=vd.envelope, handler=action.handler,
                     idempotent=bool(action.idempotent),
                 ), origin)
+
+
+def _accepts_input(ed: EntityDesign) -> bool:
+    """Whether a create of ``ed`` takes any value from the client (else it has no request body)."""
+    return (any(f.in_create and not f.builtin for f in ed.fields)
+            or any(r.request_as != "none" and r.request_json_name for r in ed.relations))
+
+
+def _query_schema(field: Field) -> dict[str, Any]:
+    return {k: v for k, v in json_schema(field).items() if k != "examples"}
 
 
 def custom_input_schema(ename: str, aname: str) -> str:
@@ -388,4 +416,29 @@ def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
     return ordered, clashes
 
 
-__all__ = ["build_operations", "compute_paths", "custom_input_schema"]
+def _behaviour(origin: str) -> str:
+    """``entities.Article.api.operations.get`` -> ``Article.get``; ``auth.operations.login`` -> ``auth.login``."""
+    parts = origin.split(".")
+    if parts[0] == "auth":
+        return f"auth.{parts[-1]}"
+    if parts[2] == "api":
+        return f"{parts[1]}.{parts[4]}"
+    if parts[2] == "actions":
+        return ".".join([parts[1], *parts[3:]])
+    return ".".join([parts[1], *parts[2:]])  # views with a path: Entity.views.name
+
+
+def behaviours(bp: Blueprint, entities: dict[str, EntityDesign],
+               auth_ops: list[tuple[OperationDesign, str]]) -> dict[str, OperationDesign]:
+    """Every operation the blueprint declares, by behaviour name (``Article.get``, ``Article.favorite.add``,
+    ``auth.login``): the templates contract operations are bound to. Their routes are not used."""
+    builder = _Builder(bp, entities)
+    for op, origin in auth_ops:
+        builder.add(op, origin)
+    for ename in bp.entities:
+        builder.standard(ename)
+        builder.actions(ename)
+    return {_behaviour(builder.origins[op.operation_id]): op for op in builder.ops}
+
+
+__all__ = ["behaviours", "build_operations", "compute_paths", "custom_input_schema"]

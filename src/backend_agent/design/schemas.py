@@ -133,6 +133,8 @@ def _auth_response(op: OperationDesign, ed: EntityDesign, auth: AuthDesign) -> S
         if not key:
             props["user"] = inner
     if op.message:
+        if not props:  # the message needs an object to sit in: the view goes beside it under `user`
+            props["user"] = inner
         props["message"] = {"type": "string", "examples": [op.message]}
     if not props:
         return inner

@@ -29,6 +29,15 @@ def singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
+# A random (version 4) UUID as SQL, so rows inserted without an id get one in either dialect.
+UUID_DEFAULTS = {
+    "postgresql": "gen_random_uuid()",
+    "sqlite": "(lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) "
+              "|| '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' "
+              "|| hex(randomblob(6))))",
+}
+
+
 def id_types(id_type: str) -> dict[str, str]:
     if id_type == "uuid":
         return {"sqlite": "CHAR(36)", "postgresql": "UUID"}
@@ -98,7 +107,7 @@ def _entity_table(bp: Blueprint, name: str) -> TableDesign:
     pk = ColumnDesign(
         "id", id_types(entity.options.id_type), "int" if entity.options.id_type == "int" else "UUID", False, "id",
         primary_key=True, autoincrement=entity.options.id_type == "int",
-        default_sql={"postgresql": "gen_random_uuid()"} if entity.options.id_type == "uuid" else {},
+        default_sql=UUID_DEFAULTS if entity.options.id_type == "uuid" else {},
         comment="surrogate primary key",
     )
     columns = [pk]

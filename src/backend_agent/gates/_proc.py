@@ -219,10 +219,12 @@ def run_process(
     timeout_s: float,
     cap: int = DEFAULT_CAP,
     stdin: str | None = None,
+    inherit_env: bool = True,
 ) -> ProcResult:
     """Run ``cmd`` in its own process group and return its capped output.
 
-    ``env`` entries are added to the current environment. On timeout the whole group is killed and
+    ``env`` entries are added to the current environment (``inherit_env=False``: ``env`` is the whole
+    environment, as for a checked project's processes). On timeout the whole group is killed and
     ``timed_out`` is True. Raises MissingTool when the executable cannot be found.
     """
     args = list(cmd)
@@ -238,7 +240,7 @@ def run_process(
         args[0] = resolved
     elif not Path(exe).exists():
         raise MissingTool(Path(exe).name, install_hint(Path(exe).name))
-    full_env = dict(os.environ)
+    full_env = dict(os.environ) if inherit_env else {}
     if env:
         full_env.update(env)
     start = time.monotonic()

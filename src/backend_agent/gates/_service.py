@@ -9,7 +9,6 @@ the block, an exception, Ctrl-C, SIGTERM or interpreter exit kills the whole gro
 from __future__ import annotations
 
 import atexit
-import os
 import secrets
 import shutil
 import signal
@@ -28,13 +27,23 @@ from typing import Any
 import httpx
 
 from backend_agent.errors import GateError
-from backend_agent.gates._database import throwaway_database
+from backend_agent.gates._alembic import (
+    MisdirectedDatabase,
+    applied_revisions,
+    heads,
+    misdirected,
+    read_revisions,
+)
+from backend_agent.gates._alembic import script_location as alembic_scripts
+from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase, throwaway_database
 from backend_agent.gates._proc import MissingTool, kill_group, run_process, track_process
 from backend_agent.gates._project import project_python
-from backend_agent.gates.base import Finding, GateResult, Target, note
+from backend_agent.gates._sandbox import Sandbox, project_sandbox, wants_postgres
+from backend_agent.gates.base import Finding, GateResult, Target, could_not_run, note
 
 HOST = "127.0.0.1"
-READINESS_PATHS = ("/health", "/healthz", "/api/health", "/openapi.json")
+READINESS_PATHS = ("/health", "/healthz", "/api/health", "/api/v1/health", "/api/v1/utils/health-check/",
+                   "/openapi.json", "/api/openapi.json", "/api/v1/openapi.json", "/docs")
 OPENAPI_PATHS = ("/openapi.json", "/api/openapi.json", "/api/v1/openapi.json", "/docs/openapi.json")
 
 
@@ -59,6 +68,8 @@ class RunningService:
     ready_url: str
     log_path: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # the environment the project got
+    database_where: str = ""  # where check's throwaway database was, for the report
 
     def logs(self, chars: int = 6000) -> str:
         """The last ``chars`` characters the service wrote to stdout/stderr."""
@@ -132,13 +143,19 @@ def service_env(
     return values
 
 
-def run_migrations(target: Target, *, env: Mapping[str, str], timeout_s: float = 120.0) -> str | None:
+def run_migrations(
+    target: Target, *, env: Mapping[str, str], timeout_s: float = 120.0, sandbox: Sandbox | None = None
+) -> str | None:
     """``alembic upgrade head`` when the project has Alembic; returns its output, None when absent."""
     if not (target.root / "alembic.ini").is_file():
         return None
     cmd = [project_python(target.root), "-m", "alembic", "upgrade", "head"]
     try:
-        result = run_process(cmd, cwd=target.root, env=env, timeout_s=timeout_s)
+        if sandbox is not None:
+            result = run_process(sandbox.wrap(cmd), cwd=target.root, env=sandbox.env, inherit_env=False,
+                                 timeout_s=timeout_s)
+        else:
+            result = run_process(cmd, cwd=target.root, env=env, timeout_s=timeout_s)
     except MissingTool as exc:  # pragma: no cover - the interpreter itself exists
         raise ServiceStartError(str(exc), hint=exc.hint) from exc
     if not result.ok:
@@ -149,6 +166,41 @@ def run_migrations(target: Target, *, env: Mapping[str, str], timeout_s: float =
             logs=result.tail(),
         )
     return result.tail(2000)
+
+
+def verify_migrated(target: Target, db: ThrowawayDatabase, sandbox: Sandbox, *, step: str) -> None:
+    """Raise MisdirectedDatabase unless ``db`` holds the revisions the project's migrations just ran."""
+    location = alembic_scripts(target.root)
+    if location is None:
+        return
+    expected = heads(read_revisions(location / "versions"))
+    if not expected:
+        return
+    applied = applied_revisions(db) or set()
+    if not expected <= applied:
+        raise misdirected(db, target.root, step=step, set_vars=sorted(sandbox.env))
+
+
+def database_for(target: Target, *, prefix: str) -> Any:
+    """The throwaway database of one gate: on the named server, check's own PostgreSQL, or SQLite."""
+    choice = target.options.get("database")
+    postgres = choice == "postgresql" or (choice is None and wants_postgres(target.root))
+    return throwaway_database(target.database_url, prefix=prefix, postgres=postgres)
+
+
+def _as_database(url: str) -> ThrowawayDatabase:
+    """A database given by URL only (callers that made their own): described from the URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        return ThrowawayDatabase(url=url, dialect="sqlite", where=f"SQLite file {path or '(in memory)'}", sqlite_path=path)
+    return ThrowawayDatabase(
+        url=url, dialect="postgresql", where=f"database {parsed.database} at {parsed.host}:{parsed.port or 5432}",
+        name=parsed.database, host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password if isinstance(parsed.password, str) else None,
+    )
 
 
 def _wait_ready(
@@ -248,20 +300,38 @@ def _sigterm_as_exit() -> Iterator[None]:
 def start_service(
     target: Target,
     *,
-    database_url: str,
+    database_url: str | None = None,
+    database: ThrowawayDatabase | None = None,
     env: Mapping[str, str] | None = None,
     gate: str = "service",
     ready_timeout_s: float | None = None,
 ) -> Iterator[RunningService]:
-    """Migrate ``database_url``, start the service on a free loopback port and yield it once ready.
+    """Migrate the database, start the service on a free loopback port and yield it once ready.
 
-    Raises ServiceStartError (with the service's output in ``logs``) when it cannot be migrated,
-    started or reached. The process group is killed on leaving the block, however it is left.
+    The project's processes run in check's sandbox (``_sandbox``): every database variable names
+    ``database`` (or ``database_url``), in a network namespace that reaches nothing else. After the
+    migrations, the database must hold the revisions they ran, else MisdirectedDatabase stops
+    everything. Raises ServiceStartError (with the service's output in ``logs``) when it cannot be
+    migrated, started or reached. The process group is killed on leaving the block, however it is left.
     """
-    full_env = service_env(target, database_url=database_url, env=env, gate=gate)
-    run_migrations(target, env=full_env)
+    if database is None:
+        if database_url is None:
+            raise ValueError("start_service needs database or database_url")
+        database = _as_database(database_url)
+    extra = service_env(target, database_url=database.url, env=env, gate=gate)
+    extra.pop("DATABASE_URL", None)
+    variables = target.options.get("database_variables") or ()
+    with project_sandbox(target.root, database, extra_env=extra, database_variables=variables) as sandbox:
+        run_migrations(target, env=sandbox.env, sandbox=sandbox)
+        verify_migrated(target, database, sandbox, step="`alembic upgrade head`")
+        with _started(target, sandbox, gate=gate, ready_timeout_s=ready_timeout_s) as service:
+            yield service
+
+
+@contextmanager
+def _started(target: Target, sandbox: Sandbox, *, gate: str, ready_timeout_s: float | None) -> Iterator[RunningService]:
     port = free_port()
-    command = service_command(target, port=port)
+    command = sandbox.wrap(service_command(target, port=port), expose=port)
     base_url = f"http://{HOST}:{port}"
     log_dir = Path(tempfile.mkdtemp(prefix="ba-service-"))
     log_path = log_dir / "service.log"
@@ -273,7 +343,7 @@ def start_service(
             proc = subprocess.Popen(
                 command,
                 cwd=str(target.root),
-                env={**os.environ, **full_env},
+                env=sandbox.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -293,13 +363,15 @@ def start_service(
                 yield RunningService(
                     base_url=base_url,
                     port=port,
-                    database_url=database_url,
-                    secret_key=full_env["SECRET_KEY"],
+                    database_url=sandbox.db.url,
+                    secret_key=sandbox.env["SECRET_KEY"],
                     openapi=document,
                     openapi_url=openapi_url,
                     ready_url=ready_url,
                     log_path=log_path,
                     process=proc,
+                    env=sandbox.env,
+                    database_where=sandbox.describe(),
                 )
         finally:
             kill_group(proc, grace_s=1.0)
@@ -314,16 +386,51 @@ def cannot_start(target: Target) -> str | None:
     return None
 
 
+_ENVIRONMENT_MARKS = (
+    "ModuleNotFoundError", "No module named", "ImportError", "Field required", "field required",
+    "Connection refused", "could not translate host name", "Name or service not known",
+    "Temporary failure in name resolution", "Read-only file system", "attempt to write a readonly database",
+)
+
+
 def start_failure(gate: str, exc: ServiceStartError, *, rule: str, hint: str | None = None) -> GateResult:
-    """The failed result of a gate whose service could not be started, with its log as evidence."""
+    """The result of a gate whose service could not be started, with its log as evidence.
+
+    A start that failed for a reason of the environment (a module missing from the project's
+    environment, a variable it needs, a server it tried to reach outside the sandbox) means check
+    could not run the gate; any other failure is the project's own.
+    """
+    logs = exc.logs or ""
+    cause = next((mark for mark in _ENVIRONMENT_MARKS if mark in logs), None)
+    if cause is not None:
+        line = next((ln.strip() for ln in reversed(logs.splitlines()) if cause in ln), cause)
+        return could_not_run(
+            gate,
+            f"the service could not be started: {line[:300]}",
+            _environment_fix(cause, line),
+            evidence={"service_log": logs},
+        )
     return GateResult(
         gate=gate,
         status="fail",
         summary=f"the service could not be started: {exc.message}",
         findings=[Finding(rule=rule, message=exc.message, severity="high", hint=exc.hint)],
-        evidence={"service_log": exc.logs},
+        evidence={"service_log": logs},
         hint=hint,
     )
+
+
+def _environment_fix(cause: str, line: str) -> str:
+    if "module" in cause.lower() or cause == "ImportError":
+        return ("install the project's dependencies into its environment (a .venv in the project, or let check "
+                "build one: it needs a lock file, requirements*.txt or pyproject dependencies)")
+    if "required" in cause.lower():
+        return "add the missing setting to .env.example (check passes its variables) or to [tool.backend-agent] env"
+    if "readonly" in cause or "Read-only" in cause:
+        return ("the project writes into its own folder, which check keeps read-only; make it read its database "
+                "path from a variable and list it in [tool.backend-agent] database_variables")
+    return ("the project tried to reach a server outside check's sandbox; make it read its address from a variable "
+            "check sets (DATABASE_URL, POSTGRES_*, ...) or list it in [tool.backend-agent] database_variables")
 
 
 def run_on_service(
@@ -331,21 +438,25 @@ def run_on_service(
 ) -> GateResult:
     """Start the service on a throwaway database, ``check`` it and time the whole run.
 
-    A service that cannot be started is a ``start_failure`` with rule ``start_rule``.
+    A service that cannot be started is a ``start_failure`` with rule ``start_rule``; a database
+    check cannot create, or migrations that reached another database, mean the gate could not run.
     """
     started = time.monotonic()
     try:
         with (
-            throwaway_database(target.database_url, prefix=db_prefix) as db,
-            start_service(target, database_url=db.url, gate=gate) as service,
+            database_for(target, prefix=db_prefix) as db,
+            start_service(target, database=db, gate=gate) as service,
         ):
             note(f"service ready at {service.base_url}")
             result = check(service)
             result.evidence.setdefault("database", db.dialect)
+            result.evidence.setdefault("throwaway_database", service.database_where)
             if db.fallback:
                 result.evidence["database_fallback"] = db.fallback
     except ServiceStartError as exc:
         result = start_failure(gate, exc, rule=start_rule)
+    except (MisdirectedDatabase, DatabaseUnavailable) as exc:
+        result = could_not_run(gate, exc.message, exc.hint or "")
     result.duration_s = time.monotonic() - started
     return result
 
@@ -355,6 +466,7 @@ __all__ = [
     "RunningService",
     "ServiceStartError",
     "cannot_start",
+    "database_for",
     "fetch_openapi",
     "free_port",
     "option",
@@ -365,4 +477,5 @@ __all__ = [
     "service_env",
     "start_failure",
     "start_service",
+    "verify_migrated",
 ]

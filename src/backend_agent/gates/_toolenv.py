@@ -19,6 +19,8 @@ from backend_agent.gates._proc import find_tool, run_process
 ISOLATED: dict[str, tuple[str, str]] = {
     "semgrep": ("semgrep==1.180.0", "semgrep"),  # newest whose deps resolve on the PyPI mirror
     "checkov": ("checkov==3.3.30", "checkov"),
+    "detect-secrets": ("detect-secrets==1.5.0", "detect-secrets"),
+    "pip-audit": ("pip-audit==2.10.1", "pip-audit"),
 }
 
 # Python-side tools: executable -> pip requirement (versions match the project's ``gates`` extra).

@@ -10,6 +10,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+# The three outcomes kept apart: "fail" = the project falls short of a standard (its findings say
+# where); "error" = check could not run the gate (the summary starts with the cause, ``hint`` is the
+# fix); "skip" = the gate does not apply to this project. "pass" = it ran and met the standard.
 GateStatus = Literal["pass", "fail", "skip", "error"]
 
 
@@ -67,6 +70,11 @@ class Gate(ABC):
         """Run the gate; failures of the checked project are results, not exceptions."""
 
 
+def could_not_run(gate: str, cause: str, fix: str, *, evidence: dict[str, Any] | None = None) -> GateResult:
+    """The result of a gate check could not run: the cause first, then the fix that is right."""
+    return GateResult(gate=gate, status="error", summary=cause, hint=fix or None, evidence=evidence or {})
+
+
 _progress = threading.local()
 
 
@@ -82,4 +90,4 @@ def note(message: str) -> None:
         sink(message)
 
 
-__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target", "note", "set_progress_sink"]
+__all__ = ["Finding", "Gate", "GateResult", "GateStatus", "Target", "could_not_run", "note", "set_progress_sink"]

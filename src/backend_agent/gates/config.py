@@ -10,6 +10,11 @@ Recognised keys (all optional)::
     error_rate = 0.001                # load gate error-rate bound (fraction)
     gates = ["tests", "static-security"]           # which gates to run
     skip = ["load"]                   # gates to leave out
+    database = "postgresql"           # throwaway database kind (default: what the project needs)
+    database_variables = ["APP_DB"]   # the project's own database variables, pointed at check's database
+    health_path = "/api/v1/health"    # readiness path; openapi_path likewise (one place for every gate)
+    env = { FEATURE_X = "1" }         # extra environment of the project's processes
+    auth = { login = "POST /api/users/login" }     # register/login operations for probes
 
     [tool.backend-agent.iac-policy]   # per-gate options: a table named after the gate
     skip_checks = ["CKV_K8S_43"]
@@ -21,7 +26,7 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -46,6 +51,19 @@ class ProjectConfig(BaseModel):
     error_rate: float = Field(0.001, ge=0, le=1, description="Maximum error rate under load (fraction).")
     gates: list[str] | None = Field(None, description="Gates to run (default: all).")
     skip: list[str] = Field(default_factory=list, description="Gates to leave out.")
+    database: Literal["postgresql", "sqlite"] | None = Field(
+        None, description="Kind of throwaway database (default: PostgreSQL when the project needs it, else SQLite)."
+    )
+    database_variables: list[str] = Field(
+        default_factory=list,
+        description="The project's own variables that name its database; check points them at its throwaway one.",
+    )
+    health_path: str | None = Field(None, description="Readiness path of the service, e.g. '/api/v1/health'.")
+    openapi_path: str | None = Field(None, description="Path of the service's OpenAPI document.")
+    env: dict[str, str | int | float | bool] | None = Field(None, description="Extra environment of the project's processes.")
+    auth: dict[Literal["register", "login"], str] | None = Field(
+        None, description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login'."
+    )
 
     @field_validator("app")
     @classmethod
@@ -254,6 +272,12 @@ def load_target(
         "gates": config.gates,
         "skip": config.skip,
         "config_file": str(config_path) if config_path else None,
+        "database": config.database,
+        "database_variables": config.database_variables,
+        "health_path": config.health_path,
+        "openapi_path": config.openapi_path,
+        "env": config.env,
+        "auth": config.auth,
         **per_gate,
     }
     return Target(

@@ -17,17 +17,9 @@ from typing import Any
 import httpx
 
 from backend_agent.gates._apiclient import AuthSetupError, sign_up
-from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._openapi import has_auth, operations
 from backend_agent.gates._proc import find_tool, install_hint, run_process
-from backend_agent.gates._service import (
-    RunningService,
-    ServiceStartError,
-    cannot_start,
-    option,
-    start_failure,
-    start_service,
-)
+from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "contract"
@@ -208,17 +200,11 @@ class ContractGate(Gate):
         started = time.monotonic()
         fast = bool(target.options.get("fast"))
         examples = int(option(target, NAME, "max_examples", FAST_EXAMPLES if fast else DEFAULT_EXAMPLES))
-        try:
-            with throwaway_database(target.database_url, prefix="ba_contract") as db:
-                note(f"throwaway {db.dialect} database ready")
-                with start_service(target, database_url=db.url, gate=NAME) as service:
-                    note(f"service ready at {service.base_url}")
-                    result = self._check(target, service, examples=examples, fast=fast)
-                    result.evidence["database"] = db.dialect
-                    if db.fallback:
-                        result.evidence["database_fallback"] = db.fallback
-        except ServiceStartError as exc:
-            result = start_failure(NAME, exc, rule="contract:start", hint=exc.hint)
+        # run_on_service: sandboxed project processes on check's own throwaway database (issue 15).
+        result = run_on_service(
+            target, gate=NAME, db_prefix="ba_contract", start_rule="contract:start",
+            check=lambda service: self._check(target, service, examples=examples, fast=fast),
+        )
         result.duration_s = time.monotonic() - started
         return result
 

@@ -11,22 +11,41 @@ Steps, each noted for timeout reports:
    squawk's locking and unsafe-operation rules. Left out (``SQUAWK_EXCLUDED``): column-type style
    preferences and the lock/statement timeout reminders, which Alembic's generated SQL never sets.
 
-The checked project's ``env.py`` must take its URL from the ``DATABASE_URL`` environment variable.
+Every alembic command runs in check's sandbox (``_sandbox``) with every usual database variable
+naming the throwaway database. Before the first step that database must be empty, and after each
+step it must hold exactly what the step did (the head revisions after an upgrade, none after
+``downgrade base``); otherwise the project's migrations went to some other database and the gate
+stops at once, naming the variables the project reads.
+
+squawk lints only the revisions that are new: not in the base branch of the project's git
+history (``base_branch``, default ``origin/main``, ``main`` or ``master``), or newer than
+``lint_since``; a revision already applied everywhere cannot be written differently any more.
 """
 
 from __future__ import annotations
 
 import ast
-import configparser
 import json
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
-from backend_agent.gates._database import throwaway_database
+from backend_agent.gates._alembic import (
+    MisdirectedDatabase,
+    applied_revisions,
+    heads,
+    misdirected,
+    read_revisions,
+    script_location,
+    table_names,
+)
+from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase
 from backend_agent.gates._proc import ProcResult, find_tool, install_hint, run_process
 from backend_agent.gates._project import project_python, relative
-from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
+from backend_agent.gates._sandbox import Sandbox, project_sandbox
+from backend_agent.gates._service import database_for
+from backend_agent.gates.base import Finding, Gate, GateResult, Target, could_not_run, note
 
 SQUAWK_EXCLUDED = (
     "prefer-bigint-over-int",
@@ -50,31 +69,6 @@ def _trivial(func: ast.FunctionDef) -> bool:
     return True
 
 
-def read_revisions(versions_dir: Path) -> list[dict[str, Any]]:
-    """Revision id, parent, file and whether up/downgrade do anything, for each revision file."""
-    revisions = []
-    for path in sorted(versions_dir.glob("*.py")):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
-            continue
-        info: dict[str, Any] = {"file": path, "revision": None, "down_revision": None, "upgrade": None, "downgrade": None}
-        for node in tree.body:
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            for name in targets:
-                if isinstance(name, ast.Name) and name.id in ("revision", "down_revision"):
-                    info[name.id] = value.value if isinstance(value, ast.Constant) else None
-            if isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade"):
-                info[node.name] = node
-        if info["revision"]:
-            revisions.append(info)
-    return revisions
-
-
 def missing_downgrades(revisions: list[dict[str, Any]], root: Path) -> list[Finding]:
     findings = []
     for rev in revisions:
@@ -96,19 +90,6 @@ def missing_downgrades(revisions: list[dict[str, Any]], root: Path) -> list[Find
     return findings
 
 
-def script_location(root: Path) -> Path | None:
-    ini = root / "alembic.ini"
-    if not ini.is_file():
-        return None
-    parser = configparser.ConfigParser(defaults={"here": str(root)})
-    parser.read(ini, encoding="utf-8")
-    location = parser.get("alembic", "script_location", fallback=None)
-    if not location:
-        return None
-    path = Path(location)
-    return path if path.is_absolute() else root / path
-
-
 class MigrationsGate(Gate):
     """Alembic up/down/up on a throwaway database, drift detection and squawk on the SQL."""
 
@@ -122,12 +103,13 @@ class MigrationsGate(Gate):
             return "no alembic.ini with a script_location found"
         return None
 
-    def _alembic(self, target: Target, args: list[str], url: str) -> ProcResult:
+    def _alembic(self, target: Target, args: list[str], sandbox: Sandbox, url: str | None = None) -> ProcResult:
+        env = dict(sandbox.env)
+        if url is not None:
+            env["DATABASE_URL"] = url
         return run_process(
-            [project_python(target.root), "-m", "alembic", *args],
-            cwd=target.root,
-            env={"DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"},
-            timeout_s=self.timeout_s,
+            sandbox.wrap([project_python(target.root), "-m", "alembic", *args]),
+            cwd=target.root, env=env, inherit_env=False, timeout_s=self.timeout_s,
         )
 
     def run(self, target: Target) -> GateResult:
@@ -138,12 +120,25 @@ class MigrationsGate(Gate):
         note(f"read {len(revisions)} revisions")
         evidence: dict[str, Any] = {"revisions": [r["revision"] for r in revisions]}
         steps: dict[str, str] = {}
-        with throwaway_database(target.database_url, prefix="ba_migrations") as db:
-            evidence["database"] = db.dialect
-            if db.fallback:
-                evidence["database_fallback"] = db.fallback
-            findings += self._round_trip(target, db.url, steps, evidence)
-        squawk_findings, squawk_note = self._squawk(target, revisions)
+        variables = target.options.get("database_variables") or ()
+        try:
+            with database_for(target, prefix="ba_migrations") as db, project_sandbox(
+                target.root, db, database_variables=variables
+            ) as sandbox:
+                evidence["database"] = db.dialect
+                evidence["throwaway_database"] = sandbox.describe()
+                if db.fallback:
+                    evidence["database_fallback"] = db.fallback
+                if table_names(db):
+                    raise MisdirectedDatabase(f"check's throwaway database ({db.where}) was not empty", hint="report this")
+                findings += self._round_trip(target, db, sandbox, steps, evidence, heads(revisions))
+                squawk_findings, squawk_note = self._squawk(target, revisions, sandbox)
+        except (MisdirectedDatabase, DatabaseUnavailable) as exc:
+            return could_not_run(self.name, exc.message, exc.hint or "", evidence={**evidence, "steps_status": steps})
+        environment = next((f for f in findings if f.rule == "migrations:environment"), None)
+        if environment is not None:
+            return could_not_run(self.name, environment.message, environment.hint or "",
+                                 evidence={**evidence, "steps_status": steps})
         findings += squawk_findings
         evidence["steps_status"] = steps
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
@@ -165,15 +160,25 @@ class MigrationsGate(Gate):
             hint=blocking[0].hint if blocking else None,
         )
 
-    def _round_trip(self, target: Target, url: str, steps: dict[str, str], evidence: dict[str, Any]) -> list[Finding]:
+    def _round_trip(
+        self, target: Target, db: ThrowawayDatabase, sandbox: Sandbox, steps: dict[str, str],
+        evidence: dict[str, Any], expected_heads: set[str],
+    ) -> list[Finding]:
+        def verify(step: str, *, at_head: bool) -> None:
+            applied = applied_revisions(db) or set()
+            if (at_head and not expected_heads <= applied) or (not at_head and applied):
+                raise misdirected(db, target.root, step=step, set_vars=sorted(sandbox.env))
+
         for label, args in (("upgrade", ["upgrade", "head"]), ("downgrade", ["downgrade", "base"])):
-            result = self._alembic(target, args, url)
+            result = self._alembic(target, args, sandbox)
             steps[label] = "ok" if result.ok else "failed"
             note(f"alembic {' '.join(args)}: {steps[label]}")
             if not result.ok:
                 return [self._step_failure(label, args, result)]
+            # Stop before anything destructive ran anywhere else: the upgrade must have reached our database.
+            verify(f"`alembic {' '.join(args)}`", at_head=label == "upgrade")
             if label == "downgrade":
-                left = _tables(url)
+                left = [t for t in table_names(db) if t != "alembic_version"]
                 if left:
                     evidence["left_after_downgrade"] = left
                     steps[label] = "incomplete"
@@ -183,19 +188,27 @@ class MigrationsGate(Gate):
                         severity="high",
                         hint="make each downgrade() drop the tables its upgrade() creates",
                     )]
-        result = self._alembic(target, ["upgrade", "head"], url)
+        result = self._alembic(target, ["upgrade", "head"], sandbox)
         steps["re-upgrade"] = "ok" if result.ok else "failed"
         note(f"alembic upgrade head (again): {steps['re-upgrade']}")
         if not result.ok:
             return [self._step_failure("re-upgrade", ["upgrade", "head"], result)]
-        result = self._alembic(target, ["check"], url)
+        verify("`alembic upgrade head` (again)", at_head=True)
+        result = self._alembic(target, ["check"], sandbox)
+        output = result.tail(1500)
+        if not result.ok and ("MetaData object" in output or "target_metadata" in output):
+            steps["drift check"] = "not applicable"
+            note("alembic check: env.py sets no target_metadata; drift cannot be checked")
+            evidence["drift_check"] = "not applicable: env.py does not set target_metadata (autogenerate is off)"
+            return []
         steps["drift check"] = "ok" if result.ok else "drift"
         note(f"alembic check: {steps['drift check']}")
         if not result.ok:
-            detail = result.tail(1500)
+            if "New upgrade operations detected" not in output and "Target database is not up to date" not in output:
+                return [self._step_failure("drift check", ["check"], result)]
             return [Finding(
                 rule="migrations:drift",
-                message=f"the ORM models and the migrated schema differ: {_last_line(detail)}",
+                message=f"the ORM models and the migrated schema differ: {_last_line(output)}",
                 severity="high",
                 hint="generate a migration with `alembic revision --autogenerate -m ...` and review it",
             )]
@@ -204,6 +217,15 @@ class MigrationsGate(Gate):
     @staticmethod
     def _step_failure(label: str, args: list[str], result: ProcResult) -> Finding:
         reason = "timed out" if result.timed_out else f"exit {result.returncode}"
+        line = _last_line(result.tail(1500))
+        if "No module named" in line or "ModuleNotFoundError" in line:
+            return Finding(
+                rule="migrations:environment",
+                message=f"`alembic {' '.join(args)}` could not start: {line}",
+                severity="high",
+                hint="install the project's dependencies into its environment (a .venv in the project, or a lock "
+                "file / requirements*.txt check can build one from)",
+            )
         return Finding(
             rule=f"migrations:{label}-failed",
             message=f"`alembic {' '.join(args)}` failed ({reason}): {_last_line(result.tail(1500))}",
@@ -211,15 +233,21 @@ class MigrationsGate(Gate):
             hint=f"run `alembic {' '.join(args)}` against an empty database and fix the failing revision",
         )
 
-    def _squawk(self, target: Target, revisions: list[dict[str, Any]]) -> tuple[list[Finding], str]:
+    def _squawk(
+        self, target: Target, revisions: list[dict[str, Any]], sandbox: Sandbox
+    ) -> tuple[list[Finding], str]:
         squawk = find_tool("squawk")
         if squawk is None:
             return [], f"squawk skipped: {install_hint('squawk')}"
+        new, why = new_revisions(target, revisions)
+        if not new:
+            return [], f"squawk: no new revision to lint ({why})"
         findings: list[Finding] = []
         with tempfile.TemporaryDirectory(prefix="ba-squawk-") as tmp:
-            for rev in revisions:
-                span = f"{rev['down_revision']}:{rev['revision']}" if isinstance(rev["down_revision"], str) else rev["revision"]
-                result = self._alembic(target, ["upgrade", span, "--sql"], OFFLINE_PG_URL)
+            for rev in new:
+                down = rev["down_revision"]
+                span = f"{down}:{rev['revision']}" if isinstance(down, str) else rev["revision"]
+                result = self._alembic(target, ["upgrade", span, "--sql"], sandbox, OFFLINE_PG_URL)
                 if not result.ok:
                     return findings, f"squawk skipped: offline SQL failed ({_last_line(result.tail(500))})"
                 sql_file = Path(tmp) / f"{rev['revision']}.sql"
@@ -240,18 +268,65 @@ class MigrationsGate(Gate):
                         file=relative(rev["file"], target.root),
                         hint=item.get("help"),
                     ))
-        note(f"squawk: {len(findings)} findings")
-        return findings, ""
+        note(f"squawk: {len(findings)} findings on {len(new)} new revision(s) ({why})")
+        return findings, (f"squawk linted {len(new)} of {len(revisions)} revisions ({why})" if len(new) < len(revisions) else "")
 
 
-def _tables(url: str) -> list[str]:
-    from sqlalchemy import create_engine, inspect
+def _descendants(revisions: list[dict[str, Any]], since: str) -> list[dict[str, Any]]:
+    children: dict[str, list[str]] = {}
+    for rev in revisions:
+        down = rev["down_revision"]
+        for parent in [down] if isinstance(down, str) else list(down or ()):
+            children.setdefault(parent, []).append(rev["revision"])
+    found: set[str] = set()
+    stack = list(children.get(since, []))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack += children.get(current, [])
+    return [rev for rev in revisions if rev["revision"] in found]
 
-    engine = create_engine(url)
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        return sorted(t for t in inspect(engine).get_table_names() if t != "alembic_version")
-    finally:
-        engine.dispose()
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def new_revisions(target: Target, revisions: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """The revisions squawk should lint, and why those.
+
+    ``lint_since = "<revision>"`` lints its descendants only. Else, in a git work tree, the
+    revisions whose files the base branch (``base_branch``, default origin/main, main or master) does
+    not have yet. Else all of them.
+    """
+    options = target.options.get("migrations")
+    options = options if isinstance(options, dict) else {}
+    since = options.get("lint_since")
+    if since:
+        if since not in {rev["revision"] for rev in revisions}:
+            return revisions, f"lint_since {since!r} is no revision of this project; linted all"
+        return _descendants(revisions, since), f"newer than {since}"
+    inside = _git(target.root, "rev-parse", "--is-inside-work-tree")
+    if inside is None or inside.stdout.strip() != "true":
+        return revisions, "no git history"
+    candidates = [options["base_branch"]] if options.get("base_branch") else ["origin/main", "origin/master", "main", "master"]
+    for branch in candidates:
+        verified = _git(target.root, "rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}")
+        if verified is None or verified.returncode != 0:
+            continue
+        top = _git(target.root, "rev-parse", "--show-toplevel")
+        top_dir = Path(top.stdout.strip()) if top is not None and top.returncode == 0 else target.root
+        fresh = []
+        for rev in revisions:
+            rel = Path(rev["file"]).resolve().relative_to(top_dir.resolve()).as_posix()
+            present = _git(target.root, "cat-file", "-e", f"{branch}:{rel}")
+            if present is None or present.returncode != 0:
+                fresh.append(rev)
+        return fresh, f"not yet in {branch}"
+    return revisions, "no base branch found"
 
 
 def _last_line(text: str) -> str:
@@ -263,4 +338,4 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-__all__ = ["SQUAWK_EXCLUDED", "MigrationsGate", "missing_downgrades", "read_revisions", "script_location"]
+__all__ = ["SQUAWK_EXCLUDED", "MigrationsGate", "missing_downgrades", "new_revisions", "read_revisions", "script_location"]

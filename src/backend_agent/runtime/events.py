@@ -97,6 +97,32 @@ class RunWarning(BaseModel):
     message: str
 
 
+Phase = Literal["understand", "design", "implement", "verify", "document", "deploy"]
+PHASES: tuple[Phase, ...] = ("understand", "design", "implement", "verify", "document", "deploy")
+
+
+class MilestoneReached(BaseModel):
+    """The lead agent's workflow reached a phase milestone (see docs/workflow.md)."""
+
+    type: Literal["milestone"] = "milestone"
+    session_id: str
+    phase: Phase
+    step: int = Field(description="1-based position of the phase in PHASES.")
+    summary: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class GateVerification(BaseModel):
+    """One round of the gates that define done (``--verify-with``) after the agent said it finished."""
+
+    type: Literal["verification"] = "verification"
+    session_id: str
+    round: int
+    passed: bool
+    path: str
+    gates: list[dict[str, Any]] = Field(default_factory=list)  # {"gate", "status", "summary"}
+
+
 class UsageReport(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
@@ -123,6 +149,12 @@ class RunResult(BaseModel):
     permission_denials: list[dict[str, Any]] = Field(default_factory=list)
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    milestones: list[dict[str, Any]] = Field(
+        default_factory=list, description="Workflow milestones reached (lead agent): phase, step, summary."
+    )
+    verification: dict[str, Any] | None = Field(
+        None, description="The gates that define done and their last results; None when none were run."
+    )
 
 
 RunEvent = Annotated[
@@ -133,6 +165,8 @@ RunEvent = Annotated[
     | ToolCallFinished
     | PermissionDecided
     | RunWarning
+    | MilestoneReached
+    | GateVerification
     | RunResult,
     Field(discriminator="type"),
 ]
@@ -147,10 +181,14 @@ def ignore_events(_event: BaseModel) -> None:
 
 __all__ = [
     "EXIT_CODES",
+    "PHASES",
     "RUN_EVENT_ADAPTER",
     "AssistantMessage",
     "EventSink",
+    "GateVerification",
+    "MilestoneReached",
     "PermissionDecided",
+    "Phase",
     "RunEvent",
     "RunResult",
     "RunStarted",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend_agent.agents import AgentDefinition
+from backend_agent.backend_tools import backend_tools
 from backend_agent.runtime import assembly
 from backend_agent.runtime._engine import build_engine, engine_mode
+from backend_agent.runtime.memory import load_memory
 from backend_agent.runtime.prompt import build_system_prompt
 from backend_agent.settings import Settings
 from backend_agent.tools import default_tools
@@ -20,7 +22,7 @@ def preview_system_prompt(definition: AgentDefinition, *, cwd: Path, home: Path 
     ``Skill`` when skills are offered.
     """
     settings = Settings.model_validate({})
-    plan = assembly.plan_tools(definition, default_tools(), may_delegate=settings.subagent_depth > 0)
+    plan = assembly.plan_tools(definition, default_tools() + backend_tools(), may_delegate=settings.subagent_depth > 0)
     preloaded, offered = assembly.plan_skills(
         definition, workspace=cwd, home=home, state_dir_name=settings.state_dir_name, warn=lambda _msg: None
     )
@@ -33,7 +35,8 @@ def preview_system_prompt(definition: AgentDefinition, *, cwd: Path, home: Path 
     engine = build_engine(mode=requested, definition=definition, workspace=cwd, allow=[], deny=[], home=home)
     mode = engine_mode(engine)
     return build_system_prompt(
-        body=definition.system_prompt, workspace=cwd, tools=names, permission_mode=mode, skills=preloaded
+        body=definition.system_prompt, workspace=cwd, tools=names, permission_mode=mode, skills=preloaded,
+        memory=load_memory(cwd, home),
     )
 
 

@@ -59,11 +59,14 @@ def build_system_prompt(
     permission_mode: str,
     skills: list[Skill],
     extra: str = "",
+    memory: str = "",
 ) -> str:
     sections = [
         body.strip() or DEFAULT_BODY,
         environment_section(workspace=workspace, tools=tools, permission_mode=permission_mode),
     ]
+    if memory.strip():
+        sections.append(memory.strip())
     if skills:
         sections.append("# Preloaded skills\n\n" + preload_text(skills))
     if extra.strip():

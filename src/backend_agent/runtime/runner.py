@@ -15,6 +15,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, repair_messages
 from pydantic_ai.settings import ModelSettings
 
 from backend_agent.agents import AgentDefinition, Roster
+from backend_agent.backend_tools import backend_tools, stop_services
 from backend_agent.errors import BackendAgentError, UsageError
 from backend_agent.runtime import assembly
 from backend_agent.runtime._engine import build_engine, engine_mode
@@ -27,7 +28,9 @@ from backend_agent.runtime.events import (
     ignore_events,
 )
 from backend_agent.runtime.hooks import HookRunner, load_hooks
+from backend_agent.runtime.interaction import QUESTIONER_KEY, Questioner, interaction_tools
 from backend_agent.runtime.loop import Budget, BudgetExceeded, LoopProgress, run_segment
+from backend_agent.runtime.memory import load_memory
 from backend_agent.runtime.models import ResolvedModel, resolve_model
 from backend_agent.runtime.prompt import build_system_prompt
 from backend_agent.runtime.redact import Redactor
@@ -36,6 +39,7 @@ from backend_agent.runtime.sessions import SessionStore
 from backend_agent.runtime.state import Asker, RunState
 from backend_agent.runtime.subagents import AgentTool
 from backend_agent.runtime.toolset import GuardedToolset, RuntimeTool, ToolAdapter
+from backend_agent.runtime.workflow import Workflow
 from backend_agent.settings import Settings
 from backend_agent.tools import Tool, ToolContext, ToolSession, default_tools, shutdown_background_jobs
 
@@ -62,6 +66,8 @@ class RunOptions:
     home: Path | None = None
     tools: Sequence[Tool[Any]] | None = None  # default: the built-in tools
     settings: Settings | None = None
+    verify_with: list[str] | None = None  # gates that define done (--verify-with); see runtime/workflow.py
+    questioner: Questioner | None = None  # answers AskUserQuestion (interactive runs); None: headless
 
 
 @dataclass
@@ -133,7 +139,7 @@ async def _run(
         options.permission_mode, definition, parent_mode=parent.mode if parent else None
     )
     depth = parent.state.depth + 1 if parent else 0
-    plan = assembly.plan_tools(definition, list(options.tools) if options.tools is not None else default_tools(),
+    plan = assembly.plan_tools(definition, list(options.tools) if options.tools is not None else default_tools() + backend_tools(),
                                may_delegate=depth < settings.subagent_depth)  # fmt: skip
     if plan.unknown:
         warnings.append(
@@ -163,6 +169,9 @@ async def _run(
     engine = build_engine(mode=mode, definition=definition, workspace=workspace, allow=options.allow, deny=options.deny,
                           home=options.home)  # fmt: skip
     mode = engine_mode(engine)
+    workflow = _workflow(options, definition, depth=depth, session_id=session_id, workspace=workspace, emit=emit)
+    if workflow is not None:
+        emit = workflow.sink  # milestones are reported as the agent's tool calls complete phases
     state = RunState(session_id=session_id, agent_name=definition.name, tool_context=tool_context, store=store,
                      engine=engine, hooks=hooks, emit=emit, asker=asker, permission_mode=mode, depth=depth)  # fmt: skip
 
@@ -170,13 +179,18 @@ async def _run(
     runtime_tools = _runtime_tools(
         plan, offered, definition=definition, parent=me, settings=settings, workspace=workspace
     )
+    if parent is None:  # only the main agent talks to the user
+        runtime_tools += interaction_tools(granted=definition.tools, permission_mode=mode,
+                                           interactive=options.questioner is not None)  # fmt: skip
+        state.extras[QUESTIONER_KEY] = options.questioner
     adapter = ToolAdapter(plan.builtins, runtime_tools)
     from pydantic_ai.toolsets import CombinedToolset
 
     guarded = GuardedToolset(CombinedToolset([adapter, *mcp_toolsets]))
     tool_names = adapter.names + [f"mcp:{getattr(t, 'id', None) or 'server'}" for t in mcp_toolsets]
     system_prompt = build_system_prompt(body=definition.system_prompt, workspace=workspace, tools=adapter.names,
-                                        permission_mode=mode, skills=preloaded)  # fmt: skip
+                                        permission_mode=mode, skills=preloaded,
+                                        memory=load_memory(workspace, options.home))  # fmt: skip
     model_settings: ModelSettings = {}
     if definition.temperature is not None:
         model_settings["temperature"] = definition.temperature
@@ -206,11 +220,17 @@ async def _run(
     try:
         status, error = await _drive(agent, options=options, history=history, state=state, budget=budget,
                                      progress=progress, save=save, hooks=hooks, prior=prior is not None)  # fmt: skip
+        if workflow is not None:
+            status, error = await _verify(workflow, status, error, agent=agent, state=state, budget=budget,
+                                          progress=progress, save=save, options=options)  # fmt: skip
     finally:
         shutdown_background_jobs(tool_context.session)
+        stop_services(tool_context.session)
         if status == "success" and state.last_call_denied and progress.turns:
             status = "permission_denied"
         result = _result(status, error, progress=progress, state=state, model=model, started=started)
+        if workflow is not None:
+            result.milestones, result.verification = workflow.milestones, workflow.verification
         store.finish(session_id, status=status, result=result.model_dump(mode="json"))
         emit(result)
     return result
@@ -261,6 +281,37 @@ async def _drive(
         progress.output = progress.output or progress.last_text
         raise
     return "success", None
+
+
+def _workflow(options: RunOptions, definition: AgentDefinition, *, depth: int, session_id: str, workspace: Path,
+              emit: EventSink) -> Workflow | None:  # fmt: skip
+    """The phased workflow of a top-level run of the lead agent, or of any run given --verify-with."""
+    if depth or not (options.verify_with or definition.name == assembly.LEAD_AGENT):
+        return None
+    return Workflow(session_id=session_id, workspace=workspace, emit=emit, verify_with=options.verify_with)
+
+
+async def _verify(
+    workflow: Workflow, status: str, error: str | None, *, agent: Agent[RunState, str], state: RunState,
+    budget: Budget, progress: LoopProgress, save: Any, options: RunOptions,
+) -> tuple[str, str | None]:  # fmt: skip
+    """Hold the run to its gates: send the agent back while they fail, within the budget."""
+    compact_at = _compaction_limit(agent, options.compact_at_tokens)
+
+    async def resume(prompt: str) -> tuple[str, str | None]:
+        try:
+            await run_segment(agent, prompt=prompt, history=progress.messages, state=state, budget=budget,
+                              progress=progress, save=save, stream=options.stream, compact_at_tokens=compact_at)  # fmt: skip
+        except BudgetExceeded as signal:
+            return signal.kind, str(signal)
+        except (ScriptFailure, AgentRunError, UserError, BackendAgentError) as exc:
+            return "error", str(exc)
+        return "success", None
+
+    status, error, note = await workflow.finish(status, error, resume=resume)
+    if note:
+        progress.output = f"{(progress.output or progress.last_text).rstrip()}\n\n{note}".lstrip()
+    return status, error
 
 
 def _runtime_tools(

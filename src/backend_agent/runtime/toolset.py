@@ -29,7 +29,8 @@ from backend_agent.tools import Tool, ToolResult
 
 ANY_ARGS = SchemaValidator(schema=core_schema.dict_schema())
 MAX_TOOL_RETRIES = 3
-INTERNAL_TOOLS = frozenset({"Skill", "Agent", "Task"})
+# Runtime tools that run nothing by themselves; ExitPlanMode asks the user itself, with the plan.
+INTERNAL_TOOLS = frozenset({"Skill", "Agent", "Task", "AskUserQuestion", "ExitPlanMode"})
 
 
 class RuntimeTool(Protocol):

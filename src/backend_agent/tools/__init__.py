@@ -1,4 +1,4 @@
-"""Faithful Read/Write/Edit/Bash/Grep/Glob tools (public surface of the tools part)."""
+"""Faithful Claude Code tools: Read/Write/Edit/Bash/Grep/Glob, NotebookEdit, TodoWrite, WebFetch, WebSearch."""
 
 from backend_agent.tools._globmatch import glob_match, glob_to_regex
 from backend_agent.tools._jobs import shutdown_background_jobs
@@ -9,8 +9,11 @@ from backend_agent.tools.bash import BashTool
 from backend_agent.tools.edit import EditTool
 from backend_agent.tools.glob import GlobTool
 from backend_agent.tools.grep import GrepTool
+from backend_agent.tools.notebook import NotebookEditTool
 from backend_agent.tools.read import ReadTool
 from backend_agent.tools.sessions import load_tool_session, save_tool_session
+from backend_agent.tools.todo import TodoWriteTool
+from backend_agent.tools.web import WebFetchTool, WebSearchTool
 from backend_agent.tools.write import WriteTool
 
 __all__ = [
@@ -20,13 +23,17 @@ __all__ = [
     "GlobTool",
     "GrepTool",
     "KillShellTool",
+    "NotebookEditTool",
     "ReadRecord",
     "ReadTool",
+    "TodoWriteTool",
     "Tool",
     "ToolContext",
     "ToolFailure",
     "ToolResult",
     "ToolSession",
+    "WebFetchTool",
+    "WebSearchTool",
     "WriteTool",
     "default_tools",
     "get_tool",

@@ -9,7 +9,10 @@ from backend_agent.tools.bash import BashTool
 from backend_agent.tools.edit import EditTool
 from backend_agent.tools.glob import GlobTool
 from backend_agent.tools.grep import GrepTool
+from backend_agent.tools.notebook import NotebookEditTool
 from backend_agent.tools.read import ReadTool
+from backend_agent.tools.todo import TodoWriteTool
+from backend_agent.tools.web import WebFetchTool, WebSearchTool
 from backend_agent.tools.write import WriteTool
 
 TOOL_CLASSES: tuple[type[Tool], ...] = (
@@ -21,6 +24,10 @@ TOOL_CLASSES: tuple[type[Tool], ...] = (
     KillShellTool,
     GrepTool,
     GlobTool,
+    NotebookEditTool,
+    TodoWriteTool,
+    WebFetchTool,
+    WebSearchTool,
 )
 
 

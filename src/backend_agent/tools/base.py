@@ -30,6 +30,7 @@ class ToolSession(BaseModel):
     background_jobs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     id: str | None = None  # set when the session is stored on disk (CLI tool sessions)
     warnings: list[str] = Field(default_factory=list)  # one-time notices already shown (e.g. "sandbox_off")
+    todos: list[dict[str, Any]] = Field(default_factory=list)  # TodoWrite's current list
 
 
 class ToolContext(BaseModel):

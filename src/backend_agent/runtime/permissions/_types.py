@@ -38,6 +38,9 @@ class SubDecision:
     rule: str | None
     source: str | None
     reason: str
+    # Not allowed, and a deny rule could apply once the shell expands it: never allowed, not even
+    # in bypassPermissions mode.
+    maybe_denied: bool = False
 
 
 @dataclass

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shlex
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backend_agent.runtime.permissions._readonly import is_read_only
+from backend_agent.runtime.permissions._fileops import file_operands, risky_option
+from backend_agent.runtime.permissions._filerules import FileRules
+from backend_agent.runtime.permissions._readonly import is_default_read_only, is_read_only
 from backend_agent.runtime.permissions._types import SEVERITY, Action, Decision, PermissionMode, SubDecision
 from backend_agent.runtime.permissions.rules import (
     EDIT_TOOLS,
+    PatternMap,
     Rule,
     RuleSet,
     bash_spec_could_match,
     bash_spec_matches,
+    bash_spec_matches_equivalent,
     canonical_tool,
     opencode_could_match,
     target_path,
@@ -36,7 +42,7 @@ logger = logging.getLogger("backend_agent.permissions")
 READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "BashOutput", "LS", "NotebookRead"}
 # Tools that change nothing by themselves (a subagent's own tool calls are checked in turn):
 # allowed without a rule, also in plan mode, as Claude Code does.
-NO_PROMPT_TOOLS = READ_ONLY_TOOLS | {"Agent", "Skill", "TodoWrite", "KillShell"}
+NO_PROMPT_TOOLS = READ_ONLY_TOOLS | {"Agent", "Skill", "TodoWrite", "KillShell", "AskUserQuestion", "ExitPlanMode"}
 # Shell builtins with no effect outside the shell itself; they need no rule.
 HARMLESS_BUILTINS = {
     "true",
@@ -51,8 +57,10 @@ HARMLESS_BUILTINS = {
     "return",
     "wait",
 }
-PROTECTED_DIRS = {".claude", ".backend-agent", ".opencode"}
-PROTECTED_FILES = {"opencode.json", "opencode.jsonc"}
+# Agent settings, MCP servers and git internals (hooks, config): what a tool writes there runs later
+# outside every rule and sandbox, so writing it always needs approval (short of bypass mode).
+PROTECTED_DIRS = {".claude", ".backend-agent", ".opencode", ".git"}
+PROTECTED_FILES = {"opencode.json", "opencode.jsonc", ".mcp.json", ".gitmodules"}
 _HARMLESS_TARGETS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"}
 
 
@@ -81,6 +89,9 @@ class PermissionEngine:
         self.roots = [self.workspace, *(d.resolve() for d in ruleset.additional_directories)]
         self._session_rules: list[Rule] = []
         self._remembered: set[tuple[str, str]] = set()
+        self.file_rules = FileRules(ruleset.rules, ruleset.pattern_maps, workspace=self.workspace, home=self.home)
+        # Files that run later outside the sandbox (hook scripts): protected like the settings folders.
+        self.extra_protected: list[Path] = []
 
     # ----------------------------------------------------------------- public
     def decide(self, tool_name: str, tool_input: dict[str, Any]) -> Decision:
@@ -191,14 +202,25 @@ class PermissionEngine:
         if not isinstance(command, str) or not command.strip():
             return self._ask(None, None, "the Bash call has no command")
         analysis = analyze(command)
-        # After a `cd` out of the workspace, relative redirection targets can land anywhere.
+        # After a `cd` out of the workspace (or to a folder known only at run time), relative paths
+        # can land anywhere; inside it, a relative path may be relative to any folder cd'd into.
         moved_out = any(_is_cd(c) and not self._cd_stays_inside(c) for c in analysis.commands)
-        subs = [self._decide_simple(c, relative_unknown=moved_out) for c in analysis.commands]
+        cwds = [self.workspace, *(self._cd_target(c) for c in analysis.commands if _is_cd(c) and self._cd_stays_inside(c))]
+        context = _Context(self._bash_rules(), [m for m in self.rules.pattern_maps if tool_covered(m.tool, "Bash")],
+                           list(dict.fromkeys(cwds)), moved_out)  # fmt: skip
+        subs = [self._decide_simple(c, context) for c in analysis.commands]
         if not subs:
             return self._ask(None, None, "no command could be found in this input")
         worst = max(subs, key=lambda s: SEVERITY[s.action])
         if worst.action == "deny":
             return Decision("deny", worst.rule, worst.source, f"'{worst.command}': {worst.reason}", subs)
+        doubtful = next((s for s in subs if s.maybe_denied and s.action != "allow"), None)
+        if doubtful is not None and self.mode in (PermissionMode.BYPASS, PermissionMode.DONT_ASK):
+            return Decision(
+                "deny", None, "mode",
+                f"'{doubtful.command}': {doubtful.reason}; in {self.mode.value} mode a command that a deny "
+                "rule could match once expanded is refused", subs,
+            )  # fmt: skip
         if self.mode == PermissionMode.BYPASS:
             return Decision("allow", None, "mode", "bypassPermissions allows everything not denied", subs)
         if (("Bash", _key(tool_input)) in self._remembered) and worst.action == "ask":
@@ -222,24 +244,36 @@ class PermissionEngine:
             "allow",
             ", ".join(rules) or None,
             ", ".join(sources) or None,
-            "every command is allowed: " + "; ".join(f"'{s.command}' by {s.rule}" for s in subs),
+            "every command is allowed: " + "; ".join(f"'{s.command}' by {s.rule or s.source}" for s in subs),
             subs,
         )
 
-    def _decide_simple(self, command: SimpleCommand, *, relative_unknown: bool = False) -> SubDecision:
+    def _bash_rules(self) -> list[Rule]:
+        return [r for r in [*self.rules.rules, *self._session_rules] if tool_covered(r.tool, "Bash")]
+
+    def _decide_simple(self, command: SimpleCommand, context: _Context) -> SubDecision:
         text = command.text
         names = _forms(command)
-        bash_rules = [r for r in [*self.rules.rules, *self._session_rules] if tool_covered(r.tool, "Bash")]
-        maps = [m for m in self.rules.pattern_maps if tool_covered(m.tool, "Bash")]
+        bash_rules, maps = context.bash_rules, context.maps
         for rule in bash_rules:
-            if rule.action == "deny" and any(bash_spec_matches(rule.spec, form) for form in names):
+            if rule.action == "deny" and any(bash_spec_matches_equivalent(rule.spec, form) for form in names):
                 return SubDecision(text, "deny", rule.text, rule.source, f"denied by rule {rule.text}")
         map_hits = [(found, m.source) for m in maps for form in names if (found := m.decide_words(form))]
         for (action, pattern), source in map_hits:
             if action == "deny":
                 return SubDecision(text, "deny", pattern, source, f"denied by pattern {pattern}")
+        files = self.file_rules.check(
+            command.words, reads=command.reads, writes=command.writes, cwds=context.cwds,
+            dynamic=command.dynamic, cwd_unknown=context.moved_out,
+        )  # fmt: skip
+        if files is not None and files.action == "deny":
+            return SubDecision(text, "deny", files.rule, files.source, files.reason)
+        any_deny = self.file_rules.has_deny or any(r.action == "deny" for r in bash_rules) or any(
+            action == "deny" for m in maps for _, action in m.patterns
+        )
         if command.opaque:
-            return SubDecision(text, "ask", None, None, command.opaque + "; it needs a human decision")
+            return SubDecision(text, "ask", None, None, command.opaque + "; it needs a human decision",
+                               maybe_denied=any_deny)  # fmt: skip
         if command.dynamic:
             could = [
                 r.text
@@ -260,9 +294,13 @@ class PermissionEngine:
                     None,
                     f"once its variables, $'...' quoting, braces or globs are expanded it may be a "
                     f"command denied by {could[0]}; it needs a human decision",
+                    maybe_denied=True,
                 )
+        if files is not None:
+            return SubDecision(text, files.action, files.rule, files.source, files.reason,
+                               maybe_denied=files.maybe_denied)  # fmt: skip
         for rule in bash_rules:
-            if rule.action == "ask" and any(bash_spec_matches(rule.spec, form) for form in names):
+            if rule.action == "ask" and any(bash_spec_matches_equivalent(rule.spec, form) for form in names):
                 return SubDecision(text, "ask", rule.text, rule.source, f"rule {rule.text} asks first")
         # OpenCode maps: a deny on any form counts (above); ask/allow come from the effective command,
         # so a catch-all "*": "ask" does not catch "timeout 5 git status" when "git *" allows.
@@ -272,9 +310,8 @@ class PermissionEngine:
                 return SubDecision(
                     text, "ask", verdict[1], pattern_map.source, f"pattern {verdict[1]} asks first"
                 )
-        outside = [
-            t for t in command.writes if not self._harmless_write(t, relative_unknown=relative_unknown)
-        ]
+        targets = [*command.writes, *file_operands(command.words).writes]
+        outside = [t for t in targets if not self._harmless_write(t, relative_unknown=context.moved_out)]
         if outside:
             return SubDecision(
                 text,
@@ -289,6 +326,7 @@ class PermissionEngine:
             return SubDecision(
                 text, "allow", None, "builtin", f"'{command.words[0]}' is a harmless shell builtin"
             )
+        risk = risky_option(command.words)
         required = [command.words, command.original] if command.privileged else [command.words]
         chosen: list[tuple[str, str]] = []
         for form in required:
@@ -296,17 +334,23 @@ class PermissionEngine:
                 (
                     (r.text, r.source)
                     for r in bash_rules
-                    if r.action == "allow" and bash_spec_matches(r.spec, form)
+                    if r.action == "allow"
+                    and (risk is None or _names_exactly(r.spec))
+                    and bash_spec_matches(r.spec, form)
                 ),
                 None,
             )
-            for pattern_map in maps if hit is None else []:
+            for pattern_map in maps if hit is None and risk is None else []:
                 result = pattern_map.decide_words(form)
                 if result is not None and result[0] == "allow":
                     hit = (result[1], pattern_map.source)
+            if hit is None and not command.privileged and risk is None and self._read_only_here(command, context):
+                return SubDecision(text, "allow", None, "read-only",
+                                   f"'{command.words[0]}' only reads inside the workspace")  # fmt: skip
             if hit is None:
                 shown = " ".join(form)
-                return SubDecision(text, "ask", None, None, f"no rule allows '{shown}'")
+                why = f"{risk}; only a rule naming this exact command allows it" if risk else f"no rule allows '{shown}'"
+                return SubDecision(text, "ask", None, None, why)
             chosen.append(hit)
         return SubDecision(
             text,
@@ -315,6 +359,25 @@ class PermissionEngine:
             ", ".join(dict.fromkeys(h[1] for h in chosen)),
             f"allowed by {', '.join(h[0] for h in chosen)}",
         )
+
+    def _read_only_here(self, command: SimpleCommand, context: _Context) -> bool:
+        """Claude Code's read-only commands (ls, cat, git status, ...) need no rule for workspace files."""
+        if command.wrappers or command.writes or not is_default_read_only(command.words):
+            return False
+        ops = file_operands(command.words)
+        for word in [*ops.reads, *ops.unknown, *command.reads]:
+            if "$" in word or "`" in word or (context.moved_out and not word.startswith("/")):
+                return False
+            path = Path(word).expanduser()
+            candidates = [path] if path.is_absolute() else [cwd / path for cwd in context.cwds]
+            if not all(self._inside(Path(os.path.normpath(p)).resolve(strict=False)) for p in candidates):
+                return False
+        return True
+
+    def _cd_target(self, command: SimpleCommand) -> Path:
+        args = [w for w in command.words[1:] if w not in ("-L", "-P", "--")]
+        path = Path(args[0]).expanduser()
+        return (path if path.is_absolute() else self.workspace / path).resolve(strict=False)
 
     # ---------------------------------------------------------------- helpers
     def _ask(
@@ -342,6 +405,8 @@ class PermissionEngine:
 
     def _protected(self, path: Path) -> bool:
         """Agent definitions, permission settings and tool state: a tool must not rewrite its own rules."""
+        if any(path == extra or path.is_relative_to(extra) for extra in self.extra_protected):
+            return True
         for root in self.roots:
             if path == root or not path.is_relative_to(root):
                 continue
@@ -356,6 +421,21 @@ class PermissionEngine:
             return False  # `cd` alone goes home; `cd -` and expansions cannot be known
         path = Path(args[0]).expanduser()
         return self._inside((path if path.is_absolute() else self.workspace / path).resolve(strict=False))
+
+
+@dataclass
+class _Context:
+    """What every simple command of one command line is decided against."""
+
+    bash_rules: list[Rule]
+    maps: list[PatternMap]
+    cwds: list[Path]
+    moved_out: bool
+
+
+def _names_exactly(spec: str | None) -> bool:
+    """``Bash`` (everything) or a rule naming one exact command line may vouch for risky options."""
+    return spec is None or "*" not in spec
 
 
 def _is_cd(command: SimpleCommand) -> bool:

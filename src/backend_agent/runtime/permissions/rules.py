@@ -378,6 +378,7 @@ __all__ = [
     "RuleSet",
     "bash_spec_could_match",
     "bash_spec_matches",
+    "bash_spec_matches_equivalent",
     "canonical_tool",
     "opencode_bash_matches",
     "opencode_could_match",
@@ -385,3 +386,84 @@ __all__ = [
     "target_path",
     "tool_covered",
 ]
+
+
+# --------------------------------------------------------------------- flag-equivalent matching
+# Long options and letters that mean the same as a short option, per program (deny/ask rules only:
+# ``Bash(rm -rf:*)`` must also catch ``rm -fr``, ``rm -r -f``, ``rm --recursive --force``, ``rm -Rf``).
+_FLAG_ALIASES: dict[str, dict[str, str]] = {
+    "rm": {"R": "r", "recursive": "r", "force": "f", "dir": "d", "interactive": "i", "verbose": "v"},
+    "cp": {"R": "r", "recursive": "r", "force": "f", "archive": "a"},
+    "chmod": {"recursive": "R"},
+    "chown": {"recursive": "R"},
+    "chgrp": {"recursive": "R"},
+    "git": {"force": "f", "force-with-lease": "f", "force-if-includes": "f", "delete": "d", "all": "a",
+            "mirror": "mirror", "hard": "hard"},  # fmt: skip
+    "mv": {"force": "f"},
+    "ln": {"force": "f", "symbolic": "s"},
+    "kill": {"KILL": "9", "SIGKILL": "9"},
+}
+_GENERIC_ALIASES = {"recursive": "r", "force": "f"}
+
+
+@lru_cache(maxsize=4096)
+def _flag_shape(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """(leading names, canonical flags, operands) of a command or rule prefix."""
+    program = words[0].rsplit("/", 1)[-1] if words else ""
+    aliases = _FLAG_ALIASES.get(program, _GENERIC_ALIASES)
+    names: list[str] = []
+    flags: set[str] = set()
+    operands: list[str] = []
+    seen_option = False
+    ended = False
+    for word in words:
+        if ended or not word.startswith("-") or word == "-":
+            if not seen_option and not operands and (len(names) < 2 or program != "git"):
+                names.append(word)
+            else:
+                operands.append(word)
+                if program == "git" and len(names) > 1 and names[1] == "push" and word.startswith("+"):
+                    flags.add("f")  # `git push origin +main` forces like --force
+            continue
+        if word == "--":
+            ended = True
+            continue
+        seen_option = True
+        if word.startswith("--"):
+            long_name = word[2:].split("=", 1)[0]
+            flags.add(aliases.get(long_name, long_name))
+        else:
+            for letter in word[1:]:
+                flags.add(aliases.get(letter, letter))
+    if program == "git" and len(names) > 2:
+        operands[:0] = names[2:]
+        names = names[:2]
+    return tuple(names), frozenset(flags), tuple(operands)
+
+
+def bash_spec_matches_equivalent(spec: str | None, words: list[str]) -> bool:
+    """Like ``bash_spec_matches`` for deny/ask rules, but with flags compared as sets.
+
+    Combined, split, reordered and long spellings of the rule's flags all match, and extra flags
+    or operands do not dodge it (``rm -rfv /``).
+    """
+    if bash_spec_matches(spec, words):
+        return True
+    if spec is None:
+        return True
+    body = spec[:-2] if spec.endswith(":*") else spec[:-2] if spec.endswith(" *") else spec
+    if "*" in body:
+        return False
+    rule_words = _split_cached(body)
+    if not rule_words or not any(w.startswith("-") for w in rule_words):
+        return False
+    rule_names, rule_flags, rule_operands = _flag_shape(rule_words)
+    names, flags, operands = _flag_shape(tuple(words))
+    if names[: len(rule_names)] != rule_names or not rule_flags <= flags:
+        return False
+    extra_names = names[len(rule_names) :]
+    available = list(extra_names) + list(operands)
+    exact = not spec.endswith((":*", " *"))
+    if exact and (flags != rule_flags or sorted(available) != sorted(rule_operands)):
+        return False
+    return all(op in available for op in rule_operands)

@@ -9,11 +9,14 @@ is marked *opaque*, and the engine never allows an opaque command on a rule.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 import bashlex
 
+from backend_agent.runtime.permissions._fastlex import split_plain
+from backend_agent.runtime.permissions._preparse import preparse
 from backend_agent.runtime.permissions._unwrap import (
     PRIVILEGED,
     SHELLS,
@@ -52,6 +55,12 @@ _EXEC_VARS = {
     "GCONV_PATH",
 }
 _HARMLESS_GIT_VARS = ("GIT_AUTHOR_", "GIT_COMMITTER_", "GIT_TERMINAL_PROMPT")
+# Names under a risky prefix that only tune behaviour (`NODE_ENV=test npm test` keeps its allow rule).
+_HARMLESS_VARS = {
+    "NODE_ENV", "NODE_NO_WARNINGS", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
+    "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONFAULTHANDLER", "PYTHONASYNCIODEBUG", "PYTHONDEVMODE",
+    "GIT_PAGER_IN_USE", "GIT_TRACE", "GIT_CURL_VERBOSE", "RUBY_GC_HEAP_INIT_SLOTS",
+}  # fmt: skip
 _DYNAMIC_CHARS = set("$`*?[{")
 
 
@@ -60,7 +69,7 @@ def risky_variable(name: str) -> bool:
     upper = name.upper()
     if name in RESOLUTION_VARS or upper in _EXEC_VARS:
         return True
-    if upper.startswith(_HARMLESS_GIT_VARS):
+    if upper.startswith(_HARMLESS_GIT_VARS) or upper in _HARMLESS_VARS:
         return False
     return upper.startswith(_EXEC_VAR_PREFIXES) or upper.endswith(_EXEC_VAR_SUFFIXES)
 
@@ -69,6 +78,7 @@ _DECLARERS = {"export", "declare", "typeset", "readonly", "local"}
 # Builtins that assign the variables named in their arguments (`read PATH`, `printf -v PATH ...`).
 _VARIABLE_SETTERS = {"read", "mapfile", "readarray", "getopts", "printf", *_DECLARERS}
 _OUTPUT_REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
+_INPUT_REDIRECTS = {"<", "<>"}
 
 
 @dataclass
@@ -80,6 +90,7 @@ class SimpleCommand:
     wrappers: list[str] = field(default_factory=list)  # e.g. ["sudo"], ["env", "timeout"]
     opaque: str | None = None  # why this command cannot be analysed (then it is never allowed by a rule)
     writes: list[str] = field(default_factory=list)  # output redirection targets
+    reads: list[str] = field(default_factory=list)  # input redirection sources (`< file`)
     privileged: bool = False  # run through sudo/doas: the wrapper form must be allowed too
     # words whose value is only known at run time ($x, $(...), $'..', {a,b}, globs): a deny rule
     # that could match once they are expanded makes the command 'ask'
@@ -115,6 +126,14 @@ def _analyze_into(source: str, out: list[SimpleCommand], *, depth: int) -> str |
         reason = "nested shell scripts are too deep to analyse"
         out.append(SimpleCommand(words=source.split(), original=source.split(), opaque=reason))
         return reason
+    fast = split_plain(source)
+    if fast is not None:
+        walker = _Walker(out, depth, source)
+        for plain in fast:
+            walker.simple(plain.words, assigned=plain.assigned, writes=plain.writes, reads=plain.reads,
+                          dynamic=set(), name_problem=None)  # fmt: skip
+        return None
+    source = preparse(source)
     try:
         trees = bashlex.parse(source)
     except Exception as exc:  # bashlex raises ParsingError, NotImplementedError and others on odd input
@@ -133,6 +152,7 @@ class _Walker:
         self.depth = depth
         self.source = source
         self.dynamic: set[str] = set()
+        self.reads: list[str] = []
 
     def visit(self, node: Any) -> None:
         kind = getattr(node, "kind", None)
@@ -190,6 +210,7 @@ class _Walker:
     def _command(self, node: Any) -> None:
         words: list[str] = []
         writes: list[str] = []
+        reads: list[str] = []
         assigned: list[str] = []
         dynamic: set[str] = set()
         name_problem: str | None = None
@@ -205,6 +226,10 @@ class _Walker:
                 words.append(part.word)
             elif kind == "redirect" and part.type in _OUTPUT_REDIRECTS and hasattr(part.output, "word"):
                 writes.append(part.output.word)
+                if part.type == "<>":
+                    reads.append(part.output.word)
+            elif kind == "redirect" and part.type in _INPUT_REDIRECTS and hasattr(part.output, "word"):
+                reads.append(part.output.word)
             # nested substitutions in words, assignments and redirect targets are commands too
             for child in getattr(part, "parts", None) or []:
                 self.visit(child)
@@ -212,6 +237,13 @@ class _Walker:
                 self.visit(part.output)
             if kind == "redirect":
                 self._heredoc(part)
+        self.simple(words, assigned=assigned, writes=writes, reads=reads, dynamic=dynamic, name_problem=name_problem)
+
+    def simple(
+        self, words: list[str], *, assigned: list[str], writes: list[str], reads: list[str], dynamic: set[str],
+        name_problem: str | None,
+    ) -> None:  # fmt: skip
+        """One simple command, its assignments and redirections already separated."""
         if words and words[0] in _DECLARERS:
             assigned += [w.split("=", 1)[0] for w in words[1:] if "=" in w]
         risky = sorted(name for name in set(assigned) if risky_variable(name))
@@ -232,8 +264,10 @@ class _Walker:
             self.out.append(SimpleCommand(words=words, original=words, opaque=name_problem, writes=writes))
             return
         self.dynamic = dynamic
+        self.reads = reads
         self._effective(words, original=words, wrappers=[], writes=writes)
         self.dynamic = set()
+        self.reads = []
 
     def _raw(self, node: Any) -> str:
         pos = getattr(node, "pos", None)
@@ -280,7 +314,17 @@ class _Walker:
             writes=writes,
             privileged=privileged,
             dynamic=frozenset(self.dynamic & set(original)),
+            reads=list(self.reads),
         )
+        if "xargs" in wrappers and _xargs_placeholder_named(original, name):
+            command.opaque = "xargs builds the command name from its input, which cannot be analysed"
+            self.out.append(command)
+            return
+        if name == "watch":
+            script = _watch_script(words)
+            if script is not None:
+                _analyze_into(script, self.out, depth=self.depth + 1)
+                return
         if name == "busybox" and len(words) > 1 and not words[1].startswith("-"):
             # `busybox rm x` runs the rm applet; `busybox sh -c ...` a shell
             self._effective(words[1:], original=original, wrappers=[*wrappers, "busybox"], writes=writes)
@@ -316,11 +360,40 @@ def _name_problem(word: Any, raw: str) -> str | None:
     for part in getattr(word, "parts", None) or []:
         if part.kind in ("parameter", "commandsubstitution", "processsubstitution"):
             return f"the command name '{raw}' is computed at run time (variable, $'...' or substitution)"
-    if any(ch in word.word for ch in "*?["):
+    if word.word not in ("[", "[[") and any(ch in word.word for ch in "*?["):
         return f"the command name '{raw}' is a glob pattern"
     if "{" in raw and ("," in raw or ".." in raw):
         return f"the command name '{raw}' uses brace expansion, which can turn it into another command"
     return None
+
+
+def _xargs_placeholder_named(original: list[str], name: str) -> bool:
+    """``xargs -I{} {} ...``: the program itself comes from standard input."""
+    for index, word in enumerate(original[:-1]):
+        if word in ("-I", "-i", "--replace") or word.startswith(("-I", "--replace=")):
+            placeholder = original[index + 1] if word in ("-I",) else (word[2:] or "{}")
+            if word.startswith("--replace="):
+                placeholder = word.split("=", 1)[1]
+            if placeholder and placeholder in name:
+                return True
+    return False
+
+
+_WATCH_OPTS_WITH_ARG = {"-n", "--interval", "-d", "--differences", "-q", "--equexit", "--shell"}
+
+
+def _watch_script(words: list[str]) -> str | None:
+    """``watch [opts] cmd args``: watch hands the joined command to ``sh -c`` (``-x`` execs it directly)."""
+    index, direct = 1, False
+    while index < len(words) and words[index].startswith("-"):
+        word = words[index]
+        if word in ("-x", "--exec"):
+            direct = True
+        index += 2 if word in _WATCH_OPTS_WITH_ARG - {"-d", "--differences"} else 1
+    rest = words[index:]
+    if not rest:
+        return None
+    return " ".join(shlex.quote(w) for w in rest) if direct else " ".join(rest)
 
 
 def _assigned_by(name: str, words: list[str]) -> list[str]:
@@ -343,7 +416,7 @@ def _is_dynamic(word: Any, raw: str) -> bool:
     """Is the word's value only known when the shell runs it (expansion, ANSI-C quoting, braces, globs)?"""
     if any(p.kind in ("parameter", "commandsubstitution", "processsubstitution") for p in word.parts or []):
         return True
-    return bool(_DYNAMIC_CHARS & set(raw))
+    return raw not in ("[", "]", "'['", "']'") and bool(_DYNAMIC_CHARS & set(raw))
 
 
 __all__ = ["ShellAnalysis", "SimpleCommand", "analyze", "risky_variable"]

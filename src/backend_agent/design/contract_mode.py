@@ -1,0 +1,359 @@
+"""Contract mode: every operation of an OpenAPI contract bound to a behaviour of the blueprint.
+
+The blueprint's own operations are templates here (what to do: kind, filters, auth rules); the
+contract decides everything on the wire: route, parameters, bodies, statuses. Problems are
+collected for all operations at once and located at the binding that causes them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend_agent.blueprint import Binding, Blueprint, Contract, ContractOperation, ContractParameter
+from backend_agent.blueprint.types import did_you_mean
+from backend_agent.design.model import (
+    AuthRule,
+    BindingDesign,
+    EntityDesign,
+    OperationDesign,
+    ParameterDesign,
+    WireBody,
+    WireDesign,
+)
+from backend_agent.design.wire import Annotator, WireProblem, fits, members
+
+Schema = dict[str, Any]
+
+OUTCOME_STATUSES: dict[str, tuple[int, ...]] = {
+    "invalid": (422, 400),
+    "unauthorized": (401,),
+    "forbidden": (403,),
+    "not_found": (404,),
+    "conflict": (409, 422, 400),
+    "rate_limited": (429,),
+}
+_FROM_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 422: "invalid",
+                429: "rate_limited"}
+_PAGING = {"limit": "limit", "offset": "offset", "cursor": "cursor", "page_size": "limit", "pageSize": "limit",
+           "per_page": "limit", "skip": "offset", "after": "cursor"}
+_ITEM_KINDS = ("get", "update", "delete", "toggle_add", "toggle_remove", "transition", "view")
+_WRITES = {"create": True, "register": True, "update": False, "update_me": False}
+
+
+@dataclass
+class BindResult:
+    operations: list[OperationDesign] = field(default_factory=list)
+    problems: list[WireProblem] = field(default_factory=list)
+    unbound: list[ContractOperation] = field(default_factory=list)
+
+
+def _find_binding(bp: Blueprint, op: ContractOperation) -> tuple[str, Binding] | None:
+    for key in (op.key, op.route, op.operation_id or ""):
+        if key in bp.bindings:
+            return key, bp.bindings[key]
+    return None
+
+
+def _custom_template(binding: Binding, key: str) -> OperationDesign:
+    return OperationDesign(
+        operation_id=key, name="custom", kind="custom", entity=binding.entity or "", method="POST", path="",
+        tag="", summary="", auth=AuthRule(True, [], False, None), status_code=200, handler=binding.handler)
+
+
+class _Binder:
+    def __init__(self, bp: Blueprint, contract: Contract, entities: dict[str, EntityDesign],
+                 templates: dict[str, OperationDesign], admin_role: str | None) -> None:
+        self.bp = bp
+        self.contract = contract
+        self.entities = entities
+        self.templates = templates
+        self.admin_role = admin_role
+        self.result = BindResult()
+
+    def problem(self, origin: str, message: str, expected: str | None = None, hint: str | None = None) -> None:
+        self.result.problems.append(WireProblem(message, origin, expected, hint))
+
+    def run(self) -> BindResult:
+        keys = {op.key for op in self.contract.operations} | {op.route for op in self.contract.operations}
+        for key in self.bp.bindings:
+            if key not in keys:
+                close = did_you_mean(key, sorted(keys))
+                self.problem(f"bindings.{key}", f"the contract has no operation '{key}'",
+                             "an operationId or 'METHOD /path' of the contract",
+                             f"did you mean '{close}'?" if close else "remove the binding")
+        for op in self.contract.operations:
+            found = _find_binding(self.bp, op)
+            if found is None:
+                self.result.unbound.append(op)
+                continue
+            bound = self.bind(op, *found)
+            if bound is not None:
+                self.result.operations.append(bound)
+        return self.result
+
+    # -- one operation -------------------------------------------------------------------------------
+
+    def template(self, origin: str, binding: Binding, key: str) -> OperationDesign | None:
+        behaviour = binding.operation
+        if behaviour == "custom":
+            if binding.handler is None:
+                self.problem(f"{origin}.operation", "a custom binding needs a handler", "handler: module:function",
+                             "add handler: app_rules:my_function")
+                return None
+            if binding.entity is not None and binding.entity not in self.entities:
+                close = did_you_mean(binding.entity, list(self.entities))
+                self.problem(f"{origin}.entity", f"unknown entity '{binding.entity}'",
+                             "one of " + ", ".join(self.entities), f"did you mean '{close}'?" if close else None)
+                return None
+            return _custom_template(binding, key)
+        if behaviour in self.templates:
+            return copy.deepcopy(self.templates[behaviour])
+        head = behaviour.split(".", 1)[0]
+        if head != "auth" and head not in self.entities:
+            close = did_you_mean(head, list(self.entities))
+            self.problem(f"{origin}.operation", f"unknown entity '{head}' in '{behaviour}'",
+                         "one of " + ", ".join(self.entities), f"did you mean '{close}'?" if close else None)
+            return None
+        choices = sorted(name for name in self.templates if name.startswith(head + "."))
+        close = did_you_mean(behaviour, choices)
+        hint = f"did you mean '{close}'?" if close else (
+            "enable it in auth.operations" if head == "auth" else f"declare it in {head}.api.operations or actions")
+        self.problem(f"{origin}.operation", f"'{behaviour}' is not an operation of the blueprint",
+                     "one of " + ", ".join(choices), hint)
+        return None
+
+    def bind(self, cop: ContractOperation, key: str, binding: Binding) -> OperationDesign | None:
+        origin = f"bindings.{key}"
+        op = self.template(origin, binding, key)
+        if op is None:
+            return None
+        ename = op.entity or None
+        if binding.view is not None and ename is not None:
+            if binding.view not in self.entities[ename].views:
+                close = did_you_mean(binding.view, list(self.entities[ename].views))
+                self.problem(f"{origin}.view", f"unknown view '{binding.view}' of {ename}",
+                             "one of " + ", ".join(self.entities[ename].views),
+                             f"did you mean '{close}'?" if close else None)
+            op.view = binding.view
+        op.operation_id = cop.operation_id or key
+        op.method = cop.method
+        op.path = self.contract.base_path + cop.path
+        op.tag = cop.tags[0] if cop.tags else op.tag
+        op.summary = cop.summary or op.summary
+        op.binding = BindingDesign(key=key, behaviour=binding.operation, origin=origin)
+        op.parameters = [self.parameter(p, op, binding, origin) for p in cop.parameters]
+        paging = {p.maps_to for p in op.parameters}
+        if op.paginated and not paging & {"limit", "offset", "cursor"}:
+            op.paginated = False  # the contract offers no paging: return every row
+        op.auth = self.auth_rule(cop, op, origin)
+        statuses = [s for s in cop.responses if 200 <= s < 300]
+        if not statuses:
+            self.problem(origin, f"contract operation {cop.key} declares no 2xx response",
+                         "a success status", "add one to the contract")
+            return None
+        op.status_code = statuses[0]
+        op.error_statuses = [s for s in cop.responses if s >= 400]
+        op.wire = self.wire(cop, op, binding, origin)
+        return op
+
+    def parameter(self, param: ContractParameter, op: OperationDesign, binding: Binding,
+                  origin: str) -> ParameterDesign:
+        maps_to: str | None = None
+        where = f"{origin}.select.{param.name}" if param.name in binding.select else origin
+        if op.kind == "custom" or param.location in ("header", "cookie"):
+            maps_to = f"param.{param.name}"
+        elif param.location == "path":
+            maps_to = self.path_target(param, op, binding, where)
+        elif param.name in binding.select:
+            maps_to = self.row_field(op.entity, binding.select[param.name], param, where)
+        elif param.name in _PAGING and op.response_list:
+            maps_to = _PAGING[param.name]
+        elif any(f.param == param.name for f in op.filters):
+            flt = next(f for f in op.filters if f.param == param.name)
+            maps_to = flt.field or f"{flt.relation}.{flt.key or ''}"
+        elif param.name in ("sort", "order_by", "orderBy") and op.sort:
+            maps_to = "sort"
+        elif param.name in ("q", "query", "search") and op.search:
+            maps_to = "search"
+        elif op.kind == "query" or op.kind == "list":
+            self.problem(origin, f"query parameter '{param.name}' of {op.operation_id} has no meaning in "
+                         f"{op.entity}.{op.name}", "a filter, paging, sort or search parameter",
+                         f"add {{param: {param.name}, field: ...}} to {op.entity}.api.filters, or select: "
+                         f"{{{param.name}: <field>}} to the binding")
+        else:
+            self.problem(origin, f"parameter '{param.name}' of {op.operation_id} is not used by {op.entity}."
+                         f"{op.name}", "a parameter that selects the row",
+                         f"bind it with select: {{{param.name}: <field>}}")
+        return ParameterDesign(param.name, param.location if param.location in ("path", "query", "header")
+                               else "header", param.schema, param.required, param.description, maps_to=maps_to,
+                               style=param.style, explode=param.explode)
+
+    def row_field(self, ename: str, fname: str, param: ContractParameter, origin: str) -> str | None:
+        ed = self.entities[ename]
+        known = members(ed, self.entities)
+        member = next((m for m in known.values() if m.name == fname and m.kind == "field"), None)
+        if member is None:
+            fields = [f.name for f in ed.fields]
+            close = did_you_mean(fname, fields)
+            self.problem(origin, f"select names '{fname}', which is no field of {ename}", "one of "
+                         + ", ".join(fields), f"did you mean '{close}'?" if close else None)
+            return None
+        if not fits(member.schema, param.schema):
+            self.problem(origin, f"parameter '{param.name}' is {param.schema.get('type', 'any')} in the contract but "
+                         f"{ename}.{fname} is {member.schema.get('type')}", "matching types",
+                         "change the field's type or select another field")
+        return f"{ename}.{fname}"
+
+    def path_target(self, param: ContractParameter, op: OperationDesign, binding: Binding,
+                    origin: str) -> str | None:
+        """Which row a path parameter selects: a unique field of the entity, or of a to-one parent."""
+        ed = self.entities.get(op.entity)
+        if ed is None:
+            return None
+        wanted = binding.select.get(param.name, param.name)
+        own = self._unique_field(ed, wanted)
+        scoped = op.kind in ("list", "create", "query", "feed") or param.name in binding.select
+        if own is not None and (op.kind not in ("list", "create") or param.name in binding.select):
+            return self.row_field(ed.name, own, param, origin)
+        for rd in ed.relations:
+            if rd.kind != "many_to_one" or rd.target not in self.entities:
+                continue
+            target_field = self._unique_field(self.entities[rd.target], wanted)
+            if target_field is not None:
+                tmember = members(self.entities[rd.target], self.entities)[target_field]
+                if not fits(tmember.schema, param.schema):
+                    self.problem(origin, f"path parameter '{param.name}' is {param.schema.get('type')} in the "
+                                 f"contract but {rd.target}.{target_field} is {tmember.schema.get('type')}")
+                return f"{rd.name}.{target_field}"
+        if own is not None and scoped:
+            return self.row_field(ed.name, own, param, origin)
+        uniques = [f.name for f in ed.fields if f.unique]
+        close = did_you_mean(wanted, uniques)
+        self.problem(origin, f"path parameter '{param.name}' of {op.operation_id} selects no row of {ed.name}",
+                     f"a unique field of {ed.name} (or of a parent): " + ", ".join(uniques),
+                     f"bind it: select: {{{param.name}: {close}}}" if close else
+                     f"bind it: select: {{{param.name}: <unique field>}}")
+        return None
+
+    @staticmethod
+    def _unique_field(ed: EntityDesign, name: str) -> str | None:
+        for fd in ed.fields:
+            if (name in (fd.name, fd.json_name)) and (fd.unique or fd.name == "id"):
+                return fd.name
+        return None
+
+    def auth_rule(self, cop: ContractOperation, op: OperationDesign, origin: str) -> AuthRule:
+        rule = op.auth
+        needs = cop.needs_token
+        if needs and self.bp.auth is None:
+            self.problem(origin, f"{cop.key} requires a token in the contract but the blueprint has no auth",
+                         "an auth section", "add auth: {user_entity: ..., identity: [...]}")
+        if not needs and not rule.public and not cop.token_optional:
+            what = "a signed-in owner" if rule.owner_only else ("roles " + "/".join(rule.roles) if rule.roles
+                                                                 else "a signed-in user")
+            self.problem(origin, f"the contract lets anyone call {cop.key}, but {op.entity}.{op.name} needs {what}",
+                         "security in the contract, or a public operation",
+                         f"add security to {cop.key} in the contract, or public: true to the operation")
+        public = not needs
+        return AuthRule(public=public, roles=list(rule.roles), owner_only=rule.owner_only,
+                        admin_bypass=rule.admin_bypass, optional=public and self.bp.auth is not None)
+
+    # -- bodies ----------------------------------------------------------------------------------------
+
+    def wire(self, cop: ContractOperation, op: OperationDesign, binding: Binding, origin: str) -> WireDesign:
+        ename = op.entity or None
+        extras: dict[str, Any] = {}
+        if op.tag and op.kind in ("register", "login", "me", "update_me", "refresh"):
+            extras["token"] = True
+            extras["refresh_token"] = True
+            extras["access_token"] = True
+        if op.message:
+            extras["message"] = op.message
+        ann = Annotator(self.entities, origin, f"{cop.key}", mapping=dict(binding.fields),
+                        list_op=op.response_list, values_of=binding.values_of or op.values_of, extras=extras)
+        request: WireBody | None = None
+        if cop.request is not None and cop.request.content_type is not None:
+            ann.what = f"{cop.key} request"
+            login = None
+            if op.kind == "login" and self.bp.auth is not None:
+                login = (list(self.bp.auth.identity), self.bp.auth.password_field)
+            target = ename if op.kind in (*_WRITES, "login", "custom") and op.kind != "custom" else None
+            if op.kind not in (*_WRITES, "login", "custom", "refresh"):
+                self.problem(origin, f"the contract sends a request body to {cop.key}, but {op.entity}.{op.name} "
+                             "reads none", "an operation that takes input (create, update, custom, auth)",
+                             "bind a custom handler, or remove the body from the contract")
+            schema = ann.request(cop.request.schema, target, create=_WRITES.get(op.kind, False), login=login)
+            if op.kind in ("create", "register") and ename is not None:
+                ed = self.entities[ename]
+                needed = [fd for fd in ed.fields if fd.in_create and fd.required and not fd.has_default
+                          and not fd.builtin and not fd.derive_from]
+                if op.kind == "create" and ed.owner:
+                    needed = [fd for fd in needed if fd.name != ed.owner]
+                ann.missing_required(schema, needed, ename)
+            request = WireBody(cop.request.content_type, schema, cop.request.required,
+                               description=cop.request.description)
+        elif op.kind in ("create", "register", "login") and op.request_schema:
+            self.problem(origin, f"{cop.key} has no request body in the contract, but {op.entity}.{op.name} "
+                         "needs input", "a requestBody", "add one to the contract, or bind another operation")
+        responses: list[WireBody] = []
+        for status, body in cop.responses.items():
+            if 200 <= status < 300:
+                ann.what = f"{cop.key} response {status}"
+                schema = body.schema
+                if body.content_type == "application/json" or (body.content_type or "").endswith("+json"):
+                    schema = ann.response(schema, None if op.kind == "custom" else ename)
+                responses.append(WireBody(body.content_type, schema, status=status, outcome="success",
+                                          description=body.description))
+        possible = {_FROM_STATUS[s] for s in (self.templates_statuses(op)) if s in _FROM_STATUS}
+        if request is not None or op.parameters:
+            possible.add("invalid")
+        if not op.auth.public or op.auth.optional:
+            possible.add("unauthorized")
+        declared_errors = {s: b for s, b in cop.responses.items() if s >= 400}
+        used: set[int] = set()
+        for outcome in OUTCOME_STATUSES:
+            chosen = binding.statuses.get(outcome)  # type: ignore[call-overload]
+            if chosen is None and outcome not in possible:
+                continue
+            status, declared = self.choose(outcome, chosen, declared_errors)
+            used.add(status)
+            body = declared_errors.get(status)
+            ann.what = f"{cop.key} response {status}"
+            if body is not None:
+                schema = ann.error(body.schema) if body.content_type else None
+                responses.append(WireBody(body.content_type, schema, status=status, outcome=outcome,
+                                          description=body.description))
+            else:
+                responses.append(WireBody("application/json", None, status=status, outcome=outcome, declared=False,
+                                          description="not in the contract: the service's own error body"))
+        for status, body in declared_errors.items():
+            if status not in used:
+                responses.append(WireBody(body.content_type, ann.error(body.schema) if body.content_type else None,
+                                          status=status, outcome="other", description=body.description))
+        self.result.problems.extend(ann.problems)
+        return WireDesign(request=request, responses=responses)
+
+    @staticmethod
+    def templates_statuses(op: OperationDesign) -> list[int]:
+        return list(op.error_statuses)
+
+    @staticmethod
+    def choose(outcome: str, chosen: int | None, declared: dict[int, Any]) -> tuple[int, bool]:
+        if chosen is not None:
+            return chosen, chosen in declared
+        for status in OUTCOME_STATUSES[outcome]:
+            if status in declared:
+                return status, True
+        return OUTCOME_STATUSES[outcome][0], False
+
+
+def bind_contract(bp: Blueprint, contract: Contract, entities: dict[str, EntityDesign],
+                  templates: dict[str, OperationDesign]) -> BindResult:
+    """Bind every contract operation; unbound ones and every binding problem are returned, not raised."""
+    admin = bp.auth.admin_role if bp.auth else None
+    return _Binder(bp, contract, entities, templates, admin).run()
+
+
+__all__ = ["OUTCOME_STATUSES", "BindResult", "bind_contract"]

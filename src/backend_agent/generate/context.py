@@ -1,0 +1,584 @@
+"""The generation plan: design.json turned into the small facts the templates print.
+
+Everything a template needs that is more than a lookup is decided here, once, as plain data
+(names of Python identifiers, SQLAlchemy expressions of each view's JSON document, pydantic
+annotations of each request property). Templates then only lay the facts out.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from backend_agent.generate.pyschema import SchemaTranslator
+
+Json = dict[str, Any]
+
+
+def snake(name: str) -> str:
+    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_").lower()
+    if not text or text[0].isdigit():
+        text = "x_" + text
+    return text + "_" if keyword.iskeyword(text) else text
+
+
+def identifier(name: str) -> str:
+    """A Python identifier for a JSON key or table name."""
+    return snake(name)
+
+
+# -- tables ----------------------------------------------------------------------------------------------
+
+
+def _column_type(col: Json) -> str:
+    sql = col["sql_type"]["postgresql"].upper()
+    py = col["python_type"]
+    if py == "int":
+        if col["source"] in ("id", "fk", "join") or sql == "BIGINT":
+            return "BigInteger().with_variant(Integer(), \"sqlite\")"
+        return "BigInteger()" if sql == "BIGINT" else ("SmallInteger()" if sql == "SMALLINT" else "Integer()")
+    if py == "str":
+        match = re.match(r"VARCHAR\((\d+)\)", sql)
+        return f"String({match.group(1)})" if match else "Text()"
+    if py == "Decimal":
+        match = re.match(r"NUMERIC\((\d+),\s*(\d+)\)", sql)
+        return f"Numeric({match.group(1)}, {match.group(2)})" if match else "Numeric()"
+    if py == "float":
+        return "Double()"
+    if py == "bool":
+        return "Boolean()"
+    if py == "datetime":
+        return "DateTime(timezone=True)"
+    if py == "date":
+        return "Date()"
+    if py == "time":
+        return "Time()"
+    if py in ("UUID", "uuid"):
+        return "Uuid(as_uuid=False)"
+    if py == "bytes":
+        return "LargeBinary()"
+    return "JSON().with_variant(JSONB(), \"postgresql\")"
+
+
+def table_plan(table: Json) -> Json:
+    fks = {fk["column"]: fk for fk in table["foreign_keys"]}
+    columns = []
+    for col in table["columns"]:
+        args = [repr(col["name"]), _column_type(col)]
+        fk = fks.get(col["name"])
+        if fk:
+            args.append(f"ForeignKey({fk['ref_table'] + '.' + fk['ref_column']!r}, ondelete={fk['on_delete']!r})")
+        if col["primary_key"] or col["name"] in table["primary_key"]:
+            args.append("primary_key=True")
+            if col["autoincrement"]:
+                args.append("autoincrement=True")
+        else:
+            args.append(f"nullable={col['nullable']}")
+        columns.append(", ".join(args))
+    return {"name": table["name"], "var": identifier(table["name"]), "columns": columns,
+            "comment": (f"entity {table['entity']}" if table["entity"] else f"join table of {table['relation']}")}
+
+
+# -- JSON documents of views ------------------------------------------------------------------------
+
+
+def _scale(field_type: str) -> int:
+    match = re.search(r"decimal\(\s*\d+\s*,\s*(\d+)\s*\)", field_type)
+    return int(match.group(1)) if match else 2
+
+
+def value_expr(kind: str, python_type: str, field_type: str, expr: str) -> str:
+    """The SQL expression of one stored value as its JSON form (timestamps, booleans, decimals...)."""
+    if python_type == "datetime":
+        return f"json_timestamp({expr})"
+    if python_type == "bool":
+        return f"json_bool({expr})"
+    if python_type == "Decimal":
+        return f"json_decimal({expr}, {_scale(field_type)})"
+    if python_type == "time":
+        return f"json_time({expr})"
+    if python_type == "bytes":
+        return f"json_base64({expr})"
+    if python_type == "Any":
+        return f"json_value({expr})"
+    return expr
+
+
+class DocumentPlanner:
+    """Writes, per entity view, the SQLAlchemy expression building its JSON document in SQL."""
+
+    def __init__(self, design: Json) -> None:
+        self.design = design
+        self.entities: dict[str, Json] = design["entities"]
+        self.tables = {t["name"]: t for t in design["tables"]}
+
+    def func_name(self, entity: str, view: str) -> str:
+        return f"{snake(entity)}_{snake(view)}_document"
+
+    def field_expr(self, entity: Json, name: str, alias: str) -> str:
+        field = next((f for f in entity["fields"] if f["name"] == name), None)
+        if field is None:
+            return f"{alias}.c.{name}"
+        return value_expr(field["kind"], field["python_type"], field["type"], f"{alias}.c.{field['column']}")
+
+    def view_functions(self, entity: Json) -> list[Json]:
+        out = []
+        for view in entity["views"].values():
+            aliases: list[str] = []
+            pairs: list[tuple[str, str]] = []
+            for vf in view["fields"]:
+                if vf["source"] == "token":
+                    continue
+                pairs.append((vf["json_name"], self._view_field(entity, vf, aliases)))
+            out.append({"name": view["name"], "func": self.func_name(entity["name"], view["name"]),
+                        "aliases": aliases, "pairs": pairs,
+                        "has_token": any(vf["source"] == "token" for vf in view["fields"])})
+        return out
+
+    def _new_alias(self, aliases: list[str], table: str) -> str:
+        var = f"{identifier(table)}_{len(aliases) + 1}"
+        aliases.append(f"{var} = {identifier(table)}.alias()")
+        return var
+
+    def _view_field(self, entity: Json, vf: Json, aliases: list[str]) -> str:
+        if vf["source"] == "field":
+            return self.field_expr(entity, vf["name"], "t")
+        if vf["source"] == "computed":
+            comp = next(c for c in entity["computed"] if c["name"] == vf["name"])
+            table = identifier(comp["table"])
+            if comp["kind"] == "count":
+                return (f"select(func.count()).select_from({table})"
+                        f".where({table}.c.{comp['key_column']} == t.c.id).scalar_subquery()")
+            return (f"json_bool(exists().where({table}.c.{comp['key_column']} == t.c.id, "
+                    f"{table}.c.{comp['user_column']} == viewer))")
+        rel = next(r for r in entity["relations"] if r["name"] == vf["name"])
+        shown = vf.get("relation_as") or rel["response_as"]
+        return self._relation_expr(rel, shown, aliases)
+
+    def _target_value(self, rel: Json, shown: str, r: str) -> str:
+        target = self.entities[rel["target"]]
+        if shown == "id":
+            return f"{r}.c.id"
+        if shown == "values":
+            return self.field_expr(target, rel["response_field"], r)
+        if shown == "view":
+            return f"{self.func_name(target['name'], rel['response_view'])}({r}, viewer)"
+        pairs = [("id", f"{r}.c.id")]
+        for name in rel["response_fields"]:
+            field = next(f for f in target["fields"] if f["name"] == name)
+            pairs.append((field["json_name"], self.field_expr(target, name, r)))
+        return "json_object(" + ", ".join(f"{k!r}, {v}" for k, v in pairs) + ")"
+
+    def _relation_expr(self, rel: Json, shown: str, aliases: list[str]) -> str:
+        target_table = rel["target_table"]
+        if rel["fk_column"]:  # many_to_one or the owning side of one_to_one
+            if shown == "id":
+                return f"t.c.{rel['fk_column']}"
+            r = self._new_alias(aliases, target_table)
+            value = self._target_value(rel, shown, r)
+            subquery = f"select({value}).where({r}.c.id == t.c.{rel['fk_column']}).scalar_subquery()"
+            return subquery if shown == "values" else f"json_nested({subquery})"
+        r = self._new_alias(aliases, target_table)
+        value = self._target_value(rel, shown, r)
+        if rel["kind"] == "many_to_many":
+            j = self._new_alias(aliases, rel["join_table"])
+            return (f"json_nested(select(json_array_agg({value}))"
+                    f".select_from({j}.join({r}, {r}.c.id == {j}.c.{rel['join_target_column']}))"
+                    f".where({j}.c.{rel['join_self_column']} == t.c.id).scalar_subquery())")
+        where = f"{r}.c.{rel['remote_fk_column']} == t.c.id"
+        if self.entities[rel["target"]]["soft_delete"]:
+            where += f", {r}.c.deleted_at.is_(None)"
+        if rel["kind"] == "one_to_one":
+            subquery = f"select({value}).where({where}).limit(1).scalar_subquery()"
+            return subquery if shown in ("id", "values") else f"json_nested({subquery})"
+        return f"json_nested(select(json_array_agg({value})).where({where}).scalar_subquery())"
+
+
+# -- operations ----------------------------------------------------------------------------------------
+
+
+def _py_default(schema: Json) -> Any:
+    return schema.get("default")
+
+
+def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
+    """The template context and the per-entity plans."""
+    service = design["service"]
+    auth = design.get("auth")
+    planner = DocumentPlanner(design)
+    translator = SchemaTranslator(openapi)
+    entity_plans: list[Json] = []
+    ops_by_entity: dict[str, list[Json]] = {}
+    for op in design["operations"]:
+        ops_by_entity.setdefault(op["entity"], []).append(op)
+    for entity in design["entities"].values():
+        entity_plans.append(_entity_plan(design, entity, ops_by_entity.get(entity["name"], []), planner,
+                                         translator))
+    # view functions must be defined after the ones they call (a view embedding another entity's view)
+    ordered_views = _ordered_views(entity_plans)
+    handlers = sorted({op["handler"] for op in design["operations"] if op.get("handler")})
+    custom_modules: dict[str, list[Json]] = {}
+    for op in design["operations"]:
+        if op.get("handler"):
+            module, func = op["handler"].split(":", 1)
+            custom_modules.setdefault(module, []).append({"func": func, "op": op})
+    auth_ops = [op for e in entity_plans for op in e["operations"] if op["kind"] in AUTH_KINDS]
+    for op in auth_ops:
+        op["reply_keys"] = [(k["key"], k["source"]) for k in op["response_keys"]]
+    user_plan = next((e for e in entity_plans if auth and e["name"] == auth["user_entity"]), None)
+    if user_plan is not None and auth:
+        _auth_plan(openapi, auth, user_plan, auth_ops)
+    context: Json = {
+        "design": design,
+        "service": service,
+        "auth": auth,
+        "openapi": openapi,
+        "project": snake(service["name"]),
+        "tables": [table_plan(t) for t in design["tables"]],
+        "entities": entity_plans,
+        "views": ordered_views,
+        "view_tables": sorted({t["name"] and identifier(t["name"]) for t in design["tables"]
+                               if any(re.search(rf"\b{identifier(t['name'])}\b", line)
+                                      for v in ordered_views for line in v["aliases"] + [e for _, e in v["pairs"]])}),
+        "schema_models": translator.render_models(),
+        "handlers": handlers,
+        "custom_modules": custom_modules,
+        "user_entity": user_plan,
+        "api_modules": sorted([e["module"] for e in entity_plans
+                               if any(op["kind"] not in AUTH_KINDS for op in e["operations"])]
+                              + (["auth"] if auth_ops else [])),
+        "auth_ops": auth_ops,
+        "auth_refresh_op": next((op for op in auth_ops if op["kind"] == "refresh"), None),
+        "auth_body_models": sorted({op["body_model"] for op in auth_ops if op["body_model"]}),
+    }
+    return context, [e for e in entity_plans if e["operations"]]
+
+
+def _auth_plan(openapi: Json, auth: Json, user: Json, auth_ops: list[Json]) -> None:
+    raw = user["raw"]
+    password = next(f for f in raw["fields"] if f["name"] == auth["password_field"])
+    user["password_key"] = password["json_name"]
+    by_json = {f["json_name"]: f["column"] for f in raw["fields"] if f["name"] != auth["password_field"]}
+
+    def columns_of(kind: str) -> dict[str, str]:
+        op = next((o for o in auth_ops if o["kind"] == kind), None)
+        if op is None or not op.get("request_schema"):
+            return {}
+        schema = openapi["components"]["schemas"].get(op["request_schema"], {})
+        return {k: by_json[k] for k in schema.get("properties", {}) if k in by_json}
+
+    user["register_columns"] = columns_of("register") or {
+        f["json_name"]: f["column"] for f in raw["fields"] if f["in_create"] and f["name"] != auth["password_field"]}
+    for key in auth["identity"]:
+        field = next(f for f in raw["fields"] if f["name"] == key)
+        user["register_columns"].setdefault(field["json_name"], field["column"])
+    user["update_me_columns"] = columns_of("update_me")
+
+
+def _ordered_views(entity_plans: list[Json]) -> list[Json]:
+    all_views = {v["func"]: v for e in entity_plans for v in e["views"]}
+    done: list[str] = []
+
+    def visit(func: str, stack: tuple[str, ...]) -> None:
+        if func in done or func in stack:
+            return
+        view = all_views[func]
+        for other in all_views:
+            if other != func and any(f"{other}(" in expr for _, expr in view["pairs"]):
+                visit(other, (*stack, func))
+        done.append(func)
+
+    for func in all_views:
+        visit(func, ())
+    return [all_views[f] for f in done]
+
+
+def _entity_plan(design: Json, entity: Json, ops: list[Json], planner: DocumentPlanner,
+                 translator: SchemaTranslator) -> Json:
+    views = planner.view_functions(entity)
+    for view in views:
+        view["table"] = identifier(entity["table"])
+    fields_by_json = {f["json_name"]: f for f in entity["fields"]}
+    rels_by_json = {r["request_json_name"]: r for r in entity["relations"] if r["request_json_name"]}
+    plan: Json = {
+        "name": entity["name"],
+        "module": snake(entity["name"]),
+        "table": identifier(entity["table"]),
+        "raw": entity,
+        "views": views,
+        "view_funcs": {v["name"]: v["func"] for v in views},
+        "default_view": planner.func_name(entity["name"], entity["default_view"]),
+        "operations": [],
+        "fields_by_json": fields_by_json,
+        "rels_by_json": rels_by_json,
+    }
+    for op in ops:
+        plan["operations"].append(_operation_plan(design, entity, op, planner, translator))
+    _write_plan(design, entity, plan)
+    auth = design.get("auth")
+    user_table = design["entities"][auth["user_entity"]]["table"] if auth else entity["table"]
+    plan["viewer_table"] = identifier(user_table)
+    plan["visible_if"] = [condition_sql(entity, c) for c in entity.get("visible_if", [])]
+    plan["sorts"] = {}
+    for op in plan["operations"]:
+        plan["sorts"].update({k: v for k, v in op["sort_columns"].items()})
+        if op.get("default_sort"):
+            plan["sorts"][op["default_sort"].lstrip("-")] = _column_of(entity, op["default_sort"])
+    text = "\n".join(
+        [c for op in plan["operations"] for c in
+         [k["expr"] for k in op["key_clauses"]] + [f["expr"] for f in op["filter_clauses"]]
+         + op["condition_clauses"] + [op["scope_clause"] or ""]]
+    )
+    used = {identifier(t["name"]) for t in design["tables"] if re.search(rf"\b{identifier(t['name'])}\.c\.", text)}
+    used |= {plan["table"], plan["viewer_table"]}
+    plan["tables_used"] = sorted(used)
+    return plan
+
+
+AUTH_KINDS = ("register", "login", "me", "update_me", "refresh")
+
+
+def _py_key(key: str) -> str:
+    from backend_agent.generate.pyschema import py_name
+
+    return py_name(key)
+
+
+def _write_plan(design: Json, entity: Json, plan: Json) -> None:
+    fields = entity["fields"]
+    plan["create_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_create"]}
+    plan["update_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_update"]}
+    plan["field_columns"] = {f["name"]: f["column"] for f in fields}
+    plan["values_column"] = {f["name"]: f["column"] for f in fields}
+    plan["row_columns"] = "*t.c"
+    plan["relations_by_name"] = {
+        r["name"]: {**r, "join_table": identifier(r["join_table"]) if r["join_table"] else None}
+        for r in entity["relations"]
+    }
+    request_relations = []
+    tables = {plan["table"]}
+    for rel in entity["relations"]:
+        if rel["request_as"] in ("none", None) or not rel["request_json_name"]:
+            continue
+        target = design["entities"][rel["target"]]
+        field_column = _column_of(target, rel["request_field"]) if rel.get("request_field") else "id"
+        request_relations.append({
+            "key": rel["request_json_name"], "kind": rel["kind"], "request_as": rel["request_as"],
+            "create_missing": rel["create_missing"], "target": rel["target"],
+            "target_table": identifier(rel["target_table"]), "field_column": field_column,
+            "field": rel.get("request_field") or "id", "fk_column": rel["fk_column"],
+            "join_table": identifier(rel["join_table"]) if rel["join_table"] else None,
+            "join_self": rel["join_self_column"], "join_target": rel["join_target_column"],
+        })
+        tables.add(identifier(rel["target_table"]))
+        if rel["join_table"]:
+            tables.add(identifier(rel["join_table"]))
+    for op in plan["operations"]:
+        if op["kind"] in ("toggle_add", "toggle_remove"):
+            rel = plan["relations_by_name"][op["relation"]]
+            tables.add(rel["join_table"])
+    plan["request_relations"] = request_relations
+    plan["write_tables"] = sorted(tables)
+    plan["derived"] = [
+        {"column": f["column"], "transform": f["derive_transform"], "unique": f["derive_unique"],
+         "on_update": f["derive_on_update"], "source_column": _column_of(entity, f["derive_from"])}
+        for f in fields if f.get("derive_from")
+    ]
+    ops = plan["operations"]
+    plan["uses_cache"] = any(op.get("cache_ttl") for op in ops)
+    plan["uses_idempotency"] = any(op.get("idempotent") for op in ops if op["kind"] not in AUTH_KINDS)
+    plan["uses_rate_limit"] = any(op.get("rate_limit") for op in ops if op["kind"] not in AUTH_KINDS)
+    plan["body_models"] = sorted({op["body_model"] for op in ops if op["body_model"] and op["kind"] not in AUTH_KINDS})
+    plan["custom_imports"] = sorted({op["handler"].split(":")[0] for op in plan["operations"] if op.get("handler")})
+
+
+def _literal(entity: Json, column: str, value: Any) -> str:
+    field = next((f for f in entity["fields"] if f["column"] == column), None)
+    py = field["python_type"] if field else "str"
+    if value is None:
+        return "None"
+    if py == "int":
+        return repr(int(value))
+    if py == "float":
+        return repr(float(value))
+    if py == "Decimal":
+        return f"Decimal({str(value)!r})"
+    if py == "bool":
+        return repr(value in (True, "true", "True", 1, "1"))
+    return repr(value)
+
+
+def condition_sql(entity: Json, cond: Json) -> str:
+    column = f"t.c.{cond['column']}"
+    if cond.get("other_column"):
+        return f"{column} {_OPS.get(cond['op'], '==')} t.c.{cond['other_column']}"
+    value = cond.get("value")
+    if cond["op"] == "in":
+        return f"{column}.in_({[v for v in value]!r})"
+    if value is None:
+        return f"{column}.is_(None)" if cond["op"] == "eq" else f"{column}.is_not(None)"
+    return f"{column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"
+
+
+def condition_python(entity: Json, cond: Json) -> str:
+    """The same condition on a fetched row (transition guards)."""
+    column = f"row.{cond['column']}"
+    if cond.get("other_column"):
+        return f"{column} {_OPS.get(cond['op'], '==')} row.{cond['other_column']}"
+    value = cond.get("value")
+    if cond["op"] == "in":
+        return f"{column} in {list(value)!r}"
+    if value is None:
+        return f"{column} is None" if cond["op"] == "eq" else f"{column} is not None"
+    return f"{column} is not None and {column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"
+
+
+def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlanner,
+                    translator: SchemaTranslator) -> Json:
+    out: Json = dict(op)
+    out["func"] = snake(op["operation_id"])
+    out["view_func"] = planner.func_name(entity["name"], op["view"]) if op.get("view") else None
+    out["path_params"] = [p for p in op["parameters"] if p["location"] == "path"]
+    out["query_params"] = []
+    for p in op["parameters"]:
+        if p["location"] != "query":
+            continue
+        py = identifier(p["name"])
+        annotation, default = translator.param_annotation(p["json_schema"], p["required"],
+                                                          alias=None if py == p["name"] else p["name"])
+        out["query_params"].append({**p, "py": py, "annotation": annotation.replace("{where}", "Query"),
+                                    "default": default})
+    for p in out["path_params"]:
+        p["py"] = identifier(p["name"])
+        annotation, _ = translator.param_annotation(p["json_schema"], True,
+                                                    alias=None if p["py"] == p["name"] else p["name"])
+        p["annotation"] = annotation.replace("{where}", "Path")
+    out["request_envelope_py"] = _py_key(op["request_envelope"]) if op.get("request_envelope") else None
+    out["body_model"] = translator.request_model(op) if op.get("request_schema") else None
+    out["key_clauses"], out["parent"] = _key_clauses(design, entity, op)
+    out["filter_clauses"] = [_filter_clause(design, entity, f) for f in op.get("filters", [])]
+    out["sort_columns"] = {name: _column_of(entity, name) for name in op.get("sort", [])}
+    out["search_columns"] = [_column_of(entity, name) for name in op.get("search", [])]
+    out["response_keys"] = _response_keys(openapi_of(translator), op)
+    out["condition_clauses"] = [condition_sql(entity, c) for c in op.get("conditions", [])
+                                if op["kind"] == "query"]
+    out["guards"] = [{"check": condition_python(entity, c), "message": c.get("message")
+                      or f"{c['field']} must be {c['op']} {c.get('value') if c.get('value') is not None else c.get('other_column')}",
+                      "column": c["column"], "other": c.get("other_column")}
+                     for c in op.get("conditions", []) if op["kind"] == "transition"]
+    out["scope_clause"] = _scope_clause(design, entity, op) if op["kind"] == "feed" else None
+    out["paths_route"] = op["path"][len(design["service"]["base_path"]):] or "/"
+    return out
+
+
+def openapi_of(translator: SchemaTranslator) -> Json:
+    return translator.openapi
+
+
+def _column_of(entity: Json, field_name: str) -> str:
+    name = field_name.lstrip("-")
+    field = next((f for f in entity["fields"] if f["name"] == name), None)
+    if field is not None:
+        return field["column"]
+    rel = next((r for r in entity["relations"] if r["name"] == name and r["fk_column"]), None)
+    return rel["fk_column"] if rel else name
+
+
+def _key_clauses(design: Json, entity: Json, op: Json) -> tuple[list[Json], Json | None]:
+    """Per path parameter: the Python condition selecting the row (``value`` is the parameter)."""
+    clauses: list[Json] = []
+    parent: Json | None = None
+    entities = design["entities"]
+    for param in op["parameters"]:
+        if param["location"] != "path" or not param.get("maps_to"):
+            continue
+        owner_name, field_name = param["maps_to"].split(".", 1)
+        py = identifier(param["name"])
+        if owner_name == entity["name"]:
+            clauses.append({"param": py, "expr": f"t.c.{_column_of(entity, field_name)} == {py}", "own": True})
+            continue
+        rel = next((r for r in entity["relations"] if r["target"] == owner_name and r["fk_column"]
+                    and (entity.get("parent") in (None, r["name"]))), None)
+        if rel is None:
+            continue
+        owner = entities[owner_name]
+        table = identifier(owner["table"])
+        lookup = f"select({table}.c.id).where({table}.c.{_column_of(owner, field_name)} == {py})"
+        if owner["soft_delete"]:
+            lookup += f".where({table}.c.deleted_at.is_(None))"
+        clauses.append({"param": py, "expr": f"t.c.{rel['fk_column']} == {lookup}.scalar_subquery()",
+                        "own": False})
+        parent = {"fk": rel["fk_column"], "lookup": lookup, "param": py, "entity": owner_name,
+                  "table": table}
+    return clauses, parent
+
+
+_OPS = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def _compare(column: str, op: str) -> str:
+    if op in ("contains", "icontains"):
+        return f"{column}.icontains(value, autoescape=True)"
+    if op == "in":
+        return f"{column}.in_(value)"
+    return f"{column} {_OPS.get(op, '==')} value"
+
+
+def _filter_clause(design: Json, entity: Json, flt: Json) -> Json:
+    py = identifier(flt["param"])
+    if flt.get("field"):
+        return {"param": py, "expr": _compare(f"t.c.{_column_of(entity, flt['field'])}", flt["op"])}
+    rel = next(r for r in entity["relations"] if r["name"] == flt["relation"])
+    target = design["entities"][rel["target"]]
+    r = identifier(rel["target_table"])
+    key = _compare(f"{r}.c.{_column_of(target, flt['key'] or 'id')}", flt["op"])
+    if rel["fk_column"]:
+        expr = f"t.c.{rel['fk_column']}.in_(select({r}.c.id).where({key}))"
+    elif rel["kind"] == "many_to_many":
+        j = identifier(rel["join_table"])
+        expr = (f"t.c.id.in_(select({j}.c.{rel['join_self_column']})"
+                f".join({r}, {r}.c.id == {j}.c.{rel['join_target_column']}).where({key}))")
+    else:
+        expr = f"t.c.id.in_(select({r}.c.{rel['remote_fk_column']}).where({key}))"
+    return {"param": py, "expr": expr}
+
+
+def _scope_clause(design: Json, entity: Json, op: Json) -> str | None:
+    rel = next(r for r in entity["relations"] if r["name"] == op["scope_relation"])
+    auth = design.get("auth")
+    if not auth or not rel["fk_column"]:
+        return None
+    user = design["entities"][auth["user_entity"]]
+    through = next(r for r in user["relations"] if r["name"] == op["scope_through"])
+    if through["kind"] == "many_to_many":
+        j = identifier(through["join_table"])
+        return (f"t.c.{rel['fk_column']}.in_(select({j}.c.{through['join_target_column']})"
+                f".where({j}.c.{through['join_self_column']} == user_id(viewer)))")
+    return None
+
+
+def _response_keys(openapi: Json, op: Json) -> list[Json]:
+    """The top-level keys of an auth operation's response and what fills each."""
+    operation = openapi.get("paths", {}).get(op["path"], {}).get(op["method"].lower(), {})
+    response = operation.get("responses", {}).get(str(op["status_code"]), {})
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    keys = []
+    for key, prop in (schema.get("properties") or {}).items():
+        if "$ref" in prop:
+            keys.append({"key": key, "source": "document"})
+        elif key in ("token", "access_token"):
+            keys.append({"key": key, "source": "token"})
+        elif key == "refresh_token":
+            keys.append({"key": key, "source": "refresh_token"})
+        elif key == "token_type":
+            keys.append({"key": key, "source": "token_type"})
+        elif key == "message":
+            keys.append({"key": key, "source": "message"})
+    return keys
+
+
+__all__ = ["DocumentPlanner", "build_context", "identifier", "snake", "table_plan", "value_expr"]

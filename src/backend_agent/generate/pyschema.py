@@ -1,0 +1,209 @@
+"""OpenAPI (JSON Schema) request bodies and parameters as pydantic v2 source code.
+
+Only what the design's request schemas use is translated: strings (lengths, patterns, formats),
+numbers and decimals with bounds, booleans, enums, nullable types, arrays, nested objects and
+``$ref``s to other component schemas. Unknown keywords are ignored on purpose: they document, they
+do not constrain.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+Json = dict[str, Any]
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", name) if part)
+
+
+def _py_name(key: str) -> str:
+    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key)
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_").lower() or "value"
+    if text[0].isdigit():
+        text = "f_" + text
+    if keyword.iskeyword(text) or text in ("model_config", "model_fields", "json", "dict", "copy", "schema"):
+        text += "_"
+    return text
+
+
+class SchemaTranslator:
+    def __init__(self, openapi: Json) -> None:
+        self.openapi = openapi
+        self.components: Json = openapi.get("components", {}).get("schemas", {})
+        self.models: dict[str, str] = {}  # class name -> source, in definition order
+
+    # -- public ----------------------------------------------------------------------------------------
+
+    def request_model(self, op: Json) -> str | None:
+        """The class name of the model validating ``op``'s JSON body (defined on the way)."""
+        path_item = self.openapi.get("paths", {}).get(op["path"], {})
+        operation = path_item.get(op["method"].lower(), {})
+        body = operation.get("requestBody")
+        if not body:
+            return None
+        schema = body.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            return None
+        return self._class_for(schema, _pascal(op["operation_id"]) + "Body")
+
+    def param_annotation(self, schema: Json, required: bool, alias: str | None = None) -> tuple[str, str | None]:
+        """``(annotation, default)`` of a path or query parameter; default None when required."""
+        annotation, kwargs = self._annotation(schema)
+        # query and path values arrive as text: the lax types parse them
+        annotation = annotation.replace("StrictInt", "int").replace("StrictBool", "bool")
+        if alias:
+            kwargs.append(f"alias={alias!r}")
+        default: str | None = None
+        if not required:
+            value = schema.get("default")
+            if value is None and "| None" not in annotation:
+                annotation = f"{annotation} | None"
+            default = repr(value)
+        return f"Annotated[{annotation}, {{where}}({', '.join(kwargs)})]", default
+
+    def render_models(self) -> list[str]:
+        return list(self.models.values())
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _class_for(self, schema: Json, name: str) -> str:
+        ref = schema.get("$ref")
+        if ref:
+            comp = ref.rsplit("/", 1)[-1]
+            if comp not in self.models:
+                self.models[comp] = ""  # placeholder against cycles
+                self.models[comp] = self._render_class(_pascal(comp), self.components[comp])
+                # keep referenced classes before their users
+                self.models[comp] = self.models.pop(comp)
+            return _pascal(comp)
+        if name not in self.models:
+            self.models[name] = ""
+            source = self._render_class(name, schema)
+            self.models.pop(name)
+            self.models[name] = source
+        return name
+
+    def _render_class(self, name: str, schema: Json) -> str:
+        required = set(schema.get("required", []))
+        extra = "forbid" if schema.get("additionalProperties") is False else "ignore"
+        lines = [f"class {name}(BaseModel):"]
+        doc = schema.get("description")
+        if doc:
+            lines.append(f"    {_docstring(doc)}")
+            lines.append("")
+        lines.append(f"    model_config = ConfigDict(extra={extra!r}, populate_by_name=False)")
+        lines.append("")
+        for key, prop in (schema.get("properties") or {}).items():
+            annotation, kwargs = self._annotation(prop, owner=name + _pascal(key))
+            if key in required:
+                kwargs.insert(0, "...")
+            else:
+                default = prop.get("default")
+                if default is None and "null" not in _types(prop):
+                    # absent is allowed, explicit null is not (the service drops unset keys)
+                    kwargs.insert(0, "default=None")
+                elif default is None:
+                    annotation = f"{annotation} | None" if "| None" not in annotation else annotation
+                    kwargs.insert(0, "default=None")
+                else:
+                    kwargs.insert(0, f"default={default!r}")
+            kwargs.append(f"alias={key!r}")
+            lines.append(f"    {_py_name(key)}: {annotation} = Field({', '.join(kwargs)})")
+        if len(lines) == 3:
+            lines.append("    pass")
+        return "\n".join(lines)
+
+    def _annotation(self, schema: Json, owner: str = "Nested") -> tuple[str, list[str]]:
+        if "$ref" in schema:
+            return self._class_for(schema, owner), []
+        types = _types(schema)
+        nullable = "null" in types
+        types = [t for t in types if t != "null"]
+        kwargs: list[str] = []
+        kind = types[0] if len(types) == 1 else None
+        annotation = "Any"
+        if "enum" in schema:
+            values = [v for v in schema["enum"] if v is not None]
+            annotation = "Literal[" + ", ".join(repr(v) for v in values) + "]"
+        elif "const" in schema:
+            annotation = f"Literal[{schema['const']!r}]"
+        elif kind == "string":
+            fmt = schema.get("format")
+            if fmt == "date-time":
+                annotation = "AwareDatetime"
+            elif fmt == "date":
+                annotation = "date"
+            elif fmt == "time":
+                annotation = "time"
+            elif fmt == "decimal":
+                annotation = "Decimal"
+                kwargs += _bounds(schema)
+                kwargs.append("allow_inf_nan=False")
+            elif fmt == "uuid":
+                annotation = "UUID"
+            elif schema.get("contentEncoding") == "base64":
+                annotation = "Base64Bytes"
+            else:
+                annotation = "str"
+                if "minLength" in schema:
+                    kwargs.append(f"min_length={schema['minLength']}")
+                if "maxLength" in schema:
+                    kwargs.append(f"max_length={schema['maxLength']}")
+                pattern = schema.get("pattern") or (EMAIL_PATTERN if fmt == "email" else None)
+                if pattern:
+                    kwargs.append(f"pattern={pattern!r}")
+        elif kind == "integer":
+            annotation = "StrictInt"
+            kwargs += _bounds(schema)
+        elif kind == "number":
+            annotation = "float"
+            kwargs += _bounds(schema)
+            kwargs.append("allow_inf_nan=False")
+        elif kind == "boolean":
+            annotation = "StrictBool"
+        elif kind == "array":
+            item, item_kwargs = self._annotation(schema.get("items", {}), owner=owner + "Item")
+            if item_kwargs:
+                item = f"Annotated[{item}, Field({', '.join(item_kwargs)})]"
+            annotation = f"list[{item}]"
+            if "minItems" in schema:
+                kwargs.append(f"min_length={schema['minItems']}")
+            kwargs.append(f"max_length={schema.get('maxItems', 1000)}")
+        elif kind == "object":
+            if schema.get("properties"):
+                annotation = self._class_for(schema, owner)
+            else:
+                annotation = "dict[str, Any]"
+        if nullable and annotation != "Any":
+            annotation = f"{annotation} | None"
+        return annotation, kwargs
+
+
+def _types(schema: Json) -> list[str]:
+    value = schema.get("type")
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _bounds(schema: Json) -> list[str]:
+    out = []
+    for key, arg in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
+        if key in schema and not isinstance(schema[key], bool):
+            value = schema[key]
+            out.append(f"{arg}={value!r}")
+    return out
+
+
+def _docstring(text: str) -> str:
+    return '"""' + text.replace('"""', "'''").replace("\\", "\\\\") + '"""'
+
+
+py_name = _py_name
+
+__all__ = ["SchemaTranslator", "py_name"]

@@ -1,0 +1,1 @@
+"""Cross-cutting runtime: settings, database, security, errors, middleware, operations."""

@@ -1,0 +1,1 @@
+"""Queries: one SQL statement per read, documents built as JSON inside the database."""

@@ -1,0 +1,1 @@
+"""Request bodies (pydantic v2), exactly as the OpenAPI contract declares them."""
