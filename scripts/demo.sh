@@ -33,4 +33,6 @@ backend-agent agents list
 step "backend-agent agents route 'the orders list is slow under load; find the N+1 queries' --files app/repositories/orders.py"
 backend-agent agents route "the orders list is slow under load; find the N+1 queries" --files app/repositories/orders.py
 
+bash scripts/demo_service.sh "$out"  # generate, test, start, call and stop the conduit service
+
 printf '\nDesign files, the HTML report and the agent workspace are in %s\n' "$out"

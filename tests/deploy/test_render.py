@@ -57,7 +57,7 @@ def test_manifests_share_names_ports_and_secret_keys(example_design: dict[str, A
     assert {r["name"] for r in refs.values()} == {secret["metadata"]["name"]}
     assert {r["key"] for r in refs.values()} == set(secret["stringData"])
     assert {"DATABASE_URL", "REDIS_URL"} <= set(refs)
-    assert ("APP_SECRET" in refs) == bool(example_design.get("auth"))
+    assert example_design["service"].get("secret_env", "APP_SECRET") in refs
     assert container["startupProbe"]["httpGet"]["path"] == ctx.health_live
     assert container["readinessProbe"]["httpGet"]["path"] == ctx.health_ready
     service = next(d for d in docs if d["kind"] == "Service")
@@ -104,7 +104,7 @@ def test_no_secret_values_anywhere(example_design: dict[str, Any]) -> None:
         assert not re.search(r"(?i)(password|secret|token)\s*[:=]\s*\"[^\"$]{8,}\"", text), rel
     compose = yaml.safe_load(files["deploy/docker-compose.yml"])
     env = compose["x-app"]["environment"]
-    assert env["APP_SECRET" if example_design.get("auth") else "REDIS_URL"]
+    assert env["APP_SECRET"].startswith("${APP_SECRET:?")
     assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
     assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
@@ -180,3 +180,27 @@ def test_helm_values_drive_the_release(tmp_path: Path, values: dict[str, Any], c
 def test_a_design_without_a_service_name_is_refused() -> None:
     with pytest.raises(GenerationError, match=r"service\.name"):
         render_deploy({"service": {"title": "x"}})
+
+
+SERVICE_PYPROJECT = (
+    Path(__file__).resolve().parents[2] / "src" / "backend_agent" / "generate" / "templates" / "service" / "pyproject.toml.j2"
+)
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    pins = {}
+    for line in lines:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\s;]+)\s*", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def test_the_lock_file_pins_exactly_what_the_generated_pyproject_pins(example_design: dict[str, Any]) -> None:
+    lock = _pins(render_deploy(example_design)["requirements.lock"].splitlines())
+    text = SERVICE_PYPROJECT.read_text(encoding="utf-8")
+    block = text[text.index("dependencies = [") : text.index("\n]", text.index("dependencies = ["))]
+    direct = _pins(re.findall(r'"([^"]+)"', block))
+    assert direct, "no pinned dependencies found in the service's pyproject template"
+    assert {name: lock.get(name) for name in direct} == direct, "requirements.lock disagrees with pyproject.toml"
+    assert "psycopg-binary" in lock and len(lock) > len(direct)

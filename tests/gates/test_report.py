@@ -65,17 +65,18 @@ def test_totals_status_and_exit_code() -> None:
     passing = _report([GateResult(gate="tests", status="pass", summary="ok"), GateResult(gate="load", status="skip", summary="-")])
     assert passing.status == "pass" and passing.exit_code == 0
     errored = _report([GateResult(gate="tests", status="error", summary="crashed")])
-    assert errored.status == "fail"
+    assert errored.status == "incomplete" and errored.exit_code == 3
 
 
 def test_json_has_the_documented_stable_shape() -> None:
     data = json.loads(render_json(_report()))
-    assert list(data) == ["schema_version", "status", "profile", "target", "gates", "totals", "started_at",
-                          "finished_at", "duration_s", "timings", "versions"]
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert list(data) == ["schema_version", "status", "profile", "fail_on", "baseline", "target", "gates", "totals",
+                          "started_at", "finished_at", "duration_s", "timings", "versions"]
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     assert list(data["gates"][0]) == ["gate", "status", "summary", "findings", "metrics", "evidence", "hint", "duration_s"]
-    assert list(data["gates"][1]["findings"][0]) == ["rule", "message", "severity", "file", "line", "operation", "hint"]
-    assert data["totals"] == {"passed": 2, "failed": 2, "skipped": 1, "errored": 0}
+    assert list(data["gates"][1]["findings"][0]) == ["rule", "message", "severity", "file", "line", "operation", "hint",
+                                                     "fingerprint", "in_baseline"]
+    assert data["totals"] == {"passed": 2, "failed": 2, "skipped": 1, "errored": 0, "findings": 1, "new_findings": 1}
     assert "python" in data["versions"]
     assert CheckReport.model_validate(data) == _report()
 
@@ -83,7 +84,8 @@ def test_json_has_the_documented_stable_shape() -> None:
 def test_json_schema_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "check-report.md").read_text(encoding="utf-8")
     for key in ("schema_version", "status", "profile", "target", "gates", "totals", "timings", "versions",
-                "findings", "metrics", "evidence", "histogram", "p95_ms", "files"):
+                "findings", "metrics", "evidence", "histogram", "p95_ms", "files", "fail_on", "baseline",
+                "fingerprint", "in_baseline", "throwaway_databases", "new_findings", "incomplete"):
         assert f"`{key}`" in doc, key
 
 
@@ -111,7 +113,7 @@ def test_terminal_summary_lists_gates_findings_and_verdict() -> None:
         assert gate in text
     assert "semgrep:sql-built-from-strings" in text and "app/repo.py:7" in text and "fix: use bound parameters" in text
     assert "coverage 91.0 %" in text and "worst p95 140.0 ms (POST /api/tasks)" in text
-    assert "FAIL  2 passed, 2 failed, 1 skipped, 0 errors" in text
+    assert "FAIL  2 passed, 2 failed, 0 could not run, 1 not applicable" in text
     assert "operations tested 26, cases generated 967, failures 0" in text and "Missing test data" not in text
 
 

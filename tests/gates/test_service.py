@@ -112,7 +112,10 @@ def test_clean_project_starts_migrated_and_stops(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
 def test_group_is_killed_when_the_body_raises(tmp_path: Path, error: type[BaseException]) -> None:
-    script = tmp_path / "serve.py"
+    # check keeps the project folder read-only for the service: the pid file goes beside it.
+    project = tmp_path / "svc"
+    project.mkdir()
+    script = project / "serve.py"
     pid_file = tmp_path / "child.pid"
     script.write_text(
         textwrap.dedent(
@@ -125,7 +128,7 @@ def test_group_is_killed_when_the_body_raises(tmp_path: Path, error: type[BaseEx
         )
     )
     t = Target(
-        root=tmp_path, start_command=[sys.executable, str(script), "{port}"], options={"health_path": "/"}
+        root=project, start_command=[sys.executable, str(script), "{port}"], options={"health_path": "/"}
     )
     with pytest.raises(error, match="boom"), start_service(t, database_url="sqlite://") as service:
         port, leader = service.port, service.process.pid

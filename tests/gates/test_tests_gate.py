@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend_agent.gates import load_target, run_gates
+from backend_agent.report import report_from
 from tests.gates._defects import append, clean_copy, mini_project
 
 SOURCE = """
@@ -36,7 +37,7 @@ def test_coverage_below_threshold_fails_and_names_the_file(tmp_path: Path) -> No
         def test_add():
             assert add(1, 2) == 3
     """)
-    report = run_gates(load_target(project), gates=["tests"])
+    report = report_from(run_gates(load_target(project), gates=["tests"]))
     result = report.gates[0]
     assert result.status == "fail"
     rules = [f.rule for f in result.findings]

@@ -45,6 +45,14 @@ def write_script(folder: Path, turns: list[dict[str, Any]], *, subagents: dict[s
     return path
 
 
+@pytest.fixture(autouse=True)
+def user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's data folder (sessions, MCP approvals) of each test, never the real one."""
+    folder = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty home folder, so user-level agents, skills and settings never leak into tests."""

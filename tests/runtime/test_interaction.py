@@ -42,7 +42,7 @@ def test_rejected_plan_stays_in_plan_mode(workspace: Path, run_agent) -> None:
     async def asker(tool, tool_input, decision):
         return "deny"
 
-    result, events = run_agent(workspace, permission_mode="plan", asker=asker)
+    _, events = run_agent(workspace, permission_mode="plan", asker=asker)
     assert not (workspace / "notes.txt").exists()
     rejection = next(e for e in events.of("tool_result") if e.name == "ExitPlanMode")
     assert "did not approve" in rejection.output
@@ -50,7 +50,7 @@ def test_rejected_plan_stays_in_plan_mode(workspace: Path, run_agent) -> None:
 
 def test_headless_plan_mode_cannot_approve(workspace: Path, run_agent) -> None:
     plan_then_write(workspace, approved=False)
-    result, events = run_agent(workspace, permission_mode="plan")
+    _, events = run_agent(workspace, permission_mode="plan")
     assert not (workspace / "notes.txt").exists()
     assert "headless" in next(e for e in events.of("tool_result") if e.name == "ExitPlanMode").output
 

@@ -15,6 +15,8 @@ from tests.runtime.conftest import CLI, cli_env, write_script
 class Terminal:
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
+        # A bare pty answers no cursor-position requests; a real terminal does.
+        env = {**env, "PROMPT_TOOLKIT_NO_CPR": "1"}
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
         os.close(slave)
         self.output = ""
@@ -52,19 +54,18 @@ def test_prompt_allow_always_then_follow_up(workspace: Path, home: Path) -> None
     term = Terminal([*CLI, "run", "make a file", "--model", "script:script.yaml"], workspace, cli_env(home))
     try:
         term.expect("I will create the file.")
-        term.expect("[y/a/n]")
+        term.expect("[a]lways this session")
         term.send("a\n")
         term.expect("Created made.txt.")
-        term.expect("empty to quit")
+        term.expect("tokens")  # the run's summary line: the prompt for the next task follows
         term.send("touch it again\n")
         term.expect("Touched it again without asking.")
-        term.expect("empty to quit")
-        term.send("\n")
+        term.send("/exit\n")
     finally:
         code = term.close()
     assert code == 0
     assert (workspace / "made.txt").exists()
-    assert term.output.count("[y/a/n]") == 1  # "always" also holds for the follow-up
+    assert term.output.count("? Bash") == 1  # "always" also holds for the follow-up
     assert "pydantic-ai v" not in term.output
 
 
@@ -75,10 +76,11 @@ def test_ctrl_d_denies_a_prompt_and_ends_the_conversation_cleanly(workspace: Pat
     ])  # fmt: skip
     term = Terminal([*CLI, "run", "make a file", "--model", "script:script.yaml"], workspace, cli_env(home))
     try:
-        term.expect("[y/a/n]")
+        term.expect("[a]lways this session")
         term.send("\x04")  # Ctrl-D at the permission prompt: refused
         term.expect("Nothing was made.")
-        term.expect("empty to quit")
+        term.expect("tokens")  # the run's summary line: the prompt for the next task follows
+        time.sleep(0.5)
         term.send("\x04")  # Ctrl-D at the follow-up prompt: done, with the run's own exit code
     finally:
         code = term.close()

@@ -15,6 +15,7 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
+from backend_agent.runtime.sessions import session_db_path
 from backend_agent.runtime import Redactor, SessionStore
 from tests.runtime.conftest import write_script
 
@@ -42,7 +43,7 @@ def test_wal_incremental_save_and_load(tmp_path: Path) -> None:
         assert store.get(sid[:6]).tool_session == {"cwd": "x"}
         store.save_step(sid, messages[:4])  # shorter history (e.g. after compaction) drops the rest
         assert len(store.load_messages(sid)) == 4
-    db = sqlite3.connect(tmp_path / ".backend-agent" / "sessions.db")
+    db = sqlite3.connect(session_db_path(tmp_path))
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -75,8 +76,8 @@ def test_bearer_tokens_and_url_passwords_are_redacted_keeping_their_context() ->
 
 
 def test_a_corrupt_session_store_is_a_clear_error(workspace: Path, cli_inproc) -> None:
-    store = workspace / ".backend-agent" / "sessions.db"
-    store.parent.mkdir()
+    store = session_db_path(workspace)
+    store.parent.mkdir(parents=True, exist_ok=True)
     store.write_text("not a database at all")
     write_script(workspace, [{"text": "hi"}])
     for args in (("run", "-p", "x", "--model", "script:script.yaml"), ("sessions", "list")):
@@ -122,7 +123,54 @@ def test_environment_secret_never_reaches_stream_or_store(workspace: Path, cli) 
                "--output-format", "stream-json", cwd=workspace, env={"DEPLOY_TOKEN": secret})  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert secret not in proc.stdout and "[REDACTED]" in proc.stdout
-    raw = (workspace / ".backend-agent" / "sessions.db").read_bytes()
-    wal = workspace / ".backend-agent" / "sessions.db-wal"
+    raw = session_db_path(workspace).read_bytes()
+    wal = session_db_path(workspace).with_name("sessions.db-wal")
     raw += wal.read_bytes() if wal.exists() else b""
     assert secret.encode() not in raw
+
+
+# ------------------------------------------------------------------ issue 11: where sessions live
+def test_sessions_live_in_the_user_data_folder_private_and_out_of_git(workspace: Path, user_data: Path, cli) -> None:
+    import stat
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    write_script(workspace, [{"text": "ok"}])
+    proc = cli("run", "-p", "hi", "--model", "script:script.yaml", cwd=workspace)
+    assert proc.returncode == 0, proc.stderr
+    db = session_db_path(workspace)
+    assert db.is_relative_to(user_data / "backend-agent" / "sessions")
+    for path in db.parent.glob("sessions.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(db.parent.stat().st_mode) & 0o077 == 0
+    status = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=workspace, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert "sessions" not in status and ".backend-agent" not in status
+
+
+def test_session_dir_chooses_the_store(workspace: Path, tmp_path: Path, cli) -> None:
+    chosen = tmp_path / "elsewhere"
+    write_script(workspace, [{"text": "ok"}])
+    proc = cli("run", "-p", "hi", "--model", "script:script.yaml", "--session-dir", str(chosen), cwd=workspace)
+    assert proc.returncode == 0, proc.stderr
+    assert (chosen / "sessions.db").is_file() and not session_db_path(workspace).exists()
+    listed = cli("sessions", "list", "--json", "--session-dir", str(chosen), cwd=workspace)
+    assert len(json.loads(listed.stdout)) == 1
+    assert json.loads(cli("sessions", "list", "--json", cwd=workspace).stdout) == []
+
+
+def test_a_busy_session_cannot_be_resumed_twice(workspace: Path) -> None:
+    from backend_agent.runtime.sessions import SessionBusy, SessionStore
+
+    with SessionStore.for_workspace(workspace) as first:
+        sid = first.create(workspace=workspace, agent="a", model="m", title="t")
+        first.hold(sid)
+        with SessionStore.for_workspace(workspace) as second:
+            try:
+                second.hold(sid)
+            except SessionBusy as exc:
+                assert "busy" in exc.message and f"pid {__import__('os').getpid()}" in exc.message
+            else:
+                raise AssertionError("a second holder was let in")
+    with SessionStore.for_workspace(workspace) as third:  # released when the first store closed
+        third.hold(sid)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from backend_agent.backend_tools._service import stop_all as stop_all_services
 from backend_agent.backend_tools._service import stop_session as _stop_session
 from backend_agent.backend_tools.blueprint_tool import BlueprintInput, BlueprintTool
-from backend_agent.backend_tools.check_tool import CheckInput, CheckTool, gate_json, report_result
+from backend_agent.backend_tools.check_tool import CheckInput, CheckTool, gate_json, report_result, run_check
+from backend_agent.backend_tools.doctor_tool import DoctorInput, DoctorTool
+from backend_agent.backend_tools.generate_tool import GenerateInput, GenerateTool
 from backend_agent.backend_tools.service_tool import ServiceInput, ServiceTool
 from backend_agent.tools import Tool, ToolSession
 
-BACKEND_TOOL_CLASSES: tuple[type[Tool], ...] = (BlueprintTool, CheckTool, ServiceTool)
+BACKEND_TOOL_CLASSES: tuple[type[Tool], ...] = (BlueprintTool, GenerateTool, CheckTool, DoctorTool, ServiceTool)
 BACKEND_TOOL_NAMES: tuple[str, ...] = tuple(cls.name for cls in BACKEND_TOOL_CLASSES)
 
 
@@ -35,11 +37,16 @@ __all__ = [
     "BlueprintTool",
     "CheckInput",
     "CheckTool",
+    "DoctorInput",
+    "DoctorTool",
+    "GenerateInput",
+    "GenerateTool",
     "ServiceInput",
     "ServiceTool",
     "backend_tools",
     "gate_json",
     "report_result",
+    "run_check",
     "stop_all_services",
     "stop_services",
 ]

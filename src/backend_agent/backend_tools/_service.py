@@ -106,7 +106,8 @@ def start(session_key: int, root: Path, *, app: str | None, start_command: list[
     if existing is not None and existing.alive():
         return existing
     folder = Path(tempfile.mkdtemp(prefix="ba-service-tool-"))
-    values = {"PYTHONUNBUFFERED": "1", "SECRET_KEY": secrets.token_urlsafe(48), **(env or {}),
+    secret = secrets.token_urlsafe(48)  # a fresh secret per start; generated services read APP_SECRET
+    values = {"PYTHONUNBUFFERED": "1", "SECRET_KEY": secret, "APP_SECRET": secret, **(env or {}),
               "DATABASE_URL": f"sqlite:///{folder / 'service.db'}"}  # fmt: skip
     full_env = {**os.environ, **values}
     try:

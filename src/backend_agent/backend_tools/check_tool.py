@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -40,7 +41,7 @@ class CheckTool(Tool[CheckInput]):
     Input = CheckInput
 
     def run(self, input: CheckInput, ctx: ToolContext) -> ToolResult:
-        from backend_agent.gates import GATE_NAMES, load_target, run_gates
+        from backend_agent.gates import GATE_NAMES
 
         root = resolve_in_workspace(input.path, ctx, what="project folder")
         if isinstance(root, ToolResult):
@@ -53,11 +54,22 @@ class CheckTool(Tool[CheckInput]):
                 "bad_input", f"unknown gate(s) {', '.join(unknown)}; valid gates: {', '.join(GATE_NAMES)}"
             )
         try:
-            target = load_target(root)
-            report = run_gates(target, gates=input.gates or None, fast=input.fast)
+            report = run_check(root, gates=input.gates or None, fast=input.fast)
         except BackendAgentError as exc:
             return ToolResult.failure("check_failed", f"the check could not run: {exc}")
         return report_result(report, ctx)
+
+
+def run_check(root: Path, *, gates: list[str] | None = None, fast: bool = False) -> CheckReport:
+    """Run the gates on the project at ``root`` and build the check report (raises BackendAgentError)."""
+    from backend_agent.gates import load_target, run_gates
+    from backend_agent.report import CheckReport, build_report
+
+    outcome: Any = run_gates(load_target(root), gates=gates, fast=fast)
+    if isinstance(outcome, CheckReport):  # older gates part: run_gates built the report itself
+        return outcome
+    return build_report(target=outcome.target, results=outcome.gates, started_at=outcome.started_at,
+                        finished_at=outcome.finished_at, profile=outcome.profile)  # fmt: skip
 
 
 def report_result(report: CheckReport, ctx: ToolContext) -> ToolResult:
@@ -113,4 +125,4 @@ def _short(value: Any) -> Any:
     return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + f"… ({len(text)} chars)"
 
 
-__all__ = ["CheckInput", "CheckTool", "finding_json", "gate_json", "report_result"]
+__all__ = ["CheckInput", "CheckTool", "finding_json", "gate_json", "report_result", "run_check"]

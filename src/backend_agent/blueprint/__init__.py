@@ -3,7 +3,8 @@
 Public surface: the spec models, ``load_blueprint``, ``parse_blueprint``, ``blueprint_json_schema``,
 ``explain``, ``resolve_relations`` (every relation including the sides named by ``inverse``) and
 ``locate_problems`` (places problems found after loading, by key path, in the file) and
-``load_contract`` (an OpenAPI 3.0/3.1 contract with every ``$ref`` resolved).
+``load_contract`` (an OpenAPI 3.0/3.1 contract with every ``$ref`` resolved) and ``from_openapi``
+(a draft contract-first blueprint for a contract).
 """
 
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
@@ -41,6 +42,7 @@ from backend_agent.blueprint.entity import (
     View,
 )
 from backend_agent.blueprint.explain import explain
+from backend_agent.blueprint.from_openapi import DraftReport, from_openapi
 from backend_agent.blueprint.jsonschema import blueprint_json_schema
 from backend_agent.blueprint.loader import load_blueprint, locate_problems, parse_blueprint
 from backend_agent.blueprint.schema import (
@@ -78,6 +80,7 @@ __all__ = [
     "ContractParameter",
     "CustomAction",
     "Derive",
+    "DraftReport",
     "Entity",
     "EntityApi",
     "EntityOptions",
@@ -107,6 +110,7 @@ __all__ = [
     "auth_operation",
     "blueprint_json_schema",
     "explain",
+    "from_openapi",
     "load_blueprint",
     "load_contract",
     "locate_problems",

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from backend_agent.blueprint._checks_api import check_api, check_auth
+from backend_agent.blueprint._checks_api import check_api, check_auth, check_wire
 from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
 from backend_agent.blueprint.api import Condition
@@ -352,6 +352,7 @@ class _Checker:
         self.indexes()
         self.issues.extend(check_auth(self))
         self.issues.extend(check_api(self))
+        self.issues.extend(check_wire(self))
         return self.issues
 
     # -- helpers for the API checks -------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint.api import CustomAction, FeedAction, QueryAction, ToggleAction, TransitionAction
@@ -66,6 +66,99 @@ def check_auth(ck: _Checker) -> Iterator[Issue]:
         if op.view is not None and op.view not in user.views:
             yield unknown(("auth", "operations", op_name, "view"), f"view of {auth.user_entity}", op.view,
                            list(user.views))
+
+
+_ALLOWED_STATUSES: dict[str, tuple[int, ...]] = {
+    "invalid": (400, 422), "conflict": (409, 400, 422), "forbidden": (403, 401, 404), "not_found": (404, 400),
+    "unauthorized": (401, 403), "rate_limited": (429,),
+}
+_SHAPE_VALUES = ("$message", "$messages", "$code", "$status", "$details", "$fields")
+
+
+def _plain(statuses: Mapping[Any, int]) -> dict[str, int]:
+    return {str(k): v for k, v in statuses.items()}
+
+
+def check_statuses(statuses: dict[str, int], path: Path) -> Iterator[Issue]:
+    for outcome, status in statuses.items():
+        allowed = _ALLOWED_STATUSES[outcome]
+        if status not in allowed:
+            yield Issue((*path, outcome), f"{outcome} cannot answer {status}",
+                        "one of " + ", ".join(map(str, allowed)), f"use {allowed[0]}")
+
+
+def check_shape(shape: object, path: Path) -> Iterator[Issue]:
+    if isinstance(shape, dict):
+        for key, value in shape.items():
+            yield from check_shape(value, (*path, str(key)))
+    elif isinstance(shape, str) and shape.startswith("$") and shape not in _SHAPE_VALUES:
+        close = did_you_mean(shape, list(_SHAPE_VALUES))
+        yield Issue(path, f"unknown error value '{shape}'", "one of " + ", ".join(_SHAPE_VALUES),
+                    f"did you mean '{close}'?" if close else "use one of the $ values, or a literal")
+    elif not isinstance(shape, str | int | float | bool) and shape is not None:
+        yield Issue(path, "an error shape holds mappings, $ values and literals", "e.g. {message: $message}",
+                    "remove the list")
+
+
+def _writable(ck: _Checker, ename: str, names: list[str] | None, path: Path) -> Iterator[Issue]:
+    if names is None:
+        return
+    entity = ck.bp.entities[ename]
+    known = [*entity.fields, *(r for r in ck.rels[ename])]
+    for index, name in enumerate(names):
+        if name not in known:
+            yield unknown((*path, index), f"field or relation of {ename}", name, known)
+        elif name in entity.fields and (entity.fields[name].read_only or entity.fields[name].derive):
+            yield Issue((*path, index), f"'{name}' is read-only, so no request may set it", "a writable field",
+                        f"remove {name} from fields")
+
+
+def check_wire(ck: _Checker) -> Iterator[Issue]:
+    """Exact wire shapes: statuses, error shapes, writable fields, wire names."""
+    errors = ck.bp.service.errors
+    yield from check_statuses(_plain(errors.statuses), ("service", "errors", "statuses"))
+    if errors.shape is not None:
+        yield from check_shape(errors.shape, ("service", "errors", "shape"))
+    for ename, entity in ck.bp.entities.items():
+        names = [*_builtin_names(entity), *entity.fields, *ck.rels[ename], *entity.computed]
+        seen: dict[str, str] = {}
+        for name, wire in entity.wire_names.items():
+            if name not in names:
+                yield unknown(("entities", ename, "wire_names", name), f"field of {ename}", name, names)
+            if wire in seen:
+                yield Issue(("entities", ename, "wire_names", name), f"wire name '{wire}' is also used by "
+                            f"{seen[wire]}", "distinct JSON keys", "rename one")
+            seen[wire] = name
+        for op_name, op in entity.api.operations.items():
+            path: Path = ("entities", ename, "api", "operations", op_name)
+            yield from check_statuses(_plain(op.statuses), (*path, "statuses"))
+            if (op.fields is not None or op.open) and op_name not in ("create", "update"):
+                yield Issue((*path, "fields" if op.fields is not None else "open"),
+                            f"`fields` and `open` apply to create and update, not {op_name}",
+                            "create or update", "remove it")
+            yield from _writable(ck, ename, op.fields, (*path, "fields"))
+            if op.bare and op_name != "list":
+                yield Issue((*path, "bare"), f"`bare` applies to list, not {op_name}", "list", "remove it")
+        for aname, action in entity.actions.items():
+            yield from check_statuses(_plain(action.statuses), ("entities", ename, "actions", aname, "statuses"))
+    auth = ck.bp.auth
+    if auth is not None and auth.user_entity in ck.bp.entities:
+        for auth_name in ("register", "login", "me", "update_me", "refresh"):
+            auth_op = auth_operation(auth.operations, auth_name)
+            where: Path = ("auth", "operations", auth_name)
+            yield from check_statuses(_plain(auth_op.statuses), (*where, "statuses"))
+            if auth_op.fields is not None and auth_name not in ("register", "update_me"):
+                yield Issue((*where, "fields"), f"`fields` applies to register and update_me, not {auth_name}",
+                            "register or update_me", "remove it")
+            yield from _writable(ck, auth.user_entity, auth_op.fields, (*where, "fields"))
+
+
+def _builtin_names(entity: object) -> list[str]:
+    options = getattr(entity, "options", None)
+    names = ["id"]
+    if options is not None and options.timestamps:
+        names += ["created_at", "updated_at"]
+    return names
 
 
 def check_api(ck: _Checker) -> Iterator[Issue]:
@@ -205,4 +298,4 @@ def _bad_state(path: Path, state: str, states: list[str]) -> Issue:
                   f"did you mean '{close}'?" if close else "add it to the enum values")
 
 
-__all__ = ["check_api", "check_auth"]
+__all__ = ["check_api", "check_auth", "check_wire"]

@@ -15,6 +15,19 @@ OPERATION_NAMES: tuple[OperationName, ...] = ("list", "get", "create", "update",
 RATE_LIMIT = r"^\d+/(second|minute|hour|day)$"
 PATH = r"^(/[A-Za-z0-9_.{}-]+)+$"
 HANDLER = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$"
+OPERATION_ID = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Outcome = Literal["invalid", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited"]
+OUTCOMES: tuple[Outcome, ...] = ("invalid", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited")
+
+
+class WireShape(Spec):
+    """What any operation may set about its exact wire shape (blueprint-first mode)."""
+
+    status: int | None = PydField(default=None, ge=200, le=299, description="Success status (default by kind).")
+    operation_id: str | None = PydField(default=None, pattern=OPERATION_ID, description="OpenAPI operationId.")
+    tag: str | None = PydField(default=None, min_length=1, description="OpenAPI tag.")
+    statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
+        "Status per outcome, e.g. {invalid: 400, conflict: 422}; default service.errors.statuses."))
 
 
 def _upper_method(value: Any) -> Any:
@@ -23,7 +36,7 @@ def _upper_method(value: Any) -> Any:
     return value
 
 
-class Operation(Spec):
+class Operation(WireShape):
     """Overrides of one standard operation (list, get, create, update, delete)."""
 
     path: str | None = PydField(default=None, pattern=PATH, description="Custom path (under the service base path).")
@@ -40,6 +53,10 @@ class Operation(Spec):
     idempotent: bool | None = PydField(default=None, description="POST honours an Idempotency-Key header.")
     paginate: bool | None = PydField(default=None, description="list: paginate (default true).")
     values_of: str | None = PydField(default=None, description="list: return only this field's values.")
+    fields: list[str] | None = PydField(default=None, description=(
+        "create/update: the only fields (and relations) the request accepts."))
+    open: bool = PydField(default=False, description="create/update: accept (and ignore) unknown request keys.")
+    bare: bool = PydField(default=False, description="list: answer a bare JSON array, no envelope object.")
 
     @model_validator(mode="before")
     @classmethod
@@ -81,6 +98,8 @@ class EntityApi(Spec):
     path: str | None = PydField(default=None, pattern=PATH, description="Collection path (default /<plural>).")
     tag: str | None = None
     parent: str | None = PydField(default=None, description="A many_to_one relation to nest under (its item path).")
+    param: str | None = PydField(default=None, pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$", description=(
+        "Name of the item path parameter (default: the lookup field's name)."))
     operations: dict[OperationName, Operation] = PydField(
         default_factory=lambda: {name: Operation() for name in OPERATION_NAMES},
         description="Which standard operations exist; a list of names or a map of overrides.",
@@ -112,7 +131,7 @@ class EntityApi(Spec):
         return value
 
 
-class _ActionBase(Spec):
+class _ActionBase(WireShape):
     path: str | None = PydField(
         default=None, pattern=PATH, description="Path under the base path (default: <item path>/<action name>)."
     )
@@ -177,7 +196,7 @@ class CustomAction(_ActionBase):
     target: Literal["item", "collection"] = "item"
     input: dict[str, Field] = PydField(default_factory=dict, description="Request body fields.")
     idempotent: bool | None = None
-    status: int = PydField(default=200, ge=200, le=299)
+    status: int | None = PydField(default=None, ge=200, le=299, description="Success status (default 200).")
 
 
 Action = Annotated[
@@ -187,7 +206,9 @@ Action = Annotated[
 
 __all__ = [
     "HANDLER",
+    "OPERATION_ID",
     "OPERATION_NAMES",
+    "OUTCOMES",
     "PATH",
     "RATE_LIMIT",
     "Action",
@@ -201,7 +222,9 @@ __all__ = [
     "HttpMethod",
     "Operation",
     "OperationName",
+    "Outcome",
     "QueryAction",
     "ToggleAction",
     "TransitionAction",
+    "WireShape",
 ]

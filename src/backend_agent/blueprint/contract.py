@@ -20,6 +20,7 @@ from backend_agent.errors import BlueprintError, Location, Problem
 Schema = dict[str, Any]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEXT_TYPES = ("application/json", "text/html", "text/plain")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # contracts can be large: parse them in C
 
 
 @dataclass
@@ -102,7 +103,7 @@ def _read(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when available)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))

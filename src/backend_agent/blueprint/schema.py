@@ -8,7 +8,16 @@ from typing import Any, Literal
 from pydantic import Field as PydField
 from pydantic import PrivateAttr, model_validator
 
-from backend_agent.blueprint.api import HANDLER, PATH, RATE_LIMIT, Action, EntityApi, HttpMethod
+from backend_agent.blueprint.api import (
+    HANDLER,
+    OPERATION_ID,
+    PATH,
+    RATE_LIMIT,
+    Action,
+    EntityApi,
+    HttpMethod,
+    Outcome,
+)
 from backend_agent.blueprint.entity import (
     JSON_KEY,
     SNAKE,
@@ -31,6 +40,11 @@ class ErrorStyle(Spec):
         'field_list: {"errors": {"<field>": ["msg"]}}',
     )
     key: str | None = PydField(default=None, pattern=JSON_KEY, description="Top-level key (default: error / errors).")
+    shape: dict[str, Any] | None = PydField(default=None, description=(
+        "The exact error body, with $message, $messages, $code, $status, $details or $fields as values, e.g. "
+        "{message: $message} or {errors: {body: $messages}}; replaces style and key."))
+    statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
+        "Status per outcome for every operation, e.g. {invalid: 400}; default invalid 422, conflict 409."))
 
 
 class Pagination(Spec):
@@ -90,6 +104,12 @@ class AuthOperation(Spec):
     )
     message: str | None = PydField(default=None, description="A message returned beside the result.")
     rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT)
+    status: int | None = PydField(default=None, ge=200, le=299, description="Success status.")
+    operation_id: str | None = PydField(default=None, pattern=OPERATION_ID, description="OpenAPI operationId.")
+    tag: str | None = PydField(default=None, min_length=1, description="OpenAPI tag (default auth).")
+    fields: list[str] | None = PydField(default=None, description=(
+        "register/update_me: the only fields the request accepts."))
+    statuses: dict[Outcome, int] = PydField(default_factory=dict, description="Status per outcome.")
 
 
 class AuthOperations(Spec):
@@ -146,12 +166,13 @@ class Entity(Spec):
     unique_together: list[list[str]] = PydField(default_factory=list)
     options: EntityOptions = PydField(default_factory=lambda: EntityOptions())
     lookup: str | None = PydField(default=None, description="Field used in item paths instead of id.")
+    wire_names: dict[str, str] = PydField(default_factory=dict, description=(
+        "Field, relation or computed name (id and timestamps included) -> its JSON key, e.g. {id: userId}."))
     owner: str | None = PydField(default=None, description="many_to_one relation to the user entity owning a row.")
     api: EntityApi = PydField(default_factory=lambda: EntityApi())
     actions: dict[str, Action] = PydField(default_factory=dict)
 
 
-Outcome = Literal["invalid", "unauthorized", "forbidden", "not_found", "conflict", "rate_limited"]
 BEHAVIOUR = (r"^(auth\.(register|login|me|update_me|refresh)|custom|"
              r"[A-Z][A-Za-z0-9]*\.[a-z][a-z0-9_]*(\.(add|remove))?)$")
 
@@ -175,6 +196,9 @@ class Binding(Spec):
     statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
         "Status of an outcome where the contract's own choice is not the wanted one."))
     values_of: str | None = PydField(default=None, description="A list of scalars: the field listed.")
+    template: str | None = PydField(default=None, pattern=r"^[A-Za-z0-9_./-]+\.(html|txt)(\.j2)?$", description=(
+        "text/html or text/plain responses: a Jinja2 template in app/templates/ rendering the row (`row`) or "
+        "rows (`rows`), autoescaped for HTML."))
 
     @model_validator(mode="before")
     @classmethod
@@ -206,8 +230,8 @@ __all__ = [
     "AUTH_OPERATIONS",
     "Auth",
     "AuthOperation",
-    "Binding",
     "AuthOperations",
+    "Binding",
     "Blueprint",
     "Entity",
     "ErrorStyle",

@@ -1,4 +1,4 @@
-"""CLI commands of the blueprint area: blueprint validate/explain/schema/new, and design."""
+"""CLI commands of the blueprint area: blueprint validate/explain/schema/new/from-openapi, and design."""
 
 from __future__ import annotations
 
@@ -131,6 +131,33 @@ def new_cmd(
     service = name or file.name.split(".", 1)[0].lower().replace(" ", "-")
     write_atomic(file, starter_blueprint(name=service))
     Console().print(f"wrote {file}; next: backend-agent blueprint validate {file}")
+
+
+@blueprint_app.command("from-openapi")
+def from_openapi_cmd(
+    spec: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="An OpenAPI 3.0/3.1 contract (YAML or JSON)."),
+    output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="Where to write the draft blueprint."),
+    name: str | None = typer.Option(None, "--name", help="Service name (default: from the contract title)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    as_json: bool = _JSON,
+) -> None:
+    """Draft a contract-first blueprint: entities from the contract's schemas and paths, CRUD bindings,
+    custom handlers for the rest; every guess is marked with a comment. The draft always validates."""
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists", hint="pass --force to overwrite it, or choose another path")
+    from backend_agent.blueprint import from_openapi
+
+    text, report = from_openapi(spec, output=output, service=name)
+    write_atomic(output, text)
+    summary = {"file": str(output), "operations": report.operations, "bound": report.bound,
+               "share_bound": round(report.share, 3), "custom": report.custom}
+    if as_json:
+        _emit_json(summary)
+        return
+    Console().print(f"wrote {output}: {report.bound} of {report.operations} operations bound to standard "
+                    f"behaviours ({report.share:.0%}), {len(report.custom)} custom handlers to write; next: "
+                    f"backend-agent blueprint validate {output}")
 
 
 def design_cmd(

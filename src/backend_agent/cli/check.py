@@ -15,7 +15,16 @@ from rich.console import Console
 
 from backend_agent.errors import UsageError
 from backend_agent.gates import GATE_NAMES, load_target, run_gates, select_gates
-from backend_agent.report import ProgressView, render_json, render_terminal, write_html
+from backend_agent.report import (
+    SEVERITIES,
+    ProgressView,
+    render_json,
+    render_terminal,
+    report_from,
+    write_html,
+    write_junit,
+    write_sarif,
+)
 
 
 def _names(value: str | None, option: str) -> list[str]:
@@ -28,22 +37,41 @@ def _names(value: str | None, option: str) -> list[str]:
     return names
 
 
-def _html_path(html: Path) -> Path:
-    """Check before any gate runs that the HTML report can be written to ``html``."""
+def _html_path(html: Path, option: str = "--html") -> Path:
+    """Check before any gate runs that a report file can be written to ``html``."""
+    example = {"--html": "report.html", "--sarif": "check.sarif", "--junit": "check-junit.xml"}.get(option, "report")
     if html.is_dir():
-        raise UsageError(f"--html {html} is a folder", hint="give a file path, e.g. --html report.html")
+        raise UsageError(f"{option} {html} is a folder", hint=f"give a file path, e.g. {option} {example}")
     try:
         html.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(
-            f"--html {html}: cannot create the folder {html.parent} ({exc.strerror})",
+            f"{option} {html}: cannot create the folder {html.parent} ({exc.strerror})",
             hint="choose a path in a folder you can write to",
         ) from exc
     if not os.access(html.parent, os.W_OK):
         raise UsageError(
-            f"--html {html}: the folder {html.parent} is not writable", hint="choose a path in a folder you can write to"
+            f"{option} {html}: the folder {html.parent} is not writable", hint="choose a path in a folder you can write to"
         )
     return html
+
+
+def _nothing_to_check(directory: Path) -> bool:
+    """True for a folder holding no file at all (hidden folders such as .git aside)."""
+    for _dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(not name.startswith(".") or name.startswith(".env") for name in filenames):
+            return False
+    return True
+
+
+def _fail_on(value: str | None) -> str | None:
+    if value is None:
+        return None
+    level = value.strip().lower()
+    if level not in SEVERITIES:
+        raise UsageError(f"invalid value for --fail-on: {value!r}", hint=f"use one of: {', '.join(SEVERITIES)}")
+    return level
 
 
 @contextmanager
@@ -90,8 +118,20 @@ def check(
     database_url: str | None = typer.Option(None, "--database-url", help="PostgreSQL server URL for throwaway databases."),
     coverage_threshold: float | None = typer.Option(None, "--coverage-threshold", help="Minimum line coverage in percent."),
     p95_ms: float | None = typer.Option(None, "--p95-ms", help="Maximum p95 latency per operation in ms."),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help="Fail only on findings of this severity or worse: critical, high, medium, low."
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="An earlier `check --json` report: only findings not in it make the check fail."
+    ),
+    sarif: Path | None = typer.Option(None, "--sarif", help="Also write the findings as SARIF 2.1.0 (code scanning)."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write a JUnit XML file with a test case per gate."),
 ) -> None:
-    """Measure a backend project against its quality gates; exit 1 when any gate fails."""
+    """Measure a backend project against its quality gates.
+
+    Exit 0 when every gate passed or does not apply, 1 when the project fails a standard, 3 when
+    nothing failed but a gate could not run (the report says why and how to fix it), 2 for usage errors.
+    """
     console = Console()
     if not console.is_terminal:
         # Piped output (CI logs, files) gets room for the summary table instead of rich's 80 columns.
@@ -102,6 +142,14 @@ def check(
         raise UsageError(f"{directory} is not a folder", hint="pass the folder of the backend project to check")
     if html is not None:
         html = _html_path(html)
+    if sarif is not None:
+        sarif = _html_path(sarif, "--sarif")
+    if junit is not None:
+        junit = _html_path(junit, "--junit")
+    if baseline is not None and not baseline.is_file():
+        raise UsageError(f"--baseline {baseline} is not a file",
+                         hint="write one with `backend-agent check --json > baseline.json` first")
+    severity = _fail_on(fail_on)
     selected = _names(gates, "--gates")
     skipped = _names(skip, "--skip")
     target = load_target(
@@ -115,24 +163,33 @@ def check(
     )
     if not names:
         raise UsageError("no gate left to run after --gates/--skip", hint=f"valid gates: {', '.join(GATE_NAMES)}")
+    if _nothing_to_check(directory):
+        raise UsageError(
+            f"{directory} is empty: there is nothing to check",
+            hint="pass the folder of a backend project (the one holding its pyproject.toml or app package)",
+        )
     interactive = console.is_terminal and not json_out
     try:
         with _sigterm_as_interrupt():
             if interactive:
                 with ProgressView(console, total=len(names)) as progress:
-                    report = run_gates(target, gates=names, fast=fast, on_event=progress)
+                    run = run_gates(target, gates=names, fast=fast, on_event=progress)
             else:
-                report = run_gates(target, gates=names, fast=fast)
+                run = run_gates(target, gates=names, fast=fast)
     except KeyboardInterrupt:
         # run_gates has already stopped the processes it started; say so and exit 130 quietly.
         Console(stderr=True).print("Interrupted: the check stopped every process it had started.")
         raise typer.Exit(130) from None
+    report = report_from(run, fail_on=severity, baseline=baseline)  # type: ignore[arg-type]
     html_error = None
-    if html is not None:
+    for path, writer, label in ((html, write_html, "HTML report"), (sarif, write_sarif, "SARIF"),
+                                (junit, write_junit, "JUnit XML")):
+        if path is None:
+            continue
         try:
-            write_html(report, html)
+            writer(report, path)
         except OSError as exc:  # the folder was checked up front; this is a race or a full disk
-            html_error = f"cannot write the HTML report to {html}: {exc.strerror or exc}"
+            html_error = f"cannot write the {label} to {path}: {exc.strerror or exc}"
     if json_out:
         sys.stdout.write(render_json(report) + "\n")
     else:
@@ -141,9 +198,19 @@ def check(
         render_terminal(report, console)
         if html is not None and html_error is None:
             console.print(f"HTML report: {html}", soft_wrap=True, highlight=False)
+        for path, label in ((sarif, "SARIF"), (junit, "JUnit XML")):
+            if path is not None and html_error is None:
+                console.print(f"{label}: {path}", soft_wrap=True, highlight=False)
     if html_error is not None:
         Console(stderr=True).print(f"[bold red]Error:[/] {html_error}", soft_wrap=True, highlight=False)
         raise typer.Exit(1)
+    if all(result.status == "skip" for result in report.gates):
+        Console(stderr=True).print(
+            f"[bold red]Error:[/] nothing to check in {directory}: no gate applies to it "
+            "(no tests, no Python sources, no migrations, no app to start)",
+            soft_wrap=True, highlight=False,
+        )
+        raise typer.Exit(2)
     raise typer.Exit(report.exit_code)
 
 

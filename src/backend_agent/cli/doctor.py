@@ -11,23 +11,44 @@ from rich.console import Console
 
 from backend_agent.errors import UsageError
 from backend_agent.gates import load_target
-from backend_agent.gates.doctor import DoctorSettings, diagnose, remaining_problems, render_json, render_terminal, write_html
+from backend_agent.gates.doctor import (
+    DoctorSettings,
+    diagnose,
+    remaining_problems,
+    render_json,
+    render_terminal,
+    write_html,
+)
 
 
 def doctor(
     directory: Path = typer.Argument(Path("."), help="The backend project to examine.", show_default=True),
-    fix: bool = typer.Option(False, "--fix", help="Write the missing indexes as a new Alembic revision and re-measure."),
+    fix: bool = typer.Option(
+        False, "--fix", help="Write the missing indexes as a new Alembic revision and re-measure."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    html: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report (with the p95 chart)."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report (with the p95 chart)."
+    ),
     rows: int = typer.Option(10_000, "--rows", min=100, max=100_000, help="Rows to seed per table."),
-    requests: int = typer.Option(30, "--requests", min=5, max=1000, help="Timed requests per read operation."),
-    app: str | None = typer.Option(None, "--app", help="ASGI application, e.g. app.main:app (auto-detected)."),
-    database_url: str | None = typer.Option(None, "--database-url", help="PostgreSQL server URL for the throwaway database."),
-    p95_ms: float | None = typer.Option(None, "--p95-ms", help="p95 budget per operation in ms (default 100)."),
+    requests: int = typer.Option(
+        30, "--requests", min=5, max=1000, help="Timed requests per read operation."
+    ),
+    app: str | None = typer.Option(
+        None, "--app", help="ASGI application, e.g. app.main:app (auto-detected)."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="PostgreSQL server URL for the throwaway database."
+    ),
+    p95_ms: float | None = typer.Option(
+        None, "--p95-ms", help="p95 budget per operation in ms (default 100)."
+    ),
 ) -> None:
     """Seed a throwaway database, profile every read operation, report N+1 queries and missing indexes."""
     if not directory.is_dir():
-        raise UsageError(f"{directory} is not a folder", hint="pass the folder of the backend project to examine")
+        raise UsageError(
+            f"{directory} is not a folder", hint="pass the folder of the backend project to examine"
+        )
     if html is not None and html.is_dir():
         raise UsageError(f"--html {html} is a folder", hint="give a file path, e.g. --html doctor.html")
     target = load_target(directory, app=app, database_url=database_url, overrides={"p95_ms": p95_ms})

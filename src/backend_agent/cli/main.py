@@ -25,8 +25,14 @@ COMMAND_MODULES: dict[str, str] = {
     "blueprint": "blueprint",
     "design": "blueprint",
     "check": "check",
+    "new": "new",
     "doctor": "doctor",
+    "eval": "evaluate",
 }
+
+
+# A command line that starts like `claude -p ...` is a `run` (so `alias claude=backend-agent` works).
+CLAUDE_STYLE_STARTS = frozenset(["-p", "--print", "-c", "--continue", "-r", "--resume"])
 
 
 def _version(value: bool) -> None:
@@ -76,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
 
     err = Console(stderr=True, soft_wrap=True)
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in CLAUDE_STYLE_STARTS:  # `backend-agent -p "TASK"`, as one types `claude -p "TASK"`
+        args = ["run", *args]
+    if next((arg for arg in args if not arg.startswith("-")), None) == "run":
+        from backend_agent.cli.claude_flags import expand_variadic_options
+
+        args = expand_variadic_options(args)
     try:
         build_app(args)(args=args, prog_name="backend-agent")  # standalone: click reports usage errors (exit 2)
     except SystemExit as exc:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from backend_agent.blueprint import Blueprint, resolve_relations
+import os
+from pathlib import Path
+
+from backend_agent.blueprint import Blueprint, Contract, load_contract, resolve_relations
 from backend_agent.design.auth import auth_design, auth_operations
+from backend_agent.design.contract_mode import bind_contract
 from backend_agent.design.ddl import render_ddl
 from backend_agent.design.entities import build_entities
 from backend_agent.design.erd import render_dot, render_mermaid
 from backend_agent.design.markdown import render_design_md
-from backend_agent.design.model import DIALECTS, AuthDesign, Decision, Design, ServiceDesign
+from backend_agent.design.model import DIALECTS, AuthDesign, ContractDesign, Decision, Design, ServiceDesign
 from backend_agent.design.naming import json_key
 from backend_agent.design.openapi import build_openapi
-from backend_agent.design.operations import build_operations, compute_paths
+from backend_agent.design.operations import behaviours, build_operations, compute_paths, route_order
+from backend_agent.design.own_wire import add_wire
 from backend_agent.design.schemas import build_schemas, error_schema
 from backend_agent.design.tables import build_tables
 from backend_agent.errors import BlueprintError, Location, Problem
@@ -38,7 +43,7 @@ def _service(bp: Blueprint) -> ServiceDesign:
         max_limit=max(svc.pagination.max_limit, svc.pagination.default_limit), cors_origins=list(svc.cors_origins),
         rate_limit=svc.rate_limit, cache_ttl=svc.cache_ttl, idempotency_header=svc.idempotency_header,
         idempotency_ttl_hours=svc.idempotency_ttl_hours, next_cursor_key=json_key("next_cursor", svc.naming),
-        error_codes=dict(ERROR_CODES),
+        error_codes=dict(ERROR_CODES), error_shape=svc.errors.shape, error_statuses={str(k): v for k, v in svc.errors.statuses.items()},
     )
 
 
@@ -78,8 +83,80 @@ def _decisions(svc: ServiceDesign, auth: AuthDesign | None) -> list[Decision]:
     return out
 
 
+def _located(items: list[tuple[str, str, str | None, str | None]], what: str) -> BlueprintError:
+    problems = [Problem(message=text, location=Location("<blueprint>", key_path=origin), expected=expected,
+                        hint=hint) for text, origin, expected, hint in dict.fromkeys(items)]
+    return BlueprintError(f"{len(problems)} {what} in the blueprint", problems=problems)
+
+
+def _load_contract(bp: Blueprint) -> Contract:
+    assert bp.service.contract is not None
+    file = Path(os.path.normpath(bp.base_dir / bp.service.contract))
+    if not file.is_file():
+        raise _located([(f"contract file not found: {file}", "service.contract", "an OpenAPI 3.0/3.1 file",
+                         "the path is relative to the blueprint file")], "contract problem")
+    explicit = bp.service.base_path if "base_path" in bp.service.model_fields_set else None
+    return load_contract(file, base_path=explicit)
+
+
+def _contract_design(bp: Blueprint) -> Design:
+    """Contract mode: the contract decides the wire, the blueprint the storage and the behaviour."""
+    contract = _load_contract(bp)
+    rels = resolve_relations(bp)
+    svc = _service(bp)
+    svc.base_path = contract.base_path
+    auth = auth_design(bp.auth) if bp.auth else None
+    if auth is not None:
+        used = [name for op in contract.operations for req in op.security for name in req]
+        if used:
+            auth.security_scheme = used[0]
+    tables = build_tables(bp)
+    entities = build_entities(bp, rels, style=svc.naming, paths=compute_paths(bp))
+    templates = behaviours(bp, entities, auth_operations(bp, entities))
+    bound = bind_contract(bp, contract, entities, templates)
+    issues = [(p.message, p.origin, p.expected, p.hint) for p in bound.problems]
+    where = "bindings" if bp.bindings else "service.contract"
+    for op in bound.unbound:
+        guess = f"{op.key}: <Entity>.<operation>" if op.operation_id else f"'{op.key}': <Entity>.<operation>"
+        issues.append((f"contract operation {op.key} ({op.route}) is not bound to a behaviour", where,
+                       "a binding for every contract operation",
+                       f"add to bindings: {guess} (or {{operation: custom, handler: module:function}})"))
+    if issues:
+        raise _located(issues, "contract binding problem(s)")
+    operations = sorted(bound.operations, key=lambda op: route_order(op.path))
+    decisions = [*_decisions(svc, auth), Decision(
+        "contract", f"served exactly as {bp.service.contract} ({contract.openapi}) under `{contract.base_path or '/'}`",
+        "clients are written against the contract; its statuses, names and shapes win over conventions")]
+    result = Design(service=svc, auth=auth, entities=entities, tables=tables, operations=operations,
+                    decisions=decisions, schemas=dict(contract.normalized.get("components", {}).get("schemas", {})),
+                    mode="contract", contract=ContractDesign(
+                        source=bp.service.contract or "", openapi=contract.openapi, title=contract.title,
+                        version=contract.version, base_path=contract.base_path,
+                        security_schemes=contract.security_schemes))
+    result.openapi = contract.normalized
+    _render(result, bp, contract_source=bp.service.contract)
+    return result
+
+
+def _render(result: Design, bp: Blueprint, *, contract_source: str | None = None) -> None:
+    result.ddl = {dialect: render_ddl(result.tables, dialect, service=result.service.name) for dialect in DIALECTS}
+    result.erd_mermaid = render_mermaid(result.tables)
+    result.erd_dot = render_dot(result.tables, title=f"{result.service.title} {result.service.version}")
+    computed = [(ed.name, comp) for ed in result.entities.values() for comp in ed.computed]
+    result.design_md = render_design_md(svc=result.service, auth=result.auth, operations=result.operations,
+                                        entities=result.entities, computed=computed, tables=result.tables,
+                                        decisions=result.decisions, erd_mermaid=result.erd_mermaid,
+                                        contract=contract_source)
+
+
 def design(bp: Blueprint) -> Design:
-    """Resolve a validated blueprint into a Design; BlueprintError if routes clash."""
+    """Resolve a validated blueprint into a Design; BlueprintError if routes clash or, in contract mode,
+    when any contract operation is unbound or a binding does not fit the contract."""
+    if bp.service.contract is not None:
+        return _contract_design(bp)
+    if bp.bindings:
+        raise _located([("bindings need a contract", "bindings", "service.contract: <OpenAPI file>",
+                         "add service.contract, or remove bindings")], "blueprint problem")
     rels = resolve_relations(bp)
     svc = _service(bp)
     auth = auth_design(bp.auth) if bp.auth else None
@@ -97,13 +174,8 @@ def design(bp: Blueprint) -> Design:
                     decisions=decisions, schemas=schemas)
     result.openapi = build_openapi(svc=svc, auth=auth, entities=entities, operations=operations, schemas=schemas)
     result.schemas = result.openapi["components"]["schemas"]
-    result.ddl = {dialect: render_ddl(tables, dialect, service=svc.name) for dialect in DIALECTS}
-    result.erd_mermaid = render_mermaid(tables)
-    result.erd_dot = render_dot(tables, title=f"{svc.title} {svc.version}")
-    computed = [(ed.name, comp) for ed in entities.values() for comp in ed.computed]
-    result.design_md = render_design_md(svc=svc, auth=auth, operations=operations, entities=entities,
-                                        computed=computed, tables=tables,
-                                        decisions=decisions, erd_mermaid=result.erd_mermaid)
+    add_wire(result)
+    _render(result, bp)
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from backend_agent.blueprint import Binding, Blueprint, Contract, ContractOperation, ContractParameter
 from backend_agent.blueprint.types import did_you_mean
@@ -47,6 +47,23 @@ class BindResult:
     operations: list[OperationDesign] = field(default_factory=list)
     problems: list[WireProblem] = field(default_factory=list)
     unbound: list[ContractOperation] = field(default_factory=list)
+
+
+def _can_fail(param: ParameterDesign) -> bool:
+    """Whether a parameter value can fail validation (a plain optional text never can)."""
+    schema = param.json_schema
+    loose = schema.get("type") in (None, "string") and not (set(schema) & {
+        "enum", "pattern", "minLength", "maxLength", "format", "const"})
+    return not loose or (param.required and param.location != "path")
+
+
+def _snake_of(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _camel_of(name: str) -> str:
+    head, *rest = _snake_of(name).split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _find_binding(bp: Blueprint, op: ContractOperation) -> tuple[str, Binding] | None:
@@ -154,8 +171,8 @@ class _Binder:
                          "a success status", "add one to the contract")
             return None
         op.status_code = statuses[0]
-        op.error_statuses = [s for s in cop.responses if s >= 400]
-        op.wire = self.wire(cop, op, binding, origin)
+        op.wire = self.wire(cop, op, binding, origin)  # reads the template's error statuses: what can happen
+        op.error_statuses = sorted({r.status for r in op.wire.responses if r.status and r.status >= 400})
         return op
 
     def parameter(self, param: ContractParameter, op: OperationDesign, binding: Binding,
@@ -186,9 +203,10 @@ class _Binder:
             self.problem(origin, f"parameter '{param.name}' of {op.operation_id} is not used by {op.entity}."
                          f"{op.name}", "a parameter that selects the row",
                          f"bind it with select: {{{param.name}: <field>}}")
-        return ParameterDesign(param.name, param.location if param.location in ("path", "query", "header")
-                               else "header", param.schema, param.required, param.description, maps_to=maps_to,
-                               style=param.style, explode=param.explode)
+        location: Literal["path", "query", "header"] = (
+            "path" if param.location == "path" else "query" if param.location == "query" else "header")
+        return ParameterDesign(param.name, location, param.schema, param.required, param.description,
+                               maps_to=maps_to, style=param.style, explode=param.explode)
 
     def row_field(self, ename: str, fname: str, param: ContractParameter, origin: str) -> str | None:
         ed = self.entities[ename]
@@ -213,13 +231,27 @@ class _Binder:
         if ed is None:
             return None
         wanted = binding.select.get(param.name, param.name)
-        own = self._unique_field(ed, wanted)
-        scoped = op.kind in ("list", "create", "query", "feed") or param.name in binding.select
-        if own is not None and (op.kind not in ("list", "create") or param.name in binding.select):
+        if "." in wanted:  # relation.field: a row of the parent the path is under
+            rel_name, _, target_name = wanted.partition(".")
+            rd = next((r for r in ed.relations if r.name == rel_name and r.kind == "many_to_one"), None)
+            if rd is None:
+                parents = [r.name for r in ed.relations if r.kind == "many_to_one"]
+                close = did_you_mean(rel_name, parents)
+                self.problem(origin, f"select names '{rel_name}', which is no many_to_one relation of {ed.name}",
+                             "one of " + ", ".join(parents), f"did you mean '{close}'?" if close else None)
+                return None
+            found = self.row_field(rd.target, target_name, param, origin)
+            return f"{rd.name}.{target_name}" if found else None
+        own = self._unique_field(ed, wanted) or (
+            "id" if wanted in (f"{_snake_of(ed.name)}_id", f"{_camel_of(ed.name)}Id") else None)
+        collection = op.kind in ("list", "create", "query", "feed") and param.name not in binding.select
+        if own is not None and not collection:
             return self.row_field(ed.name, own, param, origin)
         for rd in ed.relations:
             if rd.kind != "many_to_one" or rd.target not in self.entities:
                 continue
+            if wanted in (f"{rd.name}_id", f"{_camel_of(rd.name)}Id"):  # cartId -> cart.id
+                return f"{rd.name}.id"
             target_field = self._unique_field(self.entities[rd.target], wanted)
             if target_field is not None:
                 tmember = members(self.entities[rd.target], self.entities)[target_field]
@@ -227,7 +259,7 @@ class _Binder:
                     self.problem(origin, f"path parameter '{param.name}' is {param.schema.get('type')} in the "
                                  f"contract but {rd.target}.{target_field} is {tmember.schema.get('type')}")
                 return f"{rd.name}.{target_field}"
-        if own is not None and scoped:
+        if own is not None:
             return self.row_field(ed.name, own, param, origin)
         uniques = [f.name for f in ed.fields if f.unique]
         close = did_you_mean(wanted, uniques)
@@ -257,8 +289,9 @@ class _Binder:
                          "security in the contract, or a public operation",
                          f"add security to {cop.key} in the contract, or public: true to the operation")
         public = not needs
+        optional = public and self.bp.auth is not None and op.kind not in ("register", "login", "refresh")
         return AuthRule(public=public, roles=list(rule.roles), owner_only=rule.owner_only,
-                        admin_bypass=rule.admin_bypass, optional=public and self.bp.auth is not None)
+                        admin_bypass=rule.admin_bypass, optional=optional)
 
     # -- bodies ----------------------------------------------------------------------------------------
 
@@ -269,6 +302,7 @@ class _Binder:
             extras["token"] = True
             extras["refresh_token"] = True
             extras["access_token"] = True
+            extras["token_type"] = True
         if op.message:
             extras["message"] = op.message
         ann = Annotator(self.entities, origin, f"{cop.key}", mapping=dict(binding.fields),
@@ -279,7 +313,7 @@ class _Binder:
             login = None
             if op.kind == "login" and self.bp.auth is not None:
                 login = (list(self.bp.auth.identity), self.bp.auth.password_field)
-            target = ename if op.kind in (*_WRITES, "login", "custom") and op.kind != "custom" else None
+            target = ename if op.kind in (*_WRITES, "login") else None
             if op.kind not in (*_WRITES, "login", "custom", "refresh"):
                 self.problem(origin, f"the contract sends a request body to {cop.key}, but {op.entity}.{op.name} "
                              "reads none", "an operation that takes input (create, update, custom, auth)",
@@ -304,27 +338,38 @@ class _Binder:
                 schema = body.schema
                 if body.content_type == "application/json" or (body.content_type or "").endswith("+json"):
                     schema = ann.response(schema, None if op.kind == "custom" else ename)
+                elif body.content_type in ("text/html", "text/plain") and op.kind != "custom":
+                    if binding.template is None:
+                        self.problem(origin, f"{cop.key} answers {body.content_type}, which needs a template",
+                                     "template: <file>.html.j2", f"add template: {op.entity.lower()}.html.j2 "
+                                     "(rendered with `row` or `rows`, autoescaped)")
+                    schema = {**(schema or {"type": "string"}), "x-source": f"template:{binding.template}"}
                 responses.append(WireBody(body.content_type, schema, status=status, outcome="success",
                                           description=body.description))
-        possible = {_FROM_STATUS[s] for s in (self.templates_statuses(op)) if s in _FROM_STATUS}
-        if request is not None or op.parameters:
-            possible.add("invalid")
-        if not op.auth.public or op.auth.optional:
-            possible.add("unauthorized")
         declared_errors = {s: b for s, b in cop.responses.items() if s >= 400}
+        possible = {_FROM_STATUS[s] for s in (self.templates_statuses(op)) if s in _FROM_STATUS}
+        if request is not None or any(_can_fail(p) for p in op.parameters):
+            possible.add("invalid")
+        else:
+            possible.discard("invalid")
+        if not op.auth.public:
+            possible.add("unauthorized")
+        elif 401 not in declared_errors and "unauthorized" not in binding.statuses:
+            # A bad optional token is then read as no token: the contract has no status for it.
+            possible.discard("unauthorized")
         used: set[int] = set()
         for outcome in OUTCOME_STATUSES:
             chosen = binding.statuses.get(outcome)  # type: ignore[call-overload]
             if chosen is None and outcome not in possible:
                 continue
-            status, declared = self.choose(outcome, chosen, declared_errors)
+            status = self.choose(outcome, chosen, declared_errors)
             used.add(status)
-            body = declared_errors.get(status)
+            error_body = declared_errors.get(status)
             ann.what = f"{cop.key} response {status}"
-            if body is not None:
-                schema = ann.error(body.schema) if body.content_type else None
-                responses.append(WireBody(body.content_type, schema, status=status, outcome=outcome,
-                                          description=body.description))
+            if error_body is not None:
+                schema = ann.error(error_body.schema) if error_body.content_type else None
+                responses.append(WireBody(error_body.content_type, schema, status=status, outcome=outcome,
+                                          description=error_body.description))
             else:
                 responses.append(WireBody("application/json", None, status=status, outcome=outcome, declared=False,
                                           description="not in the contract: the service's own error body"))
@@ -340,13 +385,11 @@ class _Binder:
         return list(op.error_statuses)
 
     @staticmethod
-    def choose(outcome: str, chosen: int | None, declared: dict[int, Any]) -> tuple[int, bool]:
+    def choose(outcome: str, chosen: int | None, declared: dict[int, Any]) -> int:
+        """The binding's status for the outcome, else the first conventional one the contract declares."""
         if chosen is not None:
-            return chosen, chosen in declared
-        for status in OUTCOME_STATUSES[outcome]:
-            if status in declared:
-                return status, True
-        return OUTCOME_STATUSES[outcome][0], False
+            return chosen
+        return next((s for s in OUTCOME_STATUSES[outcome] if s in declared), OUTCOME_STATUSES[outcome][0])
 
 
 def bind_contract(bp: Blueprint, contract: Contract, entities: dict[str, EntityDesign],

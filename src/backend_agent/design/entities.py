@@ -181,7 +181,8 @@ def _relation_field(bp: Blueprint, rd: RelationDesign, style: str,
         props: dict[str, Any] = {"id": id_schema(target)}
         for fname in rd.response_fields:
             f = target.fields.get(fname)
-            props[json_key(fname, style)] = json_schema(f) if f else {"type": "string", "format": "date-time"}
+            shown_schema = json_schema(f) if f else {"type": "string", "format": "date-time"}
+            props[json_key(fname, style)] = shown_schema if f is None or f.required else nullable(shown_schema)
         item = {"type": "object", "properties": props, "required": list(props)}
     json_name = rd.json_name
     if shown == "id" and rd.response_as == "none":
@@ -207,6 +208,19 @@ def default_view_fields(eds: EntityDesign) -> list[str]:
     fields += [r.name for r in eds.relations if r.response_as != "none"]
     fields += [c.name for c in eds.computed]
     return fields
+
+
+def _apply_wire_names(ed: EntityDesign, names: dict[str, str]) -> None:
+    """``wire_names`` of the blueprint: the JSON key of any field, relation or computed value."""
+    for fd in ed.fields:
+        fd.json_name = names.get(fd.name, fd.json_name)
+    for rd in ed.relations:
+        if rd.name in names:
+            if rd.request_json_name == rd.json_name:
+                rd.request_json_name = names[rd.name]
+            rd.json_name = names[rd.name]
+    for comp in ed.computed:
+        comp.json_name = names.get(comp.name, comp.json_name)
 
 
 def build_entities(bp: Blueprint, rels: dict[str, dict[str, ResolvedRelation]], *, style: str,
@@ -236,6 +250,7 @@ def build_entities(bp: Blueprint, rels: dict[str, dict[str, ResolvedRelation]], 
             item_path=item, parent=entity.api.parent, envelope_item=entity.api.envelope.item,
             envelope_list=entity.api.envelope.list, envelope_count=entity.api.envelope.count,
         )
+        _apply_wire_names(ed, entity.wire_names)
         out[ename] = ed
     for ename in out:
         out[ename].path_keys = _path_keys(bp, out, ename)

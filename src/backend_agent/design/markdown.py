@@ -82,10 +82,26 @@ def _matrix(ops: list[OperationDesign], auth: AuthDesign) -> list[str]:
     return _table(headers, rows)
 
 
+def conformance_table(operations: list[OperationDesign]) -> list[str]:
+    """Contract mode: each contract operation, its binding and every status it can return.
+
+    Statuses marked * are outcomes the contract does not list; the design chose them."""
+    rows: list[list[object]] = []
+    for op in operations:
+        if op.binding is None or op.wire is None:
+            continue
+        outcomes = [f"{r.status} {r.outcome}" + ("" if r.declared else "*") for r in op.wire.responses]
+        rows.append([f"`{op.binding.key}`", f"{op.method} `{op.path}`", op.binding.behaviour
+                     + (f" → {op.handler}" if op.handler else ""), ", ".join(outcomes)])
+    lines = ["Every operation of the contract and what serves it; `*` marks a status the contract does not "
+             "declare for that outcome (the conventional one is used).", ""]
+    return lines + _table(["operation", "route", "binding", "statuses"], rows)
+
+
 def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations: list[OperationDesign],
                      entities: dict[str, EntityDesign],
                      computed: list[tuple[str, ComputedDesign]], tables: list[TableDesign],
-                     decisions: list[Decision], erd_mermaid: str) -> str:
+                     decisions: list[Decision], erd_mermaid: str, contract: str | None = None) -> str:
     lines = [f"# {svc.title} {svc.version} — design", ""]
     if svc.description:
         lines += [svc.description, ""]
@@ -111,6 +127,9 @@ def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations:
         [[op.method, f"`{op.path}`", f"`{op.operation_id}`", op.auth.describe(), _body(op), _response(op, svc),
           _notes(op)] for op in operations],
     )
+    if contract is not None:
+        lines += ["", "## Contract conformance", "", f"Contract: `{contract}`.", ""]
+        lines += conformance_table(operations)
     if auth:
         lines += ["", "## Auth matrix", "", "Operation × role × ownership (admins pass ownership checks).", ""]
         lines += _matrix(operations, auth)
@@ -136,4 +155,4 @@ def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations:
     return "\n".join(lines)
 
 
-__all__ = ["render_design_md"]
+__all__ = ["conformance_table", "render_design_md"]

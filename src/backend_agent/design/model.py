@@ -319,6 +319,10 @@ class OperationDesign:
     handler: str | None = None  # module:function of a guard or a custom operation
     token: str | None = None  # auth: in_object, beside, none
     message: str | None = None
+    outcomes: dict[str, int] = dc_field(default_factory=dict)  # outcome -> status (invalid, conflict, ...)
+    writable: list[str] | None = None  # create/update/register/update_me: only these fields are accepted
+    open_body: bool = False  # the request object accepts (and ignores) unknown keys
+    bare: bool = False  # list: a bare JSON array, no envelope object
     wire: WireDesign | None = None  # the exact request and responses (see docs/design-json.md)
     binding: BindingDesign | None = None  # contract mode: which contract operation this serves
 
@@ -375,6 +379,8 @@ class ServiceDesign:
     idempotency_ttl_hours: int
     next_cursor_key: str  # key of the next-page cursor in cursor-paginated lists
     error_codes: dict[int, str]  # HTTP status -> `code` of envelope-style error bodies
+    error_shape: dict[str, Any] | None = None  # errors.shape template ($message, $messages, ...), else None
+    error_statuses: dict[str, int] = dc_field(default_factory=dict)  # service-wide outcome -> status choices
 
 
 @dataclass

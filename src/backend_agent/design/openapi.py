@@ -78,6 +78,8 @@ def _list_schema(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign) -> S
         item = {k: v for k, v in ed.field(op.values_of).json_schema.items() if k != "default"}
     else:
         item = ref(op.response_schema or ed.name)
+    if op.bare:
+        return {"type": "array", "items": item}
     key = op.list_key or "items"
     props: dict[str, Schema] = {key: {"type": "array", "items": item}}
     if op.paginated and op.count_key:

@@ -9,11 +9,12 @@ from backend_agent.blueprint import (
     Condition,
     CustomAction,
     Entity,
-    Field,
     FeedAction,
+    Field,
     QueryAction,
     ToggleAction,
     TransitionAction,
+    auth_operation,
 )
 from backend_agent.design._types import canonical_value, json_schema
 from backend_agent.design.model import (
@@ -45,7 +46,7 @@ def compute_paths(bp: Blueprint) -> Paths:
         lookup = entity.lookup or "id"
         own = entity.api.path or "/" + _kebab(entity.plural or plural(snake(ename)))
         prefix = bp.service.base_path
-        param = lookup
+        param = entity.api.param or lookup
         if entity.api.parent and depth < 8:
             parent_name = entity.relations[entity.api.parent].target
             _, parent_item, parent_param = resolve(parent_name, depth + 1)
@@ -121,13 +122,36 @@ class _Builder:
                 or any(ix.unique for ix in entity.indexes) or bool(entity.unique_together)
                 or any(r.kind.value == "one_to_one" for r in entity.relations.values()))
 
+    def spec_of(self, origin: str) -> Any:
+        """The blueprint declaration an operation comes from (for its wire-shape settings)."""
+        parts = origin.split(".")
+        if parts[0] == "auth" and self.bp.auth is not None:
+            return auth_operation(self.bp.auth.operations, parts[-1])
+        if parts[0] == "entities" and parts[2] == "api":
+            return self.bp.entities[parts[1]].api.operations.get(parts[4])  # type: ignore[call-overload]
+        if parts[0] == "entities" and parts[2] == "actions":
+            return self.bp.entities[parts[1]].actions.get(parts[3])
+        return None
+
     def add(self, op: OperationDesign, origin: str) -> None:
         self.origin = origin
+        spec = self.spec_of(origin)
+        chosen: dict[str, int] = {str(k): v for k, v in self.bp.service.errors.statuses.items()}
+        chosen.update({str(k): v for k, v in (getattr(spec, "statuses", None) or {}).items()})
+        if spec is not None:
+            if getattr(spec, "status", None):
+                op.status_code = spec.status
+            if getattr(spec, "operation_id", None):
+                toggle = op.kind.startswith("toggle_")
+                op.operation_id = spec.operation_id + (op.kind.removeprefix("toggle") if toggle else "")
+            if getattr(spec, "tag", None):
+                op.tag = spec.tag
+            self.request_shape(op, spec)
         op.parameters = self.path_params(op.entity, op.path) + op.parameters
         statuses = {422} if op.request_schema or op.parameters else set()
         if not op.auth.public or (self.bp.auth is not None and op.tag != "auth"):
             statuses.add(401)  # public operations of a service with auth still reject a bad optional token
-        if op.auth.roles or op.auth.owner_only:
+        if op.auth.roles or (op.auth.owner_only and not op.response_list):  # lists narrow to own rows instead
             statuses.add(403)
         if "{" in op.path or op.kind == "custom":  # a handler may find nothing, e.g. by a body value
             statuses.add(404)
@@ -138,7 +162,11 @@ class _Builder:
             statuses.add(401)
         if op.rate_limit or self.svc.rate_limit:
             statuses.add(429)
-        op.error_statuses = sorted(statuses)
+        op.outcomes = {outcome: chosen.get(outcome, status) for status, outcome in _OUTCOME_OF.items()
+                       if status in statuses}
+        if op.kind == "login":
+            op.outcomes["unauthorized"] = 401  # wrong credentials
+        op.error_statuses = sorted(set(op.outcomes.values()))
         self.ops.append(op)
         self.origins[op.operation_id] = origin
 
@@ -170,6 +198,19 @@ class _Builder:
             params.append(ParameterDesign("q", "query", {"type": "string", "maxLength": 200}, False,
                                           "text search in " + ", ".join(entity.api.search), maps_to="search"))
         return params
+
+    def request_shape(self, op: OperationDesign, spec: Any) -> None:
+        """Per-operation writable fields, open request objects and bare lists."""
+        fields = getattr(spec, "fields", None)
+        open_body = bool(getattr(spec, "open", False))
+        if (fields is not None or open_body) and op.request_schema:
+            op.writable = list(fields) if fields is not None else None
+            op.open_body = open_body
+            op.request_schema = f"{op.entity}{''.join(p.capitalize() for p in op.operation_id.split('_'))}Request"
+        if getattr(spec, "bare", False) and op.response_list:
+            op.bare = True
+            op.list_key = None
+            op.count_key = None
 
     def input_params(self, action: CustomAction) -> list[ParameterDesign]:
         return [ParameterDesign(json_key(name, self.svc.naming), "query", _query_schema(fld),
@@ -360,12 +401,16 @@ class _Builder:
                     **common, operation_id=operation_id(ed.tag, aname), name="custom", kind="custom",
                     method=method, path=self._path(action.path, base),
                     summary=action.summary or aname.replace("_", " ").capitalize(),
-                    auth=self.rule(public=bool(action.public), roles=action.roles), status_code=action.status,
+                    auth=self.rule(public=bool(action.public), roles=action.roles), status_code=action.status or 200,
                     request_schema=custom_input_schema(ename, aname) if action.input and not in_query else None,
                     parameters=self.input_params(action) if in_query else [],
                     response_schema=vd.schema_name, response_envelope=vd.envelope, handler=action.handler,
                     idempotent=bool(action.idempotent),
                 ), origin)
+
+
+_OUTCOME_OF = {422: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+               429: "rate_limited"}
 
 
 def _accepts_input(ed: EntityDesign) -> bool:
@@ -382,7 +427,7 @@ def custom_input_schema(ename: str, aname: str) -> str:
     return f"{ename}{''.join(p.capitalize() for p in aname.split('_'))}Input"
 
 
-def _segment_key(path: str) -> tuple[tuple[int, str], ...]:
+def route_order(path: str) -> tuple[tuple[int, str], ...]:
     return tuple((1 if seg.startswith("{") else 0, seg) for seg in path.strip("/").split("/"))
 
 
@@ -412,7 +457,7 @@ def build_operations(bp: Blueprint, entities: dict[str, EntityDesign],
             clashes.append((f"operationId {op.operation_id} is produced twice: by {ids[op.operation_id]} and {origin}",
                             origin))
         ids[op.operation_id] = origin
-    ordered = sorted(builder.ops, key=lambda op: _segment_key(op.path))
+    ordered = sorted(builder.ops, key=lambda op: route_order(op.path))
     return ordered, clashes
 
 
@@ -441,4 +486,4 @@ def behaviours(bp: Blueprint, entities: dict[str, EntityDesign],
     return {_behaviour(builder.origins[op.operation_id]): op for op in builder.ops}
 
 
-__all__ = ["behaviours", "build_operations", "compute_paths", "custom_input_schema"]
+__all__ = ["behaviours", "build_operations", "compute_paths", "custom_input_schema", "route_order"]

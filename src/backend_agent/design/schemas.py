@@ -23,12 +23,15 @@ def _obj(props: dict[str, Schema], required: list[str], description: str = "") -
     return schema
 
 
-def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> Schema:
+def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str], only: list[str] | None = None,
+          open_body: bool = False) -> Schema:
     props: dict[str, Schema] = {}
     required: list[str] = []
     auth = bp.auth
     for fd in ed.fields:
         if fd.builtin or not (fd.in_create if create else fd.in_update) or fd.name in drop:
+            continue
+        if only is not None and fd.name not in only:
             continue
         schema = dict(fd.json_schema)
         if fd.secret and auth and ed.name == auth.user_entity and fd.name == auth.password_field:
@@ -44,7 +47,7 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         if create and fd.required and not fd.has_default:
             required.append(fd.json_name)
     for rd in ed.relations:
-        if rd.request_as == "none" or not rd.request_json_name:
+        if rd.request_as == "none" or not rd.request_json_name or (only is not None and rd.name not in only):
             continue
         target = bp.entities[rd.target]
         many = rd.kind in ("one_to_many", "many_to_many")
@@ -56,7 +59,10 @@ def _body(bp: Blueprint, ed: EntityDesign, *, create: bool, drop: set[str]) -> S
         props[rd.request_json_name] = {"type": "array", "items": item} if many else item
         if create and rd.required:
             required.append(rd.request_json_name)
-    return _obj(props, required)
+    schema = _obj(props, required)
+    if open_body:
+        schema["additionalProperties"] = True
+    return schema
 
 
 def _secret_example(min_length: int, max_length: int, policy: PasswordPolicy | None) -> str:
@@ -94,7 +100,32 @@ def _login_schema(svc: ServiceDesign, auth: AuthDesign, user: EntityDesign) -> S
     return schema
 
 
+_SHAPE_VALUES: dict[str, Schema] = {
+    "$message": {"type": "string", "examples": ["title: field required"], "x-source": "error.message"},
+    "$messages": {"type": "array", "items": {"type": "string"}, "examples": [["can't be empty"]],
+                  "x-source": "error.messages"},
+    "$code": {"type": "string", "examples": ["validation_error"], "x-source": "error.code"},
+    "$status": {"type": "integer", "examples": [422], "x-source": "error.status"},
+    "$details": {"type": ["array", "object", "null"], "x-source": "error.details"},
+    "$fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "x-source": "error.fields"},
+}
+SHAPE_VALUES = tuple(_SHAPE_VALUES)
+
+
+def shape_schema(shape: Any) -> Schema:
+    """The schema of an error body template such as ``{errors: {body: $messages}}`` (every key required)."""
+    if isinstance(shape, dict):
+        props = {str(k): shape_schema(v) for k, v in shape.items()}
+        return {"type": "object", "properties": props, "required": list(props)}
+    if isinstance(shape, str) and shape in _SHAPE_VALUES:
+        return dict(_SHAPE_VALUES[shape])
+    return {"const": shape}
+
+
 def error_schema(svc: ServiceDesign) -> Schema:
+    if svc.error_shape is not None:
+        return shape_schema(svc.error_shape)
     if svc.error_style == "field_list":
         inner: Schema = {
             "type": "object",
@@ -154,6 +185,12 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
             schemas[ed.create_schema] = _body(bp, ed, create=True, drop=set())
         if "update" in ops:
             schemas[ed.update_schema] = _body(bp, ed, create=False, drop=set())
+        for op in operations:
+            if op.entity == ed.name and (op.writable is not None or op.open_body) and op.request_schema:
+                create = op.kind in ("create", "register")
+                drop = {auth.role_field} if auth and auth.role_field and op.tag == "auth" else set()
+                schemas[op.request_schema] = _body(bp, ed, create=create, drop=drop, only=op.writable,
+                                                   open_body=op.open_body)
         for aname, action in bp.entities[ed.name].actions.items():
             if isinstance(action, CustomAction) and action.input:
                 props = {json_key(n, svc.naming): json_schema(f) for n, f in action.input.items()}
@@ -177,4 +214,4 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
     return schemas
 
 
-__all__ = ["build_schemas", "error_schema", "ref"]
+__all__ = ["SHAPE_VALUES", "build_schemas", "error_schema", "ref", "shape_schema"]

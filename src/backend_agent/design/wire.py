@@ -7,7 +7,6 @@ fields, relations and computed values by their wire names. See docs/design-json.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +83,17 @@ def _is_array(schema: Schema) -> bool:
     return types is not None and "array" in types
 
 
+def _constant(node: Schema) -> bool:
+    """A property with one possible value (``const``, or a one-value enum): the service writes that value."""
+    if "const" in node:
+        node["x-source"], node["x-value"] = "const", node["const"]
+        return True
+    if isinstance(node.get("enum"), list) and len(node["enum"]) == 1:
+        node["x-source"], node["x-value"] = "const", node["enum"][0]
+        return True
+    return False
+
+
 def fits(ours: Schema, theirs: Schema) -> bool:
     """Whether values of our schema are valid JSON types for the contract's schema."""
     mine = json_types(ours)
@@ -112,7 +122,8 @@ class Member:
     schema: Schema
     nullable: bool = False
     target: str | None = None  # relations
-    value_field: str | None = None  # relations shown as scalars: the target field
+    value_field: str | None = None  # relations shown as scalars in responses: the target field
+    request_field: str | None = None  # relations accepted as scalars in requests: the target field
     readable: bool = True
     writable_create: bool = False
     writable_update: bool = False
@@ -131,11 +142,12 @@ def members(ed: EntityDesign, entities: dict[str, EntityDesign]) -> dict[str, Me
                                           readable=not (fd.secret or fd.write_only),
                                           writable_create=fd.in_create, writable_update=fd.in_update))
     for rd in ed.relations:
-        target = entities.get(rd.target)
-        value = rd.response_field or rd.request_field or (target.lookup if target else None)
+        shown = rd.response_field if rd.response_as == "values" else "id"
+        accepted = rd.request_field if rd.request_as == "values" else "id"
         to_many = rd.kind in ("one_to_many", "many_to_many")
         add(rd.json_name, rd.name, Member("relation", rd.name, {"type": "array"} if to_many else {},
-                                          not rd.required and not to_many, target=rd.target, value_field=value,
+                                          not rd.required and not to_many, target=rd.target, value_field=shown,
+                                          request_field=accepted,
                                           writable_create=rd.request_as != "none",
                                           writable_update=rd.request_as != "none"))
         if rd.request_json_name and rd.request_json_name not in out:
@@ -158,13 +170,22 @@ class Annotator:
     values_of: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # token, refresh_token, message, total, next_cursor
     problems: list[WireProblem] = field(default_factory=list)
+    copy_input: bool = True  # False when the caller passes schemas it owns (annotated in place)
+    _members: dict[str, dict[str, Member]] = field(default_factory=dict)  # may be shared between annotators
+
+    def known(self, ename: str) -> dict[str, Member]:
+        if ename not in self._members:
+            self._members[ename] = members(self.entities[ename], self.entities)
+        return self._members[ename]
+
+    def _own(self, schema: Schema) -> Schema:
+        return clone(schema) if self.copy_input else schema
 
     def problem(self, message: str, expected: str | None = None, hint: str | None = None) -> None:
         self.problems.append(WireProblem(f"{self.what}: {message}", self.origin, expected, hint))
 
     def member(self, ename: str, name: str, top: str) -> Member | None:
-        ed = self.entities[ename]
-        known = members(ed, self.entities)
+        known = self.known(ename)
         if ename == top and name in self.mapping:
             mapped = self.mapping[name]
             found = next((m for m in known.values() if m.name == mapped), None)
@@ -181,7 +202,7 @@ class Annotator:
     def response(self, schema: Schema | None, ename: str | None) -> Schema | None:
         if schema is None:
             return None
-        out = copy.deepcopy(schema)
+        out = self._own(schema)
         if ename is None:
             return out
         self._value(out, ename, ename, "", required=True)
@@ -194,7 +215,11 @@ class Annotator:
             return self._row_or_value(node["items"], ename, top, where + "[]")
         if _is_object(node):
             props = _object_props(node)
-            if any(self.member(ename, key, top) is not None for key in props):
+            # In a list the rows sit in an array; the object around it is an envelope even when one of its
+            # keys (e.g. `total`) is also a field name.
+            wraps_rows = self.list_op and any(isinstance(s, dict) and _is_array(s) and not
+                                              self.member(ename, k, top) for k, s in props.items())
+            if not wraps_rows and any(self.member(ename, key, top) is not None for key in props):
                 return self._row(node, ename, top, where)
             need = _required(node)
             found_all = True
@@ -240,6 +265,8 @@ class Annotator:
                 if key in ("token", "refresh_token") and key in self.extras:
                     sub["x-source"] = key
                     continue
+                if _constant(sub):
+                    continue
                 if key in need:
                     self._no_source(path, ename)
                     complete = False
@@ -268,7 +295,7 @@ class Annotator:
             self.list_op = saved
         elif isinstance(item, dict):
             sub["x-field"] = member.value_field or "id"
-            tmember = members(self.entities[target], self.entities).get(sub["x-field"])
+            tmember = self.known(target).get(sub["x-field"])
             if tmember is not None and not fits(tmember.schema, item):
                 self.problem(f"{path} is {_spelled(item)} in the contract but {target}.{tmember.name} is "
                              f"{_spelled(tmember.schema)}")
@@ -291,9 +318,11 @@ class Annotator:
                          "default: \"\")")
 
     def _extra(self, key: str, sub: Schema) -> bool:
-        """Values beside the rows: token, counts, cursors, messages."""
+        """Values beside the rows: token, counts, cursors, messages, constants."""
         types = json_types(sub) or set()
-        if key in ("token", "refresh_token", "access_token") and key in self.extras:
+        if _constant(sub):
+            return True
+        if key in ("token", "refresh_token", "access_token", "token_type") and key in self.extras:
             sub["x-source"] = key
             return True
         if self.list_op and "integer" in types:
@@ -309,7 +338,7 @@ class Annotator:
         return False
 
     def _no_source(self, path: str, ename: str) -> None:
-        known = sorted({m.name for m in members(self.entities[ename], self.entities).values()})
+        known = sorted({m.name for m in self.known(ename).values()})
         leaf = path.rsplit(".", 1)[-1].rstrip("[]")
         close = did_you_mean(leaf, known)
         self.problem(f"required property {path} has no source in {ename}",
@@ -323,7 +352,7 @@ class Annotator:
                 login: tuple[list[str], str] | None = None) -> Schema | None:
         if schema is None:
             return None
-        out = copy.deepcopy(schema)
+        out = self._own(schema)
         if ename is None:
             out["x-target"] = "param"
             return out
@@ -358,7 +387,7 @@ class Annotator:
                 continue
             member = self.member(ename, key, ename)
             if member is None:
-                known = sorted({m.name for m in members(self.entities[ename], self.entities).values()
+                known = sorted({m.name for m in self.known(ename).values()
                                 if m.writable_create or m.writable_update})
                 close = did_you_mean(key, known)
                 self.problem(f"request property {path} matches no field of {ename}",
@@ -375,7 +404,7 @@ class Annotator:
             if member.kind == "relation":
                 item = sub.get("items") if _is_array(sub) else sub
                 if isinstance(item, dict) and not _is_object(item):
-                    sub["x-field"] = member.value_field or "id"
+                    sub["x-field"] = member.request_field or "id"
             else:
                 self._check_type(member, sub, path, ename)
         return True
@@ -413,12 +442,14 @@ class Annotator:
     def error(self, schema: Schema | None) -> Schema | None:
         if schema is None:
             return None
-        out = copy.deepcopy(schema)
+        out = self._own(schema)
         if not self._error_node(out, "", required=True):
             pass
         return out
 
     def _error_node(self, node: Schema, where: str, *, required: bool) -> bool:
+        if "x-source" in node or _constant(node):  # the design's own error shape says it already
+            return True
         types = json_types(node) or set()
         key = where.rsplit(".", 1)[-1]
         if _is_array(node) and json_types(node.get("items") or {}) == {"string"}:
@@ -454,22 +485,40 @@ class Annotator:
         return not required
 
 
-def deref(node: Any, components: Schema, stack: tuple[str, ...] = ()) -> Any:
-    """``node`` with internal ``#/components/...`` references replaced by their targets (recursion kept)."""
+def clone(node: Any) -> Any:
+    """A copy of JSON-like data (much faster than copy.deepcopy for plain dicts and lists)."""
+    if isinstance(node, dict):
+        return {key: clone(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [deref(item, components, stack) for item in node]
+        return [clone(value) for value in node]
+    return node
+
+
+def deref(node: Any, components: Schema, stack: tuple[str, ...] = (),
+          cache: dict[str, Any] | None = None) -> Any:
+    """``node`` with internal ``#/components/...`` references replaced by their targets (recursion kept).
+
+    The result is a fresh copy; with ``cache``, each referenced component is resolved once (the cache
+    holds resolved targets, which are cloned on use)."""
+    if isinstance(node, list):
+        return [deref(item, components, stack, cache) for item in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/components/"):
         if ref in stack:
             return dict(node)
+        if cache is not None and ref in cache and not stack:
+            return clone(cache[ref])
         _, _, kind, name = ref.split("/", 3)
         target = components.get(kind, {}).get(name)
         if target is None:
             return dict(node)
-        return deref(target, components, (*stack, ref))
-    return {key: deref(value, components, stack) for key, value in node.items()}
+        resolved = deref(target, components, (*stack, ref), cache)
+        if cache is not None and not stack:
+            cache[ref] = clone(resolved)
+        return resolved
+    return {key: deref(value, components, stack, cache) for key, value in node.items()}
 
 
-__all__ = ["Annotator", "Member", "WireProblem", "deref", "fits", "json_types", "members"]
+__all__ = ["Annotator", "Member", "WireProblem", "clone", "deref", "fits", "json_types", "members"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,19 @@ def table_names(db: ThrowawayDatabase) -> list[str]:
         engine.dispose()
 
 
+_ELSEWHERE = (
+    "unable to open database file", "readonly database", "Read-only file system", "Connection refused",
+    "could not connect to server", "connection to server at", "Name or service not known",
+    "could not translate host name", "Temporary failure in name resolution", "Network is unreachable",
+)
+
+
+def reached_elsewhere(output: str, db: ThrowawayDatabase) -> bool:
+    """True when a failed step's output says it tried another database (a file it may not write,
+    a server outside the sandbox) while check's own database was left untouched."""
+    return any(mark in output for mark in _ELSEWHERE) and not table_names(db)
+
+
 def misdirected(db: ThrowawayDatabase, root: Path, *, step: str, set_vars: list[str]) -> MisdirectedDatabase:
     """The error that stops a check whose project wrote to some other database than ``db``."""
     from backend_agent.gates._sandbox import variables_read
@@ -107,7 +121,7 @@ def misdirected(db: ThrowawayDatabase, root: Path, *, step: str, set_vars: list[
     )
     hint = (
         f"tell check which variables name the database: [tool.backend-agent] database_variables = "
-        f"[{', '.join(repr(n) for n in unknown[:3])}]"
+        f"[{', '.join(json.dumps(n) for n in unknown[:3])}]"
         if unknown
         else "make the project read DATABASE_URL (or POSTGRES_SERVER/USER/PASSWORD/DB) from the environment, "
         "or list its variable in [tool.backend-agent] database_variables"
@@ -120,6 +134,7 @@ __all__ = [
     "applied_revisions",
     "heads",
     "misdirected",
+    "reached_elsewhere",
     "read_revisions",
     "script_location",
     "table_names",

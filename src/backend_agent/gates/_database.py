@@ -37,6 +37,7 @@ class ThrowawayDatabase:
     user: str | None = None
     password: str | None = None
     sqlite_path: Path | None = None
+    socket_path: Path | None = None  # the server's Unix socket, when check started the server itself
 
 
 def _postgres_admin_url(server_url: str) -> tuple[str, str]:
@@ -85,7 +86,9 @@ def _drop(admin_url: str, name: str) -> None:
 
 
 @contextmanager
-def _created(admin_url: str, template: str, name: str, where_server: str) -> Iterator[ThrowawayDatabase]:
+def _created(
+    admin_url: str, template: str, name: str, where_server: str, socket_path: Path | None = None
+) -> Iterator[ThrowawayDatabase]:
     """Yield the database ``name`` (already created) and drop it afterwards, even on Ctrl-C."""
     from sqlalchemy.engine import make_url
 
@@ -100,6 +103,7 @@ def _created(admin_url: str, template: str, name: str, where_server: str) -> Ite
             port=url.port or 5432,
             user=url.username,
             password=url.password if isinstance(url.password, str) else None,
+            socket_path=socket_path,
         )
     finally:
         _drop(admin_url, name)
@@ -143,7 +147,8 @@ def throwaway_database(
         except PostgresUnavailable as exc:
             raise DatabaseUnavailable(f"check could not start its own PostgreSQL: {exc}", hint=exc.hint) from exc
         admin = server.admin_url()
-        with _created(admin, admin, _create(admin, prefix), server.describe()) as db:
+        socket_path = server.folder / f".s.PGSQL.{server.port}"
+        with _created(admin, admin, _create(admin, prefix), server.describe(), socket_path) as db:
             yield db
         return
     with _sqlite(prefix) as db:

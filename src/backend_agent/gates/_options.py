@@ -43,7 +43,10 @@ class IacPolicyOptions(_GateOptions):
 
 
 class MigrationsOptions(_GateOptions):
-    pass
+    lint_since: str | None = Field(None, description="Lint only the revisions newer than this one.")
+    base_branch: str | None = Field(
+        None, description="Lint only revisions not yet in this git branch (default: origin/main, main or master)."
+    )
 
 
 class ContractOptions(_ServiceOptions):

@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 USER = "check"
 PASSWORD = "check"  # trust authentication; some projects refuse an empty password variable
@@ -57,6 +58,17 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _accepts(port: int) -> bool:
+    """True once the server accepts sessions (not merely TCP connections while it starts up)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(host="127.0.0.1", port=port, user=USER, dbname="postgres", connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
 
 
 def _unprivileged(command: list[str]) -> list[str]:
@@ -142,10 +154,8 @@ def start_postgres(timeout_s: float = 30.0) -> OwnPostgres:
             text = (folder / "server.log").read_text(errors="replace")[-500:]
             shutil.rmtree(folder, ignore_errors=True)
             raise PostgresUnavailable(f"check's PostgreSQL exited at start: {text.strip()}", "read the log above")
-        if (folder / f".s.PGSQL.{port}").exists():
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
+        if (folder / f".s.PGSQL.{port}").exists() and _accepts(port):
+            break
         time.sleep(0.05)
     else:
         process.kill()
@@ -156,6 +166,33 @@ def start_postgres(timeout_s: float = 30.0) -> OwnPostgres:
 
 _LOCK = threading.Lock()
 _SERVER: OwnPostgres | None = None
+_KEEPER_STOP = threading.Event()
+
+
+def _start_in_keeper() -> OwnPostgres:
+    """Start the server from a thread that lives as long as the check.
+
+    Under bubblewrap the server dies with the thread that started it (``--die-with-parent`` is
+    per thread), so it must not be a gate's worker thread; a killed check still takes it along.
+    """
+    outcome: dict[str, Any] = {}
+    ready = threading.Event()
+
+    def keeper() -> None:
+        try:
+            outcome["server"] = start_postgres()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+        ready.set()
+        _KEEPER_STOP.wait()
+
+    _KEEPER_STOP.clear()
+    threading.Thread(target=keeper, name="ba-postgres", daemon=True).start()
+    ready.wait()
+    if "error" in outcome:
+        raise outcome["error"]
+    server: OwnPostgres = outcome["server"]
+    return server
 
 
 def own_postgres() -> OwnPostgres:
@@ -163,7 +200,7 @@ def own_postgres() -> OwnPostgres:
     global _SERVER
     with _LOCK:
         if _SERVER is None or _SERVER.process.poll() is not None:
-            _SERVER = start_postgres()
+            _SERVER = _start_in_keeper()
             atexit.register(stop_own_postgres)
         return _SERVER
 
@@ -175,6 +212,7 @@ def stop_own_postgres() -> None:
         server, _SERVER = _SERVER, None
     if server is not None:
         server.stop()
+    _KEEPER_STOP.set()
 
 
 __all__ = ["OwnPostgres", "PostgresUnavailable", "own_postgres", "server_bindir", "start_postgres", "stop_own_postgres"]

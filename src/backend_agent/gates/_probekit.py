@@ -9,9 +9,12 @@ import json
 import re
 import secrets
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from backend_agent.gates._proc import run_process
 
@@ -74,6 +77,41 @@ def bad_tokens(token: str, *, service_key: str | None) -> dict[str, str]:
     return variants
 
 
+DROPPED_HEADER = "x-backend-agent-connection-dropped"
+_TRANSPORT_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError)
+
+
+class TolerantTransport(httpx.BaseTransport):
+    """Retries a request whose connection was reset or dropped (as after a crashed handler's 500);
+    when every attempt fails it answers a synthetic 502 marked with DROPPED_HEADER, so one broken
+    operation becomes evidence instead of ending the whole probe run."""
+
+    def __init__(self, retries: int = 2, backoff_s: float = 0.3) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.dropped: list[str] = []
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._inner.handle_request(request)
+                response.read()  # a reset while the body streams must be caught here, not by the caller
+                if attempt:
+                    response.headers["x-backend-agent-retried"] = str(attempt)
+                return response
+            except _TRANSPORT_ERRORS:
+                if attempt < self.retries:
+                    time.sleep(self.backoff_s * (attempt + 1))
+        with self._lock:
+            self.dropped.append(f"{request.method} {request.url.path}")
+        return httpx.Response(502, headers={DROPPED_HEADER: "1"}, request=request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 @dataclass(frozen=True)
 class SqlmapOutcome:
     url: str
@@ -96,15 +134,26 @@ def parse_sqlmap(output: str) -> tuple[bool, list[str]]:
 
 
 def run_sqlmap(
-    sqlmap: str, url: str, *, headers: dict[str, str], timeout_s: float, level: int = 1, risk: int = 1
+    sqlmap: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    timeout_s: float,
+    level: int = 2,
+    risk: int = 1,
+    data: str | None = None,
 ) -> SqlmapOutcome:
-    """Probe one URL (``*`` marks path injection points) in batch mode on loopback, time-bounded."""
+    """Probe one URL in batch mode on loopback, time-bounded; ``*`` marks injection points in the
+    path or in ``data`` (a JSON body sent with POST)."""
     with tempfile.TemporaryDirectory(prefix="ba-sqlmap-") as tmp:
         cmd = [
             sqlmap, "-u", url, "--batch", f"--level={level}", f"--risk={risk}", "--technique=BEU",
             "--timeout=10", "--retries=0", "--threads=4", "--disable-coloring", "--flush-session",
             f"--output-dir={tmp}", "--answers=follow=N,keep testing=N",
         ]  # fmt: skip
+        if data is not None:
+            cmd += [f"--data={data}", "--method=POST"]
+            headers = {**headers, "Content-Type": "application/json"}
         if headers:
             cmd.append("--headers=" + "\\n".join(f"{k}: {v}" for k, v in headers.items()))
         proc = run_process(cmd, cwd=tmp, timeout_s=timeout_s, env={"HOME": tmp})
@@ -122,4 +171,12 @@ def run_sqlmap(
     )
 
 
-__all__ = ["SqlmapOutcome", "bad_tokens", "decode_unverified", "parse_sqlmap", "run_sqlmap"]
+__all__ = [
+    "DROPPED_HEADER",
+    "SqlmapOutcome",
+    "TolerantTransport",
+    "bad_tokens",
+    "decode_unverified",
+    "parse_sqlmap",
+    "run_sqlmap",
+]

@@ -72,8 +72,12 @@ class Relay:
             threading.Thread(target=_bridge, args=(client, self.connect), daemon=True).start()
 
     def close(self) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.listener.close()
+        self._thread.join(timeout=2)
 
 
 def tcp_listener(host: str, port: int) -> socket.socket:

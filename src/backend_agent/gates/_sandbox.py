@@ -107,7 +107,8 @@ def url_scheme(root: Path) -> str:
 def wants_postgres(root: Path) -> bool:
     """True when the project needs PostgreSQL (its variables or drivers say so and SQLite is not its default)."""
     examples = example_variables(root)
-    if any(k.upper().startswith(("POSTGRES_", "PG")) for k in examples):
+    names = [*examples, *dotenv_values(root / ".env"), *dotenv_values(root.parent / ".env"), *variables_read(root)]
+    if any(name.upper().startswith(("POSTGRES_", "PG")) for name in names):
         return True
     if any(re.match(r"^postgres", v) for k, v in examples.items() if _DB_HINT.search(k.upper())):
         return True
@@ -136,16 +137,26 @@ def _settings_sources(root: Path) -> Iterator[str]:
 _ENV_READ = re.compile(
     r"""(?:environ(?:\.get)?\s*[\[(]|getenv\s*\(|env\s*\(|Field\([^)]*env\s*=)\s*["']([A-Za-z_]\w*)["']"""
 )
-_SETTINGS_FIELD = re.compile(r"^\s{4}([a-z_][a-z0-9_]*)\s*:\s*[^=\n]+", re.MULTILINE)
+_SETTINGS_FIELD = re.compile(r"^\s{4}([A-Za-z_]\w*)\s*:\s*[^=\n]+", re.MULTILINE)
+
+
+_ALIAS = re.compile(r"""\b(?:validation_alias|alias|env)\s*=\s*["']([A-Za-z_]\w*)["']""")
 
 
 def variables_read(root: Path) -> list[str]:
-    """Database-like variables the project's code reads (os.environ, getenv, settings fields), sorted."""
+    """Database-like variables the project reads: os.environ, getenv, settings fields and their
+    aliases in its code, and the keys of its ``.env`` files; sorted."""
     names: set[str] = set()
     for text in _settings_sources(root):
         names.update(m.group(1).upper() for m in _ENV_READ.finditer(text))
+        names.update(m.group(1).upper() for m in _ALIAS.finditer(text))
         if "BaseSettings" in text:
-            names.update(m.group(1).upper() for m in _SETTINGS_FIELD.finditer(text))
+            for match in _SETTINGS_FIELD.finditer(text):
+                line = text[match.start() : text.find("\n", match.end()) if "\n" in text[match.end():] else len(text)]
+                if not _ALIAS.search(line):  # an aliased field is read under its alias only
+                    names.add(match.group(1).upper())
+    for folder in (root, root.parent):
+        names.update(key.upper() for key in dotenv_values(folder / ".env"))
     return sorted(name for name in names if _DB_HINT.search(name))
 
 
@@ -276,6 +287,11 @@ class Sandbox:
         self.exposed[port] = sock
         self._relays.append(tcp_to_unix(port, sock))
 
+    def service_socket(self, port: int) -> Path:
+        """A socket file for a service that can listen on one; the host's ``127.0.0.1:port`` leads to it."""
+        self.expose(port)
+        return self.exposed[port]
+
     def wrap(self, command: list[str], *, expose: int | None = None) -> list[str]:
         """``command`` as run inside the namespace (unchanged without bubblewrap)."""
         if self.bwrap is None:
@@ -332,12 +348,21 @@ def project_sandbox(
     workdir = Path(tempfile.mkdtemp(prefix="ba-sandbox-"))
     with ExitStack() as stack:
         sandbox_holder: list[Sandbox] = []
-        stack.callback(lambda: [s.close() for s in sandbox_holder] or shutil.rmtree(workdir, ignore_errors=True))
+
+        def cleanup() -> None:
+            for made in sandbox_holder:
+                made.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+        stack.callback(cleanup)
         bwrap = bubblewrap() if isolate else None
         db_socket: Path | None = None
         if db.dialect == "postgresql":
             assert db.host is not None and db.port is not None
-            if bwrap is not None:
+            if bwrap is not None and db.socket_path is not None:
+                db_socket = db.socket_path  # check's own server: straight to its socket, one hop
+                host, port = "127.0.0.1", db.port
+            elif bwrap is not None:
                 db_socket = workdir / "database.sock"
                 relay = unix_to_tcp(db_socket, db.host, db.port)
                 stack.callback(relay.close)

@@ -32,6 +32,7 @@ from backend_agent.gates._alembic import (
     applied_revisions,
     heads,
     misdirected,
+    reached_elsewhere,
     read_revisions,
 )
 from backend_agent.gates._alembic import script_location as alembic_scripts
@@ -105,8 +106,8 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex((HOST, port)) != 0
 
 
-def service_command(target: Target, *, port: int) -> list[str]:
-    """The command that starts the service on ``port`` (loopback only)."""
+def service_command(target: Target, *, port: int, uds: Path | None = None) -> list[str]:
+    """The command that starts the service on ``port`` (loopback only), or on the Unix socket ``uds``."""
     if target.start_command:
         return [part.replace("{port}", str(port)).replace("{host}", HOST) for part in target.start_command]
     if not target.app:
@@ -115,7 +116,8 @@ def service_command(target: Target, *, port: int) -> list[str]:
             hint='set app = "package.module:app" (or start = "...{port}...") in [tool.backend-agent]',
         )
     python = project_python(target.root)
-    command = [python, "-m", "uvicorn", target.app, "--host", HOST, "--port", str(port), "--no-access-log"]
+    where = ["--uds", str(uds)] if uds is not None else ["--host", HOST, "--port", str(port)]
+    command = [python, "-m", "uvicorn", target.app, *where, "--no-access-log"]
     top = target.app.split(":", 1)[0].split(".")[0]
 
     def has(base: Path) -> bool:
@@ -215,10 +217,18 @@ def _wait_ready(
                     hint="start it by hand with the same command and read the error below",
                     logs=_read_tail(log),
                 )
+            answered = False
             for path in paths:
                 with suppress(httpx.HTTPError):
-                    if client.get(base_url + path).status_code < 400:
-                        return base_url + path
+                    client.get(base_url + path)
+                    answered = True
+                    break
+            if answered:
+                # Up now: the first path in order of preference that answers well is the readiness path.
+                for path in paths:
+                    with suppress(httpx.HTTPError):
+                        if client.get(base_url + path).status_code < 400:
+                            return base_url + path
             time.sleep(0.1)
     raise ServiceStartError(
         f"the service did not answer {', '.join(paths)} within {timeout_s:.0f} s",
@@ -322,7 +332,13 @@ def start_service(
     extra.pop("DATABASE_URL", None)
     variables = target.options.get("database_variables") or ()
     with project_sandbox(target.root, database, extra_env=extra, database_variables=variables) as sandbox:
-        run_migrations(target, env=sandbox.env, sandbox=sandbox)
+        try:
+            run_migrations(target, env=sandbox.env, sandbox=sandbox)
+        except ServiceStartError as exc:
+            if reached_elsewhere(exc.logs, database):
+                raise misdirected(database, target.root, step="`alembic upgrade head`",
+                                  set_vars=sorted(sandbox.env)) from exc
+            raise
         verify_migrated(target, database, sandbox, step="`alembic upgrade head`")
         with _started(target, sandbox, gate=gate, ready_timeout_s=ready_timeout_s) as service:
             yield service
@@ -331,7 +347,11 @@ def start_service(
 @contextmanager
 def _started(target: Target, sandbox: Sandbox, *, gate: str, ready_timeout_s: float | None) -> Iterator[RunningService]:
     port = free_port()
-    command = sandbox.wrap(service_command(target, port=port), expose=port)
+    if sandbox.isolated and not target.start_command:
+        # uvicorn listens on a socket file the host relays to 127.0.0.1:port: one hop, not two.
+        command = sandbox.wrap(service_command(target, port=port, uds=sandbox.service_socket(port)))
+    else:
+        command = sandbox.wrap(service_command(target, port=port), expose=port)
     base_url = f"http://{HOST}:{port}"
     log_dir = Path(tempfile.mkdtemp(prefix="ba-service-"))
     log_path = log_dir / "service.log"

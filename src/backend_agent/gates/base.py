@@ -26,6 +26,8 @@ class Finding(BaseModel):
     line: int | None = None
     operation: str | None = None  # e.g. "GET /api/items/{id}"
     hint: str | None = None
+    fingerprint: str | None = None  # set by the report: identity across runs (for --baseline)
+    in_baseline: bool = False  # set by the report: already present in the --baseline report
 
 
 class GateResult(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from backend_agent.gates._apiclient import AuthSetupError, sign_up
+from backend_agent.gates._boundaries import probe_boundaries
 from backend_agent.gates._openapi import has_auth, operations
 from backend_agent.gates._proc import find_tool, install_hint, run_process
 from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
@@ -266,6 +267,7 @@ class ContractGate(Gate):
             junit_text = junit.read_text(encoding="utf-8") if junit.is_file() else ""
         output = proc.stdout + proc.stderr
         findings = parse_junit(junit_text, service.openapi) if junit_text else []
+        findings += self._boundaries(target, service, headers, findings, evidence)
         metrics = {**summary_counts(output), "failures": len(findings)}
         evidence.update({"schemathesis_output": proc.tail(8000), "command": _redacted(cmd)})
         if proc.timed_out:
@@ -307,6 +309,22 @@ class ContractGate(Gate):
             metrics=metrics,
             evidence=evidence,
         )
+
+
+    def _boundaries(
+        self, target: Target, service: RunningService, headers: dict[str, str], found: list[Finding],
+        evidence: dict[str, Any],
+    ) -> list[Finding]:
+        """Schema bounds and just beyond them on every GET parameter; 5xx the fuzzer already
+        reported for an operation are not repeated."""
+        if not option(target, NAME, "boundaries", True) or not service.alive():
+            return []
+        with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
+            outcome = probe_boundaries(client, service.openapi, headers=headers)
+        crashed = {f.operation for f in found if f.rule == "contract:ST101"}
+        evidence["boundaries"] = {"requests": outcome.requests, "broken": outcome.broken}
+        note(f"boundary values: {outcome.requests} request(s), {len(outcome.findings)} broken parameter(s)")
+        return [f for f in outcome.findings if f.operation not in crashed]
 
 
 def _redacted(cmd: list[str]) -> list[str]:

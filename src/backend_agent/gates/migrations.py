@@ -36,6 +36,7 @@ from backend_agent.gates._alembic import (
     applied_revisions,
     heads,
     misdirected,
+    reached_elsewhere,
     read_revisions,
     script_location,
     table_names,
@@ -43,7 +44,7 @@ from backend_agent.gates._alembic import (
 from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase
 from backend_agent.gates._proc import ProcResult, find_tool, install_hint, run_process
 from backend_agent.gates._project import project_python, relative
-from backend_agent.gates._sandbox import Sandbox, project_sandbox
+from backend_agent.gates._sandbox import Sandbox, database_env, project_sandbox
 from backend_agent.gates._service import database_for
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, could_not_run, note
 
@@ -57,6 +58,10 @@ SQUAWK_EXCLUDED = (
     "require-statement-timeout",
 )
 OFFLINE_PG_URL = "postgresql+psycopg://offline@127.0.0.1:5432/offline"
+OFFLINE_DATABASE = ThrowawayDatabase(
+    url=OFFLINE_PG_URL, dialect="postgresql", where="offline SQL only", name="offline", host="127.0.0.1", port=5432,
+    user="offline", password="offline",
+)
 
 
 def _trivial(func: ast.FunctionDef) -> bool:
@@ -103,10 +108,12 @@ class MigrationsGate(Gate):
             return "no alembic.ini with a script_location found"
         return None
 
-    def _alembic(self, target: Target, args: list[str], sandbox: Sandbox, url: str | None = None) -> ProcResult:
+    def _alembic(self, target: Target, args: list[str], sandbox: Sandbox, offline: bool = False) -> ProcResult:
         env = dict(sandbox.env)
-        if url is not None:
-            env["DATABASE_URL"] = url
+        if offline:
+            # Offline SQL for squawk: every database variable names a PostgreSQL database nobody connects to.
+            env.update(database_env(OFFLINE_DATABASE, target.root, host="127.0.0.1", port=5432,
+                                    names=target.options.get("database_variables") or ()))
         return run_process(
             sandbox.wrap([project_python(target.root), "-m", "alembic", *args]),
             cwd=target.root, env=env, inherit_env=False, timeout_s=self.timeout_s,
@@ -174,6 +181,8 @@ class MigrationsGate(Gate):
             steps[label] = "ok" if result.ok else "failed"
             note(f"alembic {' '.join(args)}: {steps[label]}")
             if not result.ok:
+                if label == "upgrade" and reached_elsewhere(result.tail(4000), db):
+                    raise misdirected(db, target.root, step=f"`alembic {' '.join(args)}`", set_vars=sorted(sandbox.env))
                 return [self._step_failure(label, args, result)]
             # Stop before anything destructive ran anywhere else: the upgrade must have reached our database.
             verify(f"`alembic {' '.join(args)}`", at_head=label == "upgrade")
@@ -239,6 +248,8 @@ class MigrationsGate(Gate):
         squawk = find_tool("squawk")
         if squawk is None:
             return [], f"squawk skipped: {install_hint('squawk')}"
+        if any(name.upper().endswith(("_PATH", "_FILE")) for name in target.options.get("database_variables") or ()):
+            return [], "squawk not applicable: the project's database is a SQLite file"
         new, why = new_revisions(target, revisions)
         if not new:
             return [], f"squawk: no new revision to lint ({why})"
@@ -247,7 +258,7 @@ class MigrationsGate(Gate):
             for rev in new:
                 down = rev["down_revision"]
                 span = f"{down}:{rev['revision']}" if isinstance(down, str) else rev["revision"]
-                result = self._alembic(target, ["upgrade", span, "--sql"], sandbox, OFFLINE_PG_URL)
+                result = self._alembic(target, ["upgrade", span, "--sql"], sandbox, offline=True)
                 if not result.ok:
                     return findings, f"squawk skipped: offline SQL failed ({_last_line(result.tail(500))})"
                 sql_file = Path(tmp) / f"{rev['revision']}.sql"

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +26,16 @@ from backend_agent.gates._apiclient import (
     seed,
     sign_up,
 )
-from backend_agent.gates._openapi import Operation, auth_header, fill_path, operations, param_sample, sample
-from backend_agent.gates._probekit import bad_tokens, run_sqlmap
+from backend_agent.gates._openapi import (
+    Operation,
+    auth_header,
+    fill_path,
+    operations,
+    param_sample,
+    resolve,
+    sample,
+)
+from backend_agent.gates._probekit import TolerantTransport, bad_tokens, run_sqlmap
 from backend_agent.gates._proc import find_tool
 from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
@@ -54,6 +64,27 @@ def _request(
     query = {p["name"]: param_sample(doc, p, tag="probe") for p in op.query_params(required_only=True)}
     body = sample(doc, op.body_schema, tag="probe") if op.body_schema else None
     return client.request(op.method, path, params=query, json=body, headers=headers)
+
+
+def _string_fields(doc: dict[str, Any], op: Operation) -> list[str]:
+    """Top-level string properties of the operation's JSON body (not passwords: they are hashed)."""
+    if not op.body_schema or (op.body_media and "json" not in op.body_media):
+        return []
+    schema = resolve(doc, op.body_schema)
+    names = []
+    for name, prop in (schema.get("properties") or {}).items():
+        kinds = [prop.get("type")] + [s.get("type") for s in prop.get("anyOf", []) if isinstance(s, dict)]
+        if "string" in kinds and "password" not in name.lower() and not prop.get("enum") and not prop.get("format"):
+            names.append(name)
+    return names
+
+
+def _matching(seen: dict[str, str], name: str) -> str | None:
+    """The answered value for a query parameter: same field name, else a name/title-like field."""
+    for key in (name, "name", "title", "username", "slug", "body", "description"):
+        if seen.get(key):
+            return seen[key]
+    return next((v for k, v in seen.items() if k not in ("created_at", "updated_at")), None)
 
 
 def _concrete(op: Operation, created: dict[str, Any]) -> str:
@@ -98,7 +129,10 @@ class _Probe:
         self.findings: list[Finding] = []
         self.evidence: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
-        self.client = httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False)
+        self.transport = TolerantTransport()
+        self.client = httpx.Client(
+            base_url=service.base_url, timeout=15.0, trust_env=False, transport=self.transport
+        )
 
     def _count(self, key: str, amount: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + amount
@@ -225,10 +259,24 @@ class _Probe:
             return
         budget = float(option(self.target, NAME, "sqlmap_budget_s", 150.0))
         workers = int(option(self.target, NAME, "sqlmap_workers", 3))
-        level = min(5, max(1, int(option(self.target, NAME, "sqlmap_level", 1))))
+        # Level 2 adds the boundaries that close a LIKE '%…%' or a quoted string, which level 1 misses.
+        level = min(5, max(1, int(option(self.target, NAME, "sqlmap_level", 2))))
         risk = min(3, max(1, int(option(self.target, NAME, "sqlmap_risk", 1))))
         deadline = time.monotonic() + budget
         routes = [op for op in self.ops if op.method == "GET" and (op.path_params or op.query_params())]
+        if option(self.target, NAME, "sqlmap_post", True):
+            auth = find_auth_operations(self.doc, option(self.target, NAME, "auth"))
+            # Not the auth operations: a rate-limited login answers sqlmap with 429s, and its
+            # burst would spoil the rate-limit probe that follows.
+            skip = {op.label for op in (auth.register, auth.login) if op is not None}
+            routes += [
+                op for op in self.ops
+                if op.method == "POST" and op.label not in skip and _string_fields(self.doc, op)
+            ]  # fmt: skip
+
+        chosen = option(self.target, NAME, "sqlmap_operations")
+        if isinstance(chosen, list):
+            routes = [op for op in routes if op.label in chosen]
 
         def probe(op: Operation) -> dict[str, Any]:
             remaining = deadline - time.monotonic()
@@ -239,10 +287,15 @@ class _Probe:
                     "timed_out": True,
                     "skipped": "budget spent",
                 }
-            url = self.service.base_url + self._injectable_url(op, created, tag)
             headers = owner.headers if (owner and op.secured) else {}
+            data = None
+            if op.method == "POST":
+                url = self.service.base_url + _concrete(op, created)
+                data = self._injectable_body(op, tag)
+            else:
+                url = self.service.base_url + self._injectable_url(op, created, tag, headers)
             outcome = run_sqlmap(
-                sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0), level=level, risk=risk
+                sqlmap, url, headers=headers, timeout_s=min(remaining, 90.0), level=level, risk=risk, data=data
             )
             if outcome.vulnerable:
                 self.findings.append(
@@ -262,18 +315,53 @@ class _Probe:
         self.evidence["sqlmap"] = outcomes
         note(f"sqlmap probed {len(outcomes)} route(s)")
 
-    def _injectable_url(self, op: Operation, created: dict[str, Any], tag: str) -> str:
-        """A URL for sqlmap: ``*`` marks path parameters; string query values match a seeded row,
-        so a true and a false injected condition answer differently."""
+    def _injectable_url(self, op: Operation, created: dict[str, Any], tag: str, headers: dict[str, str]) -> str:
+        """A URL for sqlmap: ``*`` marks path parameters; string query values are taken from what
+        the service itself answered (else the seeded rows' marker), so they match a real row and a
+        true and a false injected condition answer differently."""
         path = _concrete(op, created)
         parts, template = path.split("/"), op.path.split("/")
         marked = [
             part + "*" if tpl.startswith("{") else part for part, tpl in zip(parts, template, strict=False)
         ]
-        query = "&".join(
-            f"{p['name']}={quote(param_sample(self.doc, p, tag=tag))}" for p in op.query_params()
-        )
+        seen = self._response_strings(path, headers)
+        values = []
+        for p in op.query_params():
+            schema = p.get("schema") or {}
+            is_text = schema.get("type") == "string" or any(
+                isinstance(s, dict) and s.get("type") == "string" for s in schema.get("anyOf", [])
+            )
+            value = _matching(seen, p["name"]) if is_text else None
+            values.append(f"{p['name']}={quote(value or param_sample(self.doc, p, tag=tag))}")
+        query = "&".join(values)
         return "/".join(marked) + (f"?{query}" if query else "")
+
+    def _response_strings(self, path: str, headers: dict[str, str]) -> dict[str, str]:
+        """Field name -> a string value from the operation's own answer (its first listed row)."""
+        response = self.client.get(path, headers=headers)
+        try:
+            payload = response.json()
+        except ValueError:
+            return {}
+        rows = payload if isinstance(payload, list) else next(
+            (v for v in payload.values() if isinstance(v, list)), [payload]
+        ) if isinstance(payload, dict) else []
+        found: dict[str, str] = {}
+        for row in rows[:5]:
+            if isinstance(row, dict):
+                for key, value in row.items():
+                    if isinstance(value, str) and value and key not in found:
+                        found[key] = value
+        return found
+
+    def _injectable_body(self, op: Operation, tag: str) -> str:
+        """A JSON body valid for the operation with every string field marked ``*`` for sqlmap."""
+        body = sample(self.doc, op.body_schema, tag=tag) if op.body_schema else {}
+        if not isinstance(body, dict):
+            body = {}
+        for name in _string_fields(self.doc, op):
+            body[name] = str(body.get(name) or tag) + "*"
+        return json.dumps(body)
 
     def _headers(self, owner: ApiUser | None) -> None:
         responses = [self.client.get(self.service.ready_url)]
@@ -390,7 +478,39 @@ class _Probe:
             )
         note(f"rate limit: {'429 after ' + str(sent) if limited is not None else 'none'} request(s)")
 
+    def _dropped(self) -> None:
+        """One finding per operation whose connection was dropped on every retry."""
+        if not self.transport.dropped:
+            return
+        by_path: dict[str, int] = {}
+        for where in self.transport.dropped:
+            label = self._operation_of(where)
+            by_path[label] = by_path.get(label, 0) + 1
+        self.evidence["connections_dropped"] = by_path
+        for where, count in sorted(by_path.items()):
+            self.findings.append(
+                Finding(
+                    rule="probe:connection-dropped",
+                    message=f"{where} dropped the connection without a complete answer "
+                    f"({count} request(s), each retried {self.transport.retries} times)",
+                    severity="medium",
+                    operation=where,
+                    hint="a handler crashed after the response started (or the worker died); "
+                    "see the service log and return an error response instead",
+                )
+            )
+
+    def _operation_of(self, request: str) -> str:
+        """``GET /api/tags/1`` -> ``GET /api/tags/{tag_id}`` when a documented operation matches."""
+        method, _, path = request.partition(" ")
+        for op in self.ops:
+            pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(op.path)) + "$"
+            if op.method == method and re.match(pattern, path):
+                return op.label
+        return request
+
     def _result(self) -> GateResult:
+        self._dropped()
         failing = [f for f in self.findings if f.severity in ("medium", "high", "critical")]
         metrics = {**self.counts, "findings": len(self.findings)}
         sqlmap = self.evidence.get("sqlmap")

@@ -15,6 +15,7 @@ GATES: dict[str, str] = {
     "contract": "backend_agent.gates.contract:ContractGate",
     "security-probes": "backend_agent.gates.probes:SecurityProbesGate",
     "load": "backend_agent.gates.load:LoadGate",
+    "performance": "backend_agent.gates.performance:PerformanceGate",
 }
 GATE_NAMES: tuple[str, ...] = tuple(GATES)
 

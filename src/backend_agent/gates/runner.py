@@ -17,14 +17,12 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from backend_agent.gates._pgserver import stop_own_postgres
 from backend_agent.gates._proc import kill_all, kill_owned, reset_stop, set_owner, stop_all
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, set_progress_sink
 from backend_agent.gates.registry import GateImportError, load_gate, select
-
-if TYPE_CHECKING:
-    from backend_agent.report import CheckReport
 
 POLL_S = 0.1
 DEFAULT_PARALLEL = 4
@@ -41,6 +39,24 @@ class GateEvent:
 
 
 EventCallback = Callable[[GateEvent], None]
+
+
+@dataclass
+class CheckRun:
+    """What ``run_gates`` did: the target, each gate's result (registry order) and when.
+
+    The caller (the CLI, the agent's Check tool) turns it into a report with
+    ``backend_agent.report.build_report``; the gates part knows nothing of reports.
+    """
+
+    target: Target
+    gates: list[GateResult]
+    started_at: datetime
+    finished_at: datetime
+    profile: Literal["full", "fast"] = "full"
+
+    def gate(self, name: str) -> GateResult | None:
+        return next((result for result in self.gates if result.gate == name), None)
 
 
 def _timeout_for(gate: Gate, target: Target) -> float:
@@ -249,14 +265,13 @@ def run_gates(
     fast: bool = False,
     on_event: EventCallback | None = None,
     max_parallel: int | None = None,
-) -> CheckReport:
-    """Run the selected gates on ``target`` and return the report (results in registry order).
+) -> CheckRun:
+    """Run the selected gates on ``target`` (results in registry order).
 
     ``gates``/``skip`` default to the target's configured lists. Unknown names raise UsageError.
-    ``max_parallel`` bounds how many parallel-safe gates run at once (default 4).
+    ``max_parallel`` bounds how many parallel-safe gates run at once (default 4). Check's own
+    PostgreSQL, when a gate started it, is stopped before returning (and on Ctrl-C).
     """
-    from backend_agent.report import build_report
-
     emit = on_event or (lambda event: None)
     names = select(
         gates=gates if gates else target.options.get("gates"),
@@ -269,9 +284,17 @@ def run_gates(
     width = max_parallel or DEFAULT_PARALLEL
     reset_stop()
     started_at = datetime.now(UTC)
-    by_name = _schedule(names, target, emit, width)
-    results = [by_name[name] for name in names]
-    return build_report(target=target, results=results, started_at=started_at, profile="fast" if fast else "full")
+    try:
+        by_name = _schedule(names, target, emit, width)
+    finally:
+        stop_own_postgres()
+    return CheckRun(
+        target=target,
+        gates=[by_name[name] for name in names],
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        profile="fast" if fast else "full",
+    )
 
 
-__all__ = ["EventCallback", "GateEvent", "run_gate", "run_gates"]
+__all__ = ["CheckRun", "EventCallback", "GateEvent", "run_gate", "run_gates"]

@@ -1,4 +1,8 @@
-"""The static-security gate: bandit (medium+ fails) and semgrep with the rules shipped in ``rules/``.
+"""The static-security gate: bandit (medium+ fails), semgrep with the rules shipped in ``rules/``,
+a cross-file CORS rule, detect-secrets over every file type and pip-audit over the lock file.
+
+detect-secrets and pip-audit live in their own venvs in the tool cache; pip-audit needs the
+vulnerability service on the network and says "could not run" without it (never a failure).
 
 semgrep lives in its own venv in the tool cache and always runs with ``--disable-version-check
 --metrics=off`` on local rule files, so it never talks to the network. Only the project's source
@@ -15,7 +19,10 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
+from backend_agent.gates._depaudit import audit_dependencies
 from backend_agent.gates._proc import find_tool, install_hint, run_process
+from backend_agent.gates._pyrules import cors_from_settings
+from backend_agent.gates._secrets import scan_secrets
 from backend_agent.gates._project import relative, source_dirs, walk_files
 from backend_agent.gates._toolenv import isolated_tool
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
@@ -76,7 +83,9 @@ class StaticSecurityGate(Gate):
     """bandit and semgrep over the project's Python sources."""
 
     name: ClassVar[str] = "static-security"
-    description: ClassVar[str] = "no medium+ bandit issues and no semgrep findings from the shipped web-backend rules"
+    description: ClassVar[str] = (
+        "no medium+ bandit issues, semgrep findings, secrets in files or known-vulnerable pinned dependencies"
+    )
     timeout_s: ClassVar[float] = 300.0
     parallel_safe: ClassVar[bool] = True
 
@@ -134,6 +143,39 @@ class StaticSecurityGate(Gate):
             counts["semgrep"] = len(found)
             evidence["tool_versions"]["semgrep"] = data.get("version", "")
             note(f"semgrep: {len(found)} findings")
+
+        found = cors_from_settings(
+            [f for d in source_dirs(target) for f in walk_files(d, skip_tests=True) if f.suffix == ".py"], target.root
+        )
+        findings += found
+        counts["cors-settings"] = len(found)
+
+        secrets_tool = isolated_tool("detect-secrets")
+        if secrets_tool is None:
+            skipped.append("detect-secrets: not installed (backend-agent check --install-tools)")
+        else:
+            found_secrets, why = scan_secrets(secrets_tool, target.root, timeout_s=self.timeout_s)
+            if found_secrets is None:
+                skipped.append(f"detect-secrets: could not run ({why})")
+            else:
+                findings += found_secrets
+                counts["detect-secrets"] = len(found_secrets)
+                note(f"detect-secrets: {len(found_secrets)} secret(s) in files")
+
+        audit_tool = isolated_tool("pip-audit")
+        if audit_tool is None:
+            skipped.append("pip-audit: not installed (backend-agent check --install-tools)")
+        else:
+            audit = audit_dependencies(audit_tool, target.root, timeout_s=min(self.timeout_s, 120.0))
+            evidence["dependency_audit"] = {
+                "source": audit.source, "pins": audit.pins, "audited": audit.audited,
+                "could_not_run": audit.could_not_run,
+            }  # fmt: skip
+            if audit.could_not_run:
+                skipped.append(f"pip-audit could not run: {audit.could_not_run}")
+            findings += audit.findings
+            counts["pip-audit"] = len(audit.findings)
+            note(f"pip-audit: {audit.audited}/{audit.pins} pins audited, {len(audit.findings)} vulnerabilities")
 
         if bandit is None and semgrep is None:
             return GateResult(gate=self.name, status="skip", summary="neither bandit nor semgrep is installed",

@@ -56,7 +56,7 @@ def _column_type(col: Json) -> str:
     if py == "time":
         return "Time()"
     if py in ("UUID", "uuid"):
-        return "Uuid(as_uuid=False)"
+        return "Uuid(as_uuid=False).with_variant(String(36), \"sqlite\")"  # CHAR(36) text on SQLite, as the DDL says
     if py == "bytes":
         return "LargeBinary()"
     return "JSON().with_variant(JSONB(), \"postgresql\")"
@@ -253,6 +253,13 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "auth_refresh_op": next((op for op in auth_ops if op["kind"] == "refresh"), None),
         "auth_body_models": sorted({op["body_model"] for op in auth_ops if op["body_model"]}),
     }
+    from backend_agent.generate.samples import PASSWORD
+    from backend_agent.generate.testplan import factory_plans, lifecycle_plans, operation_plans
+
+    context["password_sample"] = PASSWORD
+    context["factories"] = factory_plans(design)
+    context["test_ops"] = operation_plans(design, openapi)
+    context["lifecycles"] = lifecycle_plans(design, context["test_ops"])
     return context, [e for e in entity_plans if e["operations"]]
 
 
@@ -376,6 +383,8 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
         if rel["join_table"]:
             tables.add(identifier(rel["join_table"]))
     for op in plan["operations"]:
+        if op["parent"]:
+            tables.add(op["parent"]["table"])
         if op["kind"] in ("toggle_add", "toggle_remove"):
             rel = plan["relations_by_name"][op["relation"]]
             tables.add(rel["join_table"])
@@ -416,7 +425,7 @@ def condition_sql(entity: Json, cond: Json) -> str:
         return f"{column} {_OPS.get(cond['op'], '==')} t.c.{cond['other_column']}"
     value = cond.get("value")
     if cond["op"] == "in":
-        return f"{column}.in_({[v for v in value]!r})"
+        return f"{column}.in_({list(value or [])!r})"
     if value is None:
         return f"{column}.is_(None)" if cond["op"] == "eq" else f"{column}.is_not(None)"
     return f"{column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"
@@ -429,7 +438,7 @@ def condition_python(entity: Json, cond: Json) -> str:
         return f"{column} {_OPS.get(cond['op'], '==')} row.{cond['other_column']}"
     value = cond.get("value")
     if cond["op"] == "in":
-        return f"{column} in {list(value)!r}"
+        return f"{column} in {list(value or [])!r}"
     if value is None:
         return f"{column} is None" if cond["op"] == "eq" else f"{column} is not None"
     return f"{column} is not None and {column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"

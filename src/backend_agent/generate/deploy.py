@@ -24,7 +24,7 @@ from backend_agent.errors import GenerationError
 TEMPLATE_ROOT = "deploy"
 
 # Pinned by exact tag (the digest is not reachable offline; docs/deploy.md shows how to add it).
-PYTHON_IMAGE = "python:3.12.8-slim-bookworm"
+PYTHON_IMAGE = "python:3.11.11-slim-bookworm"  # the Python the service is tested and locked on
 POSTGRES_IMAGE = "postgres:16.6-bookworm"
 REDIS_IMAGE = "redis:7.4.1-bookworm"
 # A visibly fake digest: Kubernetes manifests reference the image by digest, and the user puts
@@ -36,6 +36,7 @@ DIGEST_PLACEHOLDER = "sha256:" + "0" * 64
 RENAMED = {
     "dockerignore.j2": (".dockerignore",),
     "helm/chart/helmignore": ("deploy/helm/{name}/.helmignore",),
+    "requirements.lock": ("requirements.lock",),
 }
 
 
@@ -99,23 +100,26 @@ def deploy_context(design: dict[str, Any]) -> DeployContext:
     name = _dns_label(str(service["name"]))
     config = {
         "APP_ENV": "production",
-        "LOG_LEVEL": "info",
+        "LOG_LEVEL": "INFO",
         "WEB_CONCURRENCY": "2",
         "PORT": "8000",
+        "DB_POOL_SIZE": "8",
+        "PUBLIC_URL": f"https://{name}.example.com",
     }
-    secrets = [
+    # The service refuses to start outside development without a strong secret, auth or not.
+    secret_env = str(service.get("secret_env") or "APP_SECRET")
+    secrets = (
         SecretEnv("DATABASE_URL", "database-url", "SQLAlchemy URL of the PostgreSQL database"),
-        SecretEnv("REDIS_URL", "redis-url", "Redis URL shared by all replicas (rate limits, cache, idempotency)"),
-    ]
-    if design.get("auth"):
-        secrets.append(SecretEnv("APP_SECRET", "app-secret", "signing and encryption key, at least 32 random bytes"))
+        SecretEnv("REDIS_URL", "redis-url", "Redis URL shared by all replicas (rate limits, cache, token revocation)"),
+        SecretEnv(secret_env, "app-secret", "signing key for tokens, at least 32 random characters"),
+    )
     return DeployContext(
         name=name,
         title=str(service.get("title") or name),
         version=str(service.get("version") or "0.1.0"),
         description=str(service.get("description") or f"The {name} service"),
         config=config,
-        secrets=tuple(secrets),
+        secrets=secrets,
     )
 
 
@@ -151,7 +155,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # YAML, HCL and Dockerfiles, not HTML  # noqa: S701
+        autoescape=False,  # YAML, HCL and Dockerfiles, not HTML  # nosec B701
     )
 
 

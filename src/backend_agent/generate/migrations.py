@@ -22,7 +22,7 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("backend_agent.generate", "templates"),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - renders Python
+        autoescape=False,
     )
     env.filters["pyrepr"] = repr
     return env

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +64,33 @@ def render_project(design_files: dict[str, str | bytes], design: dict[str, Any],
     stubs = [f"app/custom/{module}.py:{item['func']}" for module, items in context["custom_modules"].items()
              for item in items]
     return files, stubs
+
+
+def _ruff() -> str | None:
+    beside = Path(sys.executable).with_name("ruff")
+    return str(beside) if beside.exists() else shutil.which("ruff")
+
+
+def format_python(files: dict[str, str | bytes]) -> dict[str, str | bytes]:
+    """Generated Python formatted and import-sorted by ruff when it is installed (same code either way)."""
+    ruff = _ruff()
+    python = {rel: text for rel, text in files.items() if rel.endswith(".py") and isinstance(text, str)}
+    if ruff is None or not python:
+        return files
+    with tempfile.TemporaryDirectory(prefix="backend-agent-format-") as tmp:
+        root = Path(tmp)
+        (root / "pyproject.toml").write_text(
+            '[tool.ruff]\nline-length = 120\ntarget-version = "py311"\n[tool.ruff.lint]\nselect = ["I", "F401"]\n'
+            '[tool.ruff.lint.isort]\nknown-first-party = ["app"]\n')
+        for rel, text in python.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        for args in (["check", "--fix", "--quiet", "--exit-zero"], ["format", "--quiet"]):
+            subprocess.run([ruff, *args, "--no-cache", "."], cwd=root, capture_output=True, check=False, timeout=120)
+        formatted = dict(files)
+        for rel in python:
+            formatted[rel] = (root / rel).read_text(encoding="utf-8")
+        return formatted
 
 
 def _deploy_files(design: dict[str, Any]) -> dict[str, str]:
@@ -125,6 +154,9 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
         migration_name, text = initial_migration(resolved)
         files[f"migrations/versions/{migration_name}"] = text
 
+    say("format")
+    files = format_python(files)
+
     say("write")
     outcome = GenerationResult(out_dir=out_dir, stubs=stubs, migration=migration_name,
                                operations=len(result.operations))
@@ -132,7 +164,21 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
         _write_update(out_dir, files, outcome)
     else:
         _write_new(out_dir, files, outcome)
+    outcome.stubs = [stub for stub in stubs if _still_a_stub(out_dir, stub)]
     return outcome
+
+
+def _still_a_stub(out_dir: Path, stub: str) -> bool:
+    """A custom handler not written yet: missing from its module, or still the generated 501 stub."""
+    rel, func = stub.split(":", 1)
+    path = out_dir / rel
+    if not path.exists():
+        return True
+    text = path.read_text(encoding="utf-8")
+    if f"def {func}(" not in text:
+        return True
+    body = text.split(f"def {func}(", 1)[1].split("\ndef ", 1)[0]
+    return "is not implemented yet" in body
 
 
 def _is_user_owned(rel: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 Json = dict[str, Any]
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -90,6 +91,7 @@ class SchemaTranslator:
 
     def _render_class(self, name: str, schema: Json) -> str:
         required = set(schema.get("required", []))
+        not_null: list[str] = []
         extra = "forbid" if schema.get("additionalProperties") is False else "ignore"
         lines = [f"class {name}(BaseModel):"]
         doc = schema.get("description")
@@ -105,8 +107,10 @@ class SchemaTranslator:
             else:
                 default = prop.get("default")
                 if default is None and "null" not in _types(prop):
-                    # absent is allowed, explicit null is not (the service drops unset keys)
+                    # absent is allowed, explicit null is not (checked by _reject_null below)
+                    annotation = f"{annotation} | None"
                     kwargs.insert(0, "default=None")
+                    not_null.append(_py_name(key))
                 elif default is None:
                     annotation = f"{annotation} | None" if "| None" not in annotation else annotation
                     kwargs.insert(0, "default=None")
@@ -116,6 +120,13 @@ class SchemaTranslator:
             lines.append(f"    {_py_name(key)}: {annotation} = Field({', '.join(kwargs)})")
         if len(lines) == 3:
             lines.append("    pass")
+        if not_null:
+            names = ", ".join(repr(n) for n in not_null)
+            lines += ["", f"    @field_validator({names}, mode=\"before\")", "    @classmethod",
+                      "    def _reject_null(cls, value: Any) -> Any:",
+                      "        if value is None:",
+                      "            raise ValueError(\"may be left out but not null\")",
+                      "        return value"]
         return "\n".join(lines)
 
     def _annotation(self, schema: Json, owner: str = "Nested") -> tuple[str, list[str]]:
@@ -145,7 +156,9 @@ class SchemaTranslator:
                 kwargs += _bounds(schema)
                 kwargs.append("allow_inf_nan=False")
             elif fmt == "uuid":
-                annotation = "UUID"
+                # kept as text: the tables store uuids as text on SQLite and compare as text everywhere
+                annotation = "str"
+                kwargs.append(f"pattern={UUID_PATTERN!r}")
             elif schema.get("contentEncoding") == "base64":
                 annotation = "Base64Bytes"
             else:
@@ -175,10 +188,7 @@ class SchemaTranslator:
                 kwargs.append(f"min_length={schema['minItems']}")
             kwargs.append(f"max_length={schema.get('maxItems', 1000)}")
         elif kind == "object":
-            if schema.get("properties"):
-                annotation = self._class_for(schema, owner)
-            else:
-                annotation = "dict[str, Any]"
+            annotation = self._class_for(schema, owner) if schema.get("properties") else "dict[str, Any]"
         if nullable and annotation != "Any":
             annotation = f"{annotation} | None"
         return annotation, kwargs

@@ -32,7 +32,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - renders Python, YAML and Markdown, never HTML
+        autoescape=False,
     )
     env.filters["pyrepr"] = pyrepr
     env.filters["tojson"] = lambda value: json.dumps(value)
@@ -87,4 +87,4 @@ def render_one(template: str, context: dict[str, Any]) -> str:
     return _environment().get_template(template).render(**context)
 
 
-__all__ = ["render_one", "pyrepr", "render_templates", "template_paths"]
+__all__ = ["pyrepr", "render_one", "render_templates", "template_paths"]

@@ -16,6 +16,8 @@ from backend_agent.report.model import CheckReport
 
 STYLE = {"pass": "bold green", "fail": "bold red", "skip": "dim", "error": "bold magenta"}
 MARK = {"pass": "✔", "fail": "✘", "skip": "–", "error": "!"}
+# The three outcomes kept apart in words, not only in colour.
+LABEL = {"pass": "pass", "fail": "FAIL", "skip": "not applicable", "error": "could not run"}
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim", "info": "dim"}
 
 
@@ -55,42 +57,48 @@ class ProgressView:
             self.done += 1
             result = event.result
             self.console.print(
-                f"[{STYLE[result.status]}]{MARK[result.status]} {result.gate:<16}{result.status:<6}[/] "
+                f"[{STYLE[result.status]}]{MARK[result.status]} {result.gate:<16}{LABEL[result.status]:<14}[/] "
                 f"{escape(result.summary)} [dim]({time.monotonic() - began:.1f} s)[/]"
             )
         self._refresh()
 
 
 def render_terminal(report: CheckReport, console: Console, *, max_findings: int = 8) -> None:
-    """Summary table, then the findings of each failing gate (most severe first), then totals."""
+    """Summary table; the findings of failing gates (most severe first); what could not run and why; totals."""
     table = Table(title=f"backend-agent check · {report.target.root}", title_justify="left", expand=False)
     table.add_column("Gate", style="bold", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
+    table.add_column("Outcome", no_wrap=True)
     table.add_column("Summary", overflow="fold")
     table.add_column("Key metrics", overflow="fold")
     table.add_column("Time", justify="right", no_wrap=True)
     for result in report.gates:
         table.add_row(
             result.gate,
-            f"[{STYLE[result.status]}]{MARK[result.status]} {result.status}[/]",
+            f"[{STYLE[result.status]}]{MARK[result.status]} {LABEL[result.status]}[/]",
             escape(result.summary),
             escape(key_metrics(result)),
             f"{result.duration_s:.1f} s",
         )
     console.print(table)
-    order = ("critical", "high", "medium", "low", "info")
     for result in report.gates:
-        if result.status == "skip" and result.hint:
-            console.print(f"[dim]{result.gate} skipped: {escape(result.summary)} (fix: {escape(result.hint)})[/]")
-        if result.status not in ("fail", "error"):
+        if result.status == "skip":
+            fix = f" (to run it: {escape(result.hint)})" if result.hint else ""
+            console.print(f"[dim]{result.gate} not applicable: {escape(result.summary)}{fix}[/]")
+        elif result.status == "error":
+            console.print(f"\n[{STYLE['error']}]{result.gate} could not run[/]: {escape(result.summary)}")
+            if result.hint:
+                console.print(f"  [dim]fix: {escape(result.hint)}[/]")
+    for result in report.gates:
+        if result.status != "fail":
             continue
         console.print(f"\n[{STYLE[result.status]}]{result.gate}[/]: {escape(result.summary)}")
-        findings = sorted(result.findings, key=lambda f: order.index(f.severity))
+        findings = result.findings  # grouped and sorted by severity in build_report
         for finding in findings[:max_findings]:
             where = f"{finding.file}:{finding.line}" if finding.file and finding.line else finding.file or finding.operation or ""
+            known = " [dim](in baseline)[/]" if finding.in_baseline else ""
             console.print(
                 f"  [{SEVERITY_STYLE[finding.severity]}]{finding.severity:<8}[/] [cyan]{escape(finding.rule)}[/] "
-                f"{escape(where)} {escape(finding.message)}"
+                f"{escape(where)} {escape(finding.message)}{known}"
             )
             if finding.hint:
                 console.print(f"           [dim]fix: {escape(finding.hint)}[/]")
@@ -98,11 +106,22 @@ def render_terminal(report: CheckReport, console: Console, *, max_findings: int 
             console.print(f"  [dim]… {len(findings) - max_findings} more (see --json or --html)[/]")
         if result.hint and not findings:
             console.print(f"  [dim]fix: {escape(result.hint)}[/]")
+    if report.target.throwaway_databases:
+        console.print("\n[bold]Throwaway databases[/] (created and dropped by check; nothing else was touched):")
+        for gate, where in report.target.throwaway_databases.items():
+            console.print(f"  {gate:<16} {escape(where)}", soft_wrap=True)
     t = report.totals
-    verdict = "[bold green]PASS[/]" if report.status == "pass" else "[bold red]FAIL[/]"
+    verdict = {"pass": "[bold green]PASS[/]", "fail": "[bold red]FAIL[/]", "incomplete": "[bold magenta]INCOMPLETE[/]"}[
+        report.status
+    ]
+    extra = ""
+    if report.baseline:
+        extra += f", {t.new_findings} new finding(s) against {escape(report.baseline)}"
+    if report.fail_on:
+        extra += f", failing on {report.fail_on} and above"
     console.print(
-        f"\n{verdict}  {t.passed} passed, {t.failed} failed, {t.skipped} skipped, {t.errored} errors "
-        f"in {report.duration_s:.1f} s",
+        f"\n{verdict}  {t.passed} passed, {t.failed} failed, {t.errored} could not run, {t.skipped} not applicable "
+        f"in {report.duration_s:.1f} s{extra}",
         soft_wrap=True,
     )
 

@@ -32,12 +32,15 @@ def build_engine(
     allow: list[str],
     deny: list[str],
     home: Path | None = None,
+    ask: list[str] | None = None,
+    extra_dirs: list[Path] | None = None,
 ) -> perms.PermissionEngine:
     """The engine for this run. ``mode`` None means: the settings files' default mode, else ``default``."""
     rules = perms.load_permission_settings(workspace, home=home)
-    if allow or deny:
+    rules.additional_directories.extend(extra_dirs or [])
+    if allow or deny or ask:
         try:
-            rules = rules.merged(perms.RuleSet.from_lists(allow=allow, deny=deny, source="cli"))
+            rules = rules.merged(perms.RuleSet.from_lists(allow=allow, ask=ask, deny=deny, source="cli"))
         except ValueError as exc:
             raise UsageError(
                 f"bad --allow/--deny rule: {exc}",

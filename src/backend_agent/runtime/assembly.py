@@ -19,6 +19,7 @@ from backend_agent.runtime._engine import MODE_RANK, MODES
 from backend_agent.runtime.mcp import (
     MCPServerConfig,
     OptionalServer,
+    approved_mcp_config,
     build_toolset,
     load_mcp_config,
     mcp_tool_allowed,
@@ -139,11 +140,20 @@ def mentioned_mcp_modules(defn: AgentDefinition) -> list[str]:
 
 
 def plan_mcp(
-    defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], None]
+    defn: AgentDefinition, *, workspace: Path, warn: Callable[[str], None], home: Path | None = None,
+    extra: dict[str, MCPServerConfig] | None = None, only_extra: bool = False,
 ) -> list[AbstractToolset[Any]]:
-    """Toolsets for the MCP servers this definition may use, filtered by its tools lists."""
-    configured: dict[str, MCPServerConfig] = load_mcp_config(workspace)
-    mentioned = [name for name in mentioned_mcp_modules(defn) if name not in configured]
+    """Toolsets for the approved MCP servers this definition may use, filtered by its tools lists.
+
+    ``extra`` servers (``--mcp-config``) count as approved: the user named them for this run;
+    ``only_extra`` (``--strict-mcp-config``) leaves out every other source.
+    """
+    configured: dict[str, MCPServerConfig] = (
+        {} if only_extra else approved_mcp_config(workspace, home=home, warn=warn)
+    )
+    configured = {**configured, **(extra or {})}
+    every = load_mcp_config(workspace)
+    mentioned = [name for name in mentioned_mcp_modules(defn) if name not in every]
     if mentioned:
         warn(f"agent '{defn.name}' mentions MCP modules that are not configured: {', '.join(mentioned)} "
              "(add them to .mcp.json if it needs them)")  # fmt: skip
@@ -156,6 +166,7 @@ def plan_mcp(
             **parse_mcp_config({"mcpServers": inline}, source=defn.source_path or defn.name),
         }
     servers, missing = select_servers(configured, wanted=defn.mcp_servers or None)
+    missing = [name for name in missing if name not in every]  # pending ones were warned about already
     if missing:
         warn(f"agent '{defn.name}' names MCP servers that are not configured: {', '.join(missing)} "
              "(add them to .mcp.json to use them)")  # fmt: skip

@@ -46,6 +46,9 @@ class AssistantMessage(BaseModel):
     text: str = ""
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)  # {"id", "name", "input"}
     agent: str | None = None  # set for subagent messages
+    parent_tool_use_id: str | None = None  # the Agent/Task call a subagent message belongs to
+    usage: dict[str, int] = Field(default_factory=dict)  # this response's input_tokens, output_tokens
+    model: str | None = None  # the model that answered, as the provider names it
 
 
 class TextDelta(BaseModel):
@@ -63,6 +66,7 @@ class ToolCallStarted(BaseModel):
     name: str
     input: dict[str, Any]
     agent: str | None = None
+    parent_tool_use_id: str | None = None
 
 
 class ToolCallFinished(BaseModel):
@@ -75,6 +79,7 @@ class ToolCallFinished(BaseModel):
     duration_ms: int = 0
     error_code: str | None = None
     agent: str | None = None
+    parent_tool_use_id: str | None = None
 
 
 class PermissionDecided(BaseModel):
@@ -89,12 +94,14 @@ class PermissionDecided(BaseModel):
     rule: str | None = None
     source: str | None = None
     reason: str | None = None
+    parent_tool_use_id: str | None = None
 
 
 class RunWarning(BaseModel):
     type: Literal["warning"] = "warning"
     session_id: str
     message: str
+    parent_tool_use_id: str | None = None
 
 
 Phase = Literal["understand", "design", "implement", "verify", "document", "deploy"]

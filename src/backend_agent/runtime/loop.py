@@ -24,7 +24,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.usage import RunUsage, UsageLimits
 from pydantic_graph import End
 
-from backend_agent.runtime.compaction import compact_in_place
+from backend_agent.runtime.compaction import compact_in_place, context_tokens
 from backend_agent.runtime.events import AssistantMessage, TextDelta
 from backend_agent.runtime.state import RunState
 
@@ -42,13 +42,57 @@ class Budget:
     max_turns: int | None = None
     max_cost: float | None = None
 
-    def check(self, *, turns: int, cost: float) -> None:
+    def check(self, *, turns: int, cost: float, next_cost: float | None = None) -> None:
+        """Stop before a request that could take the run past its limits.
+
+        ``next_cost`` is the worst case of the next request (its whole input plus the most output
+        it may produce, at the model's prices): the budget is never overshot, not even by one request.
+        """
         if self.max_turns is not None and turns >= self.max_turns:
             raise BudgetExceeded("max_turns", f"reached the turn limit ({self.max_turns} model requests)")
         if self.max_cost is not None and cost >= self.max_cost:
             raise BudgetExceeded(
                 "budget_exceeded", f"reached the cost budget (${cost:.4f} of ${self.max_cost:.4f})"
             )
+        if self.max_cost is not None and next_cost is not None and cost + next_cost > self.max_cost:
+            raise BudgetExceeded(
+                "budget_exceeded",
+                f"stopped before the next model request: it could cost up to ${next_cost:.4f}, and ${cost:.4f} "
+                f"of the ${self.max_cost:.4f} budget is spent",
+            )
+
+
+DEFAULT_MAX_OUTPUT_TOKENS = 8192  # the worst case of a request whose max_tokens is not set
+
+
+def next_request_worst_case(
+    history: list[ModelMessage], last: ModelResponse | None, *, model: Any, max_output_tokens: int | None
+) -> float | None:
+    """The most the next request can cost: all of its input and its maximum output, at list prices.
+
+    None when no price is known for the model (then only the spent cost is checked, with a warning).
+    """
+    from genai_prices import Usage, calc_price
+
+    name = (last.model_name if last is not None else None) or getattr(model, "model_name", None)
+    if not name:
+        return None
+    provider = (last.provider_name if last is not None else None) or getattr(model, "system", None)
+    url = last.provider_url if last is not None else None
+    # The next input holds the whole previous input and output, plus what was added since.
+    grown = (last.usage.input_tokens + last.usage.output_tokens) if last is not None else 0
+    input_tokens = max(context_tokens(history), grown)
+    output_tokens = max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
+    for provider_id, api_url in ((provider, url), (None, None)):  # then by the model name alone
+        try:
+            per_input = float(calc_price(Usage(input_tokens=1_000_000), name, provider_id=provider_id,
+                                         provider_api_url=api_url).total_price) / 1_000_000  # fmt: skip
+            per_output = float(calc_price(Usage(output_tokens=1_000_000), name, provider_id=provider_id,
+                                          provider_api_url=api_url).total_price) / 1_000_000  # fmt: skip
+        except Exception:  # unknown model or provider: no price
+            continue
+        return input_tokens * per_input + output_tokens * per_output
+    return None
 
 
 @dataclass
@@ -62,6 +106,7 @@ class LoopProgress:
     messages: list[ModelMessage] = field(default_factory=list)
     output: str = ""
     last_text: str = ""
+    last_response: ModelResponse | None = None
 
 
 def response_cost(response: ModelResponse) -> float | None:
@@ -95,8 +140,10 @@ def _report_response(response: ModelResponse, state: RunState, turn: int) -> str
         {"id": c.tool_call_id, "name": c.tool_name, "input": c.args_as_dict()} for c in response.tool_calls
     ]
     redact = state.store.redactor
+    usage = {"input_tokens": response.usage.input_tokens, "output_tokens": response.usage.output_tokens}
     state.send(AssistantMessage(session_id=state.session_id, turn=turn, text=redact.text(text), tool_calls=redact.data(calls),
-                                agent=state.agent_name if state.depth else None))  # fmt: skip
+                                agent=state.agent_name if state.depth else None, usage=usage,
+                                model=response.model_name))  # fmt: skip
     return text
 
 
@@ -121,7 +168,19 @@ async def run_segment(
         node: Any = run.next_node
         while not isinstance(node, End):
             if Agent.is_model_request_node(node):
-                budget.check(turns=progress.turns, cost=progress.cost)
+                next_cost = None
+                if budget.max_cost is not None:
+                    settings = agent.model_settings or {}
+                    next_cost = next_request_worst_case(
+                        run.ctx.state.message_history, progress.last_response, model=agent.model,
+                        max_output_tokens=settings.get("max_tokens"),
+                    )  # fmt: skip
+                budget.check(turns=progress.turns, cost=progress.cost, next_cost=next_cost)
+                if compact_at_tokens and context_tokens(run.ctx.state.message_history) >= compact_at_tokens:
+                    pre = await state.hooks.run("PreCompact", subject="auto",
+                                                payload={"trigger": "auto", "custom_instructions": ""})  # fmt: skip
+                    for warning in pre.warnings:
+                        state.warn(warning)
                 if compact_at_tokens and compact_in_place(
                     run.ctx.state.message_history, limit_tokens=compact_at_tokens
                 ):
@@ -132,6 +191,7 @@ async def run_segment(
                 node = await run.next(node)
                 if Agent.is_call_tools_node(node):
                     progress.turns += 1
+                    progress.last_response = node.model_response
                     cost = response_cost(node.model_response)
                     if cost is None and budget.max_cost is not None and progress.cost_known:
                         model_name = node.model_response.model_name or "this model"

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import hashlib
+import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +24,7 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from backend_agent.errors import ConfigError, Location, Problem
 from backend_agent.runtime._jsonfile import read_json_file
+from backend_agent.runtime._userdata import data_dir, workspace_key
 
 SERVER_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
@@ -149,9 +153,145 @@ def parse_mcp_config(
 def load_mcp_config(workspace: Path, *, environ: dict[str, str] | None = None) -> dict[str, MCPServerConfig]:
     """The servers of ``<workspace>/.mcp.json`` (none when the file is absent)."""
     path = workspace / ".mcp.json"
-    if not path.is_file():
+    if not _has_content(path):
         return {}
     return parse_mcp_config(read_json_file(path), source=str(path), environ=environ)
+
+
+# ----------------------------------------------------------------------------------- approval
+# A project's .mcp.json is repository content: whoever can write it (a cloned repository, or an
+# agent's shell command) chooses a program that starts outside the sandbox. So a project server
+# starts only once the user approved it, by name and by the exact configuration approved:
+#   * ``backend-agent mcp approve NAME`` (stored in the user's data folder, bound to a fingerprint
+#     of the server's entry, so a changed command needs approval again), or
+#   * the user's own settings (``~/.claude/settings.json``, ``~/.backend-agent/settings.json``):
+#     ``enableAllProjectMcpServers: true`` or ``enabledMcpjsonServers: [NAME, ...]``
+#     (``disabledMcpjsonServers`` always wins). Project settings files cannot approve: the repository
+#     that ships the server could ship the approval too.
+USER_SETTINGS = (".claude/settings.json", ".backend-agent/settings.json")
+APPROVAL_FILE = "mcp-approvals.json"
+
+
+def server_fingerprints(workspace: Path) -> dict[str, str]:
+    """A SHA-256 of each ``.mcp.json`` server entry as written (before ``${VAR}`` expansion)."""
+    path = workspace / ".mcp.json"
+    if not _has_content(path):
+        return {}
+    data = read_json_file(path)
+    servers = data.get("mcpServers", {}) if isinstance(data, dict) else {}
+    if not isinstance(servers, dict):
+        return {}
+    return {
+        name: hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+        for name, entry in servers.items()
+    }
+
+
+def _user_mcp_settings(home: Path) -> tuple[bool, set[str], set[str]]:
+    enable_all, enabled, disabled = False, set(), set()
+    for rel in USER_SETTINGS:
+        path = home / rel
+        if not path.is_file():
+            continue
+        data = read_json_file(path)
+        if not isinstance(data, dict):
+            continue
+        enable_all = enable_all or data.get("enableAllProjectMcpServers") is True
+        enabled.update(n for n in data.get("enabledMcpjsonServers") or [] if isinstance(n, str))
+        disabled.update(n for n in data.get("disabledMcpjsonServers") or [] if isinstance(n, str))
+    return enable_all, enabled, disabled
+
+
+def _approval_path() -> Path:
+    return data_dir() / APPROVAL_FILE
+
+
+def _read_approvals() -> dict[str, dict[str, str]]:
+    path = _approval_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def approval_states(workspace: Path, *, home: Path | None = None) -> dict[str, str]:
+    """Per project server: ``approved``, ``pending`` (never approved, or changed since) or ``disabled``."""
+    home = home if home is not None else Path.home()
+    fingerprints = server_fingerprints(workspace)
+    enable_all, enabled, disabled = _user_mcp_settings(home)
+    stored = _read_approvals().get(workspace_key(workspace), {})
+    states: dict[str, str] = {}
+    for name, fingerprint in fingerprints.items():
+        if name in disabled:
+            states[name] = "disabled"
+        elif enable_all or name in enabled or stored.get(name) == fingerprint:
+            states[name] = "approved"
+        else:
+            states[name] = "pending"
+    return states
+
+
+def approve_servers(workspace: Path, names: list[str]) -> dict[str, str]:
+    """Record approval of these project servers as currently configured; returns name → fingerprint."""
+    fingerprints = server_fingerprints(workspace)
+    unknown = [n for n in names if n not in fingerprints]
+    if unknown:
+        raise ConfigError(
+            f"no MCP server named {', '.join(map(repr, unknown))} in {workspace / '.mcp.json'}",
+            hint=f"configured servers: {', '.join(sorted(fingerprints)) or 'none'}",
+        )
+    approvals = _read_approvals()
+    entry = approvals.setdefault(workspace_key(workspace), {})
+    chosen = {n: fingerprints[n] for n in names}
+    entry.update(chosen)
+    _write_approvals(approvals)
+    return chosen
+
+
+def revoke_servers(workspace: Path, names: list[str]) -> list[str]:
+    approvals = _read_approvals()
+    entry = approvals.get(workspace_key(workspace), {})
+    removed = [n for n in names if entry.pop(n, None) is not None]
+    _write_approvals(approvals)
+    return removed
+
+
+def _write_approvals(approvals: dict[str, dict[str, str]]) -> None:
+    from backend_agent._atomic import write_atomic
+
+    path = _approval_path()
+    write_atomic(path, json.dumps(approvals, indent=2, sort_keys=True) + "\n")
+    os.chmod(path, 0o600)
+
+
+def approved_mcp_config(
+    workspace: Path, *, home: Path | None = None, warn: Callable[[str], Any] | None = None
+) -> dict[str, MCPServerConfig]:
+    """The project servers the user approved; the others are left out with a warning saying how to approve."""
+    configured = load_mcp_config(workspace)
+    if not configured:
+        return {}
+    states = approval_states(workspace, home=home)
+    pending = sorted(name for name in configured if states.get(name) == "pending")
+    if pending and warn is not None:
+        warn(
+            f"MCP servers from {workspace / '.mcp.json'} were not started because they are not approved: "
+            f"{', '.join(pending)} (a project's .mcp.json can run any program; review it, then run "
+            f"'backend-agent mcp approve {' '.join(pending)}', or list them in enabledMcpjsonServers in "
+            "~/.claude/settings.json)"
+        )
+    return {name: config for name, config in configured.items() if states.get(name) == "approved"}
+
+
+def _has_content(path: Path) -> bool:
+    """An absent or empty ``.mcp.json`` configures nothing (the sandbox's read-only placeholder is empty)."""
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def tool_name(server: str, tool: str) -> str:
@@ -266,6 +406,11 @@ async def probe_servers(
 
 __all__ = [
     "MCPServerConfig",
+    "approval_states",
+    "approve_servers",
+    "approved_mcp_config",
+    "revoke_servers",
+    "server_fingerprints",
     "OptionalServer",
     "ServerStatus",
     "build_toolset",

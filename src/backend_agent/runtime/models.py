@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic_ai.models import Model
+from pydantic_ai.models.wrapper import WrapperModel
 
-from backend_agent.errors import ConfigError
+from backend_agent.errors import BackendAgentError, ConfigError
 from backend_agent.settings import Settings
 
 ALIASES = ("sonnet", "opus", "haiku")
@@ -68,11 +70,72 @@ def openai_compat_model(name: str | None, *, settings: Settings) -> Model:
             "the model 'openai-compat' needs a model name",
             hint="use --model openai-compat:NAME or set BACKEND_AGENT_OPENAI_COMPAT_MODEL",
         )
+    from openai import AsyncOpenAI
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    provider = OpenAIProvider(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed")
-    return OpenAIChatModel(model_name, provider=provider)
+    client = AsyncOpenAI(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
+                         **_client_limits(settings, "openai"))  # fmt: skip
+    return GuardedModel(OpenAIChatModel(model_name, provider=OpenAIProvider(openai_client=client)), url=base_url,
+                        settings=settings)  # fmt: skip
+
+
+class ModelUnreachable(BackendAgentError):
+    """The model server did not accept the connection or did not answer in time (after retries)."""
+
+
+def _client_limits(settings: Settings, sdk: str) -> dict[str, Any]:
+    """Connect/read timeouts and retries for an SDK client (``openai`` or ``anthropic``)."""
+    module = importlib.import_module(sdk)
+    timeout = module.Timeout(settings.model_read_timeout, connect=settings.model_connect_timeout)
+    return {"timeout": timeout, "max_retries": settings.model_retries}
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Connection refused/reset, connect or read timeouts, from any SDK or HTTP client."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"APIConnectionError", "APITimeoutError", "TimeoutException", "ConnectError",
+                         "ReadTimeout", "ConnectTimeout", "RemoteProtocolError", "TimeoutError",
+                         "ModelConnectionError", "ModelTimeoutError", "ModelRequestTimeout"})  # fmt: skip
+
+
+class GuardedModel(WrapperModel):
+    """A model whose unreachable or silent server ends the run with an error naming the URL."""
+
+    def __init__(self, wrapped: Model, *, url: str, settings: Settings) -> None:
+        super().__init__(wrapped)
+        self.url = url
+        self.limits = (settings.model_connect_timeout, settings.model_read_timeout, settings.model_retries)
+
+    def _error(self, exc: BaseException) -> ModelUnreachable:
+        connect, read, retries = self.limits
+        attempts = retries + 1
+        timed_out = any("Timeout" in cls.__name__ for cls in type(exc).__mro__) or "timed out" in str(exc).lower()
+        what = "did not answer in time" if timed_out else "could not be reached"
+        return ModelUnreachable(
+            f"the model server at {self.url} {what} ({type(exc).__name__}: {exc}; connect timeout {connect:g} s, "
+            f"read timeout {read:g} s, {attempts} attempt{'s' if attempts != 1 else ''})",
+            hint="check that the server is running and answering (e.g. curl it), or raise "
+            "BACKEND_AGENT_MODEL_READ_TIMEOUT / BACKEND_AGENT_MODEL_CONNECT_TIMEOUT / BACKEND_AGENT_MODEL_RETRIES",
+        )
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().request(*args, **kwargs)
+        except Exception as exc:
+            if _unreachable(exc):
+                raise self._error(exc) from exc
+            raise
+
+    @asynccontextmanager
+    async def request_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        try:
+            async with super().request_stream(*args, **kwargs) as stream:
+                yield stream
+        except Exception as exc:
+            if _unreachable(exc):
+                raise self._error(exc) from exc
+            raise
 
 
 def normalize_reference(ref: str, *, settings: Settings) -> str:
@@ -101,6 +164,10 @@ def _build(ref: str, *, settings: Settings, cwd: Path, agent: str | None) -> Mod
     from pydantic_ai.exceptions import UserError
     from pydantic_ai.models import infer_model
 
+    if scheme in ("openai", "anthropic"):
+        model = _sdk_model(scheme, rest, settings=settings)
+        if model is not None:
+            return model
     try:
         return infer_model(ref)
     except UserError as exc:
@@ -110,6 +177,32 @@ def _build(ref: str, *, settings: Settings, cwd: Path, agent: str | None) -> Mod
         raise ConfigError(f"model {ref!r} is not usable: {exc}".split(" To try Pydantic AI")[0]) from exc
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"model {ref!r} is not usable: {exc}") from exc
+
+
+def _sdk_model(scheme: str, name: str, *, settings: Settings) -> Model | None:
+    """``openai:`` / ``anthropic:`` models with our timeouts and retries (None: let pydantic-ai decide)."""
+    try:
+        if scheme == "openai" and os.environ.get("OPENAI_API_KEY"):
+            from openai import AsyncOpenAI
+            from pydantic_ai.models.openai import OpenAIChatModel
+            from pydantic_ai.providers.openai import OpenAIProvider
+
+            openai_client = AsyncOpenAI(**_client_limits(settings, "openai"))
+            url = str(openai_client.base_url)
+            return GuardedModel(OpenAIChatModel(name, provider=OpenAIProvider(openai_client=openai_client)),
+                                url=url, settings=settings)  # fmt: skip
+        if scheme == "anthropic" and os.environ.get("ANTHROPIC_API_KEY"):
+            from anthropic import AsyncAnthropic
+            from pydantic_ai.models.anthropic import AnthropicModel
+            from pydantic_ai.providers.anthropic import AnthropicProvider
+
+            anthropic_client = AsyncAnthropic(**_client_limits(settings, "anthropic"))
+            url = str(anthropic_client.base_url)
+            return GuardedModel(AnthropicModel(name, provider=AnthropicProvider(anthropic_client=anthropic_client)),
+                                url=url, settings=settings)  # fmt: skip
+    except ImportError:
+        return None
+    return None
 
 
 def _auto_reference(settings: Settings) -> str | None:
@@ -180,4 +273,4 @@ def resolve_model(
     raise no_model_error("; ".join(failures) or None)
 
 
-__all__ = ["ResolvedModel", "no_model_error", "normalize_reference", "openai_compat_model", "resolve_model"]
+__all__ = ["GuardedModel", "ModelUnreachable", "ResolvedModel", "no_model_error", "normalize_reference", "openai_compat_model", "resolve_model"]

@@ -19,10 +19,40 @@ KEY_PATTERNS = [
     re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\b"),  # JWT
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
     # Patterns with a ``secret`` group keep their context and replace only that group.
-    re.compile(r"(?i)\b(password|passwd|secret|api[_-]?key|token)(\s*[=:]\s*)(['\"]?)(?P<secret>[^\s'\"]{6,})\3"),
     re.compile(r"(?i)\bBearer\s+(?P<secret>[A-Za-z0-9._~+/\-]{16,}=*)"),  # Authorization headers
     re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:(?P<secret>[^\s@/]{4,})@"),  # user:password@host URLs
 ]
+
+
+# ``password = "..."``, ``DB_PASSWORD=...``, ``"api_key": "..."``, ``secret: ...`` (YAML), ``--password x``:
+# a name that says secret, an assignment, and a literal value (quoted, or a bare word that is not code
+# such as ``os.environ["X"]`` or ``get_secret()``).
+ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<name>[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key
+        |auth[_-]?token|access[_-]?token|refresh[_-]?token|client[_-]?secret|token)[A-Za-z0-9_]*)
+    (?P<sep>["']?\s*(?:=|:(?!//)|\s)\s*)
+    (?:"(?P<dq>[^"\n]{3,})"|'(?P<sq>[^'\n]{3,})'|(?P<bare>[^\s"'`,;(){}\[\]<>]{4,})(?=[\s"'`,;)}\]>]|$))
+    """
+)
+_NOT_LITERAL = re.compile(r"^(?:\$\{?[A-Za-z_]|\*+$|<[^>]*>$|(?:os|env|process|settings|config|self)\.)|\.(?:get|env)\b")
+
+
+def _assignment(match: re.Match[str]) -> str:
+    value = match.group("dq") or match.group("sq") or match.group("bare") or ""
+    sep = match.group("sep")
+    if (
+        _NOT_LITERAL.search(value)
+        or value == REDACTED
+        or value.replace(".", "").isdigit()  # a count or a version, not a secret
+        or (match.group("bare") is not None and sep.strip() == "" and not match.group("name").startswith("-"))
+    ):
+        return match.group(0)  # a reference, a placeholder, or prose ("token budget") rather than a value
+    start = (match.start("dq") if match.group("dq") else match.start("sq") if match.group("sq") else match.start("bare"))
+    end = start + len(value)
+    whole = match.group(0)
+    offset = match.start()
+    return whole[: start - offset] + REDACTED + whole[end - offset :]
 
 
 def _keep_context(match: re.Match[str]) -> str:
@@ -62,7 +92,7 @@ class Redactor:
                 value = pattern.sub(_keep_context, value)
             else:
                 value = pattern.sub(REDACTED, value)
-        return value
+        return ASSIGNMENT.sub(_assignment, value)
 
     def data(self, value: Any) -> Any:
         """Redact every string inside a JSON-like structure."""

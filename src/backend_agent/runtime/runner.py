@@ -27,7 +27,7 @@ from backend_agent.runtime.events import (
     UsageReport,
     ignore_events,
 )
-from backend_agent.runtime.hooks import HookRunner, load_hooks
+from backend_agent.runtime.hooks import HookRunner, hook_scripts, load_hooks
 from backend_agent.runtime.interaction import QUESTIONER_KEY, Questioner, interaction_tools
 from backend_agent.runtime.loop import Budget, BudgetExceeded, LoopProgress, run_segment
 from backend_agent.runtime.memory import load_memory
@@ -38,7 +38,7 @@ from backend_agent.runtime.script import ScriptFailure
 from backend_agent.runtime.sessions import SessionStore
 from backend_agent.runtime.state import Asker, RunState
 from backend_agent.runtime.subagents import AgentTool
-from backend_agent.runtime.toolset import GuardedToolset, RuntimeTool, ToolAdapter
+from backend_agent.runtime.toolset import CURRENT_TOOL_USE_ID, GuardedToolset, RuntimeTool, ToolAdapter
 from backend_agent.runtime.workflow import Workflow
 from backend_agent.settings import Settings
 from backend_agent.tools import Tool, ToolContext, ToolSession, default_tools, shutdown_background_jobs
@@ -68,6 +68,18 @@ class RunOptions:
     settings: Settings | None = None
     verify_with: list[str] | None = None  # gates that define done (--verify-with); see runtime/workflow.py
     questioner: Questioner | None = None  # answers AskUserQuestion (interactive runs); None: headless
+    # Claude Code's command-line settings (docs/runtime.md, "Claude Code flags"):
+    ask: list[str] = field(default_factory=list)  # permission rules that ask (from --settings)
+    add_dirs: list[Path] = field(default_factory=list)  # --add-dir: more folders the tools may use
+    hidden_tools: list[str] = field(default_factory=list)  # --disallowedTools names: not offered at all
+    system_prompt: str | None = None  # --system-prompt: replaces the definition's body
+    append_system_prompt: str | None = None  # --append-system-prompt
+    extra_hooks: list[Any] = field(default_factory=list)  # hooks from --settings
+    mcp_servers: dict[str, Any] = field(default_factory=dict)  # --mcp-config servers (approved by naming)
+    strict_mcp_config: bool = False  # --strict-mcp-config: only the --mcp-config servers
+    fork_session: bool = False  # --fork-session: resume into a new session id
+    session_dir: Path | None = None  # --session-dir; default: the user's data folder (see sessions.py)
+    checkpoint_key: str | None = None  # a subagent's Agent tool call id: its session is found again on resume
 
 
 @dataclass
@@ -97,7 +109,7 @@ async def run(
     workspace = options.cwd.resolve()
     if not workspace.is_dir():
         raise UsageError(f"--cwd {options.cwd} is not a folder", hint="pass an existing workspace folder")
-    store = SessionStore.for_workspace(workspace, state_dir_name=settings.state_dir_name, redactor=Redactor())
+    store = SessionStore.for_workspace(workspace, session_dir=options.session_dir, redactor=Redactor())
     try:
         return await _run(
             options, settings=settings, workspace=workspace, store=store, emit=emit, asker=asker, parent=None
@@ -139,15 +151,17 @@ async def _run(
         options.permission_mode, definition, parent_mode=parent.mode if parent else None
     )
     depth = parent.state.depth + 1 if parent else 0
-    plan = assembly.plan_tools(definition, list(options.tools) if options.tools is not None else default_tools() + backend_tools(),
-                               may_delegate=depth < settings.subagent_depth)  # fmt: skip
+    available = list(options.tools) if options.tools is not None else default_tools() + backend_tools()
+    available = [tool for tool in available if tool.name not in options.hidden_tools]
+    plan = assembly.plan_tools(definition, available, may_delegate=depth < settings.subagent_depth)
     if plan.unknown:
         warnings.append(
             f"agent '{definition.name}' lists tools this runtime does not have: {', '.join(plan.unknown)}"
         )
     preloaded, offered = assembly.plan_skills(definition, workspace=workspace, home=options.home,
                                               state_dir_name=settings.state_dir_name, warn=warnings.append)  # fmt: skip
-    mcp_toolsets = assembly.plan_mcp(definition, workspace=workspace, warn=warnings.append)
+    mcp_toolsets = assembly.plan_mcp(definition, workspace=workspace, warn=warnings.append, home=options.home,
+                                     extra=options.mcp_servers, only_extra=options.strict_mcp_config)  # fmt: skip
 
     if prior is not None:
         session_id, history = prior.id, store.load_messages(prior.id)
@@ -155,20 +169,33 @@ async def _run(
         if options.prompt is None and _finished(history):
             raise UsageError(f"session {prior.id} already finished its last task",
                              hint='pass a new task to continue it: backend-agent run --resume ID "TASK"')  # fmt: skip
+        if options.fork_session:  # the same history under a new id; the original stays as it was
+            session_id = store.create(workspace=workspace, agent=definition.name, model=model.reference,
+                                      title=prior.title, parent_id=None)  # fmt: skip
+            store.save_step(session_id, history, tool_session=tool_session.model_dump(mode="json"))
     else:
         title = options.prompt or ""
         session_id = store.create(workspace=workspace, agent=definition.name, model=model.reference, title=title,
-                                  parent_id=parent.state.session_id if parent else None)  # fmt: skip
+                                  parent_id=parent.state.session_id if parent else None,
+                                  checkpoint_key=options.checkpoint_key)  # fmt: skip
         history, tool_session = [], ToolSession()
+    store.hold(session_id)  # a second `--resume` of this session while it runs is refused (released on close)
     tool_context = ToolContext(
         workspace=workspace, session=tool_session, state_dir=workspace / settings.state_dir_name
     )
     hooks = HookRunner(load_hooks(workspace, state_dir_name=settings.state_dir_name, definition_hooks=definition.hooks,
-                                  definition_source=f"{definition.source_path or definition.name} (frontmatter)"),
-                       cwd=workspace, session_id=session_id)  # fmt: skip
+                                  definition_source=f"{definition.source_path or definition.name} (frontmatter)",
+                                  home=options.home) + list(options.extra_hooks),
+                       cwd=workspace, session_id=session_id,
+                       transcript=lambda: store.write_transcript(session_id))  # fmt: skip
+    tool_context.protected_extra = hook_scripts(hooks.commands, workspace)
     engine = build_engine(mode=mode, definition=definition, workspace=workspace, allow=options.allow, deny=options.deny,
-                          home=options.home)  # fmt: skip
+                          home=options.home, ask=options.ask, extra_dirs=options.add_dirs)  # fmt: skip
+    # --add-dir and the settings' additionalDirectories: the tools may use them like the workspace.
+    tool_context.extra_dirs = list(getattr(engine, "roots", [workspace])[1:])
     mode = engine_mode(engine)
+    if hasattr(engine, "extra_protected"):
+        engine.extra_protected = list(tool_context.protected_extra)  # hook scripts: changing them needs approval
     workflow = _workflow(options, definition, depth=depth, session_id=session_id, workspace=workspace, emit=emit)
     if workflow is not None:
         emit = workflow.sink  # milestones are reported as the agent's tool calls complete phases
@@ -188,8 +215,9 @@ async def _run(
 
     guarded = GuardedToolset(CombinedToolset([adapter, *mcp_toolsets]))
     tool_names = adapter.names + [f"mcp:{getattr(t, 'id', None) or 'server'}" for t in mcp_toolsets]
-    system_prompt = build_system_prompt(body=definition.system_prompt, workspace=workspace, tools=adapter.names,
-                                        permission_mode=mode, skills=preloaded,
+    system_prompt = build_system_prompt(body=options.system_prompt or definition.system_prompt, workspace=workspace,
+                                        tools=adapter.names, permission_mode=mode, skills=preloaded,
+                                        extra=options.append_system_prompt or "",
                                         memory=load_memory(workspace, options.home))  # fmt: skip
     model_settings: ModelSettings = {}
     if definition.temperature is not None:
@@ -231,7 +259,16 @@ async def _run(
         result = _result(status, error, progress=progress, state=state, model=model, started=started)
         if workflow is not None:
             result.milestones, result.verification = workflow.milestones, workflow.verification
+        # One redaction pass over what is stored and printed (the result text, errors, denials).
+        result = RunResult.model_validate(store.redactor.data(result.model_dump(mode="json")))
         store.finish(session_id, status=status, result=result.model_dump(mode="json"))
+        if parent is None and hooks.has("SessionEnd"):
+            try:
+                ended = await hooks.run("SessionEnd", payload={"reason": "other", "status": status})
+                for warning in ended.warnings:
+                    result.warnings.append(warning)
+            except BaseException:  # noqa: BLE001 - a second interruption while ending: skip the hook
+                pass
         emit(result)
     return result
 
@@ -243,12 +280,16 @@ async def _drive(
     """Run segments until the agent stops (Stop hooks may send it back to work); (status, error)."""
     prompt = options.prompt
     start = await hooks.run("SessionStart", payload={"source": "resume" if prior else "startup"})
-    for warning in start.warnings:
+    for warning in [*start.warnings, *start.system_messages]:
         state.warn(warning)
+    if start.stop:
+        return "error", f"the SessionStart hook stopped the run: {start.stop_reason}"
     if prompt is not None:
         submitted = await hooks.run("UserPromptSubmit", payload={"prompt": prompt})
-        for warning in submitted.warnings:
+        for warning in [*submitted.warnings, *submitted.system_messages]:
             state.warn(warning)
+        if submitted.stop:
+            return "error", f"the UserPromptSubmit hook stopped the run: {submitted.stop_reason}"
         if submitted.blocked:
             return "error", f"the UserPromptSubmit hook blocked the prompt: {submitted.feedback}"
         extra = "\n".join(t for t in (start.context, submitted.context) if t.strip())
@@ -264,9 +305,9 @@ async def _drive(
             stop = await hooks.run(
                 stop_event, payload={"stop_hook_active": attempt > 0, "result": progress.output}
             )
-            for warning in stop.warnings:
+            for warning in [*stop.warnings, *stop.system_messages]:
                 state.warn(warning)
-            if not stop.blocked or attempt == MAX_STOP_CONTINUATIONS:
+            if stop.stop or not stop.blocked or attempt == MAX_STOP_CONTINUATIONS:
                 return "success", None
             prompt, history = f"[{stop_event} hook] {stop.feedback}", progress.messages
     except BudgetExceeded as signal:
@@ -383,11 +424,25 @@ def _launcher(parent: _Parent, settings: Settings, workspace: Path) -> Any:
     async def launch(defn: AgentDefinition, prompt: str, caller: RunState) -> RunResult:
         options = RunOptions(prompt=prompt, cwd=workspace, home=parent.options.home, tools=parent.options.tools,
                              settings=settings, compact_at_tokens=parent.options.compact_at_tokens,
-                             allow=parent.options.allow, deny=parent.options.deny)  # fmt: skip
+                             allow=parent.options.allow, deny=parent.options.deny, ask=parent.options.ask,
+                             add_dirs=parent.options.add_dirs, hidden_tools=parent.options.hidden_tools)  # fmt: skip
+
+        parent_tool_use_id = CURRENT_TOOL_USE_ID.get()
+        if parent_tool_use_id:  # checkpointed: a resumed parent finds this subagent's session again
+            options.checkpoint_key = f"{caller.session_id}:{parent_tool_use_id}"
+            earlier = parent.store.find_checkpoint(caller.session_id, options.checkpoint_key)
+            if earlier is not None and earlier.result and earlier.status not in ("running", "interrupted"):
+                return RunResult.model_validate(earlier.result)  # it finished before the parent was stopped
+            if earlier is not None:
+                options.resume = earlier.id
+                options.prompt = None if earlier.message_count else prompt
 
         def forward(event: BaseModel) -> None:
-            if event.__class__.__name__ not in ("RunStarted", "RunResult", "TextDelta"):
-                caller.emit(event)
+            if event.__class__.__name__ in ("RunStarted", "RunResult", "TextDelta"):
+                return
+            if getattr(event, "parent_tool_use_id", "") is None:  # nested subagents keep their own
+                event = event.model_copy(update={"parent_tool_use_id": parent_tool_use_id})
+            caller.emit(event)
 
         result = await _run(options, settings=settings, workspace=workspace, store=parent.store, emit=forward,
                             asker=caller.asker, parent=parent, definition=defn)  # fmt: skip

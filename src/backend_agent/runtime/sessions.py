@@ -1,13 +1,21 @@
-"""The SQLite (WAL) session store under ``<workspace>/.backend-agent/sessions.db``.
+"""The SQLite (WAL) session store, in the user's data folder, one database per workspace.
+
+Default location: ``$XDG_DATA_HOME/backend-agent/sessions/<workspace-name>-<hash>/sessions.db``
+(``~/.local/share/...`` without XDG_DATA_HOME), so transcripts never land in the repository or in
+``git status``; ``--session-dir`` / ``BACKEND_AGENT_SESSION_DIR`` choose another folder. The folder is
+created 0700 and the database files 0600: transcripts hold code and tool output.
 
 Messages, tool calls, permission decisions, tool state and usage are written after every step,
-so a run killed with SIGKILL loses at most the step in flight and resumes from there.
+so a run killed with SIGKILL loses at most the step in flight and resumes from there. A run holds
+an exclusive lock on its session, so a second ``--resume`` of a busy session is refused.
 """
 
 from __future__ import annotations
 
 import builtins
+import fcntl
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -20,14 +28,71 @@ from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 from pydantic_core import to_jsonable_python
 
 from backend_agent.errors import ConfigError, Location, Problem, UsageError
+from backend_agent.runtime._userdata import data_dir, workspace_key
 from backend_agent.runtime.redact import Redactor
+
+SESSION_DIR_ENV = "BACKEND_AGENT_SESSION_DIR"
+_DB_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def default_session_dir(workspace: Path) -> Path:
+    """Where a workspace's sessions live unless ``--session-dir`` says otherwise."""
+    chosen = os.environ.get(SESSION_DIR_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return data_dir() / "sessions" / workspace_key(workspace)
+
+
+def session_db_path(workspace: Path, session_dir: Path | None = None) -> Path:
+    folder = session_dir.expanduser().resolve() if session_dir is not None else default_session_dir(workspace)
+    return folder / "sessions.db"
+
+
+class SessionBusy(UsageError):
+    """Another process is running this session."""
+
+
+class SessionLock:
+    """An exclusive, process-held lock on one session (released on exit, crash or SIGKILL included)."""
+
+    def __init__(self, folder: Path, session_id: str) -> None:
+        locks = folder / "locks"
+        locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = locks / f"{session_id}.lock"
+        self.session_id = session_id
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise SessionBusy(
+                f"session {self.session_id} is busy: it is being run by {holder}",
+                hint="wait for that run to finish (or stop it), then resume again",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, parent_id TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
     workspace TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL, title TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'running', tool_session TEXT NOT NULL DEFAULT '{}',
-    usage TEXT NOT NULL DEFAULT '{}', result TEXT
+    usage TEXT NOT NULL DEFAULT '{}', result TEXT, checkpoint_key TEXT
 );
 CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, seq)
@@ -68,11 +133,17 @@ class SessionStore:
         self.path = path
         self.redactor = redactor or Redactor()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for suffix in _DB_SUFFIXES[:1]:  # created private before SQLite opens it (WAL/SHM follow its mode)
+                os.close(os.open(str(path) + suffix, os.O_RDWR | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+            if "checkpoint_key" not in columns:  # a store written before subagent checkpoints
+                self._db.execute("ALTER TABLE sessions ADD COLUMN checkpoint_key TEXT")
+            self._make_private()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise ConfigError(
                 "the workspace's session store cannot be opened",
@@ -82,14 +153,58 @@ class SessionStore:
             ) from exc
         # Per session: the serialized messages already on disk, to write only what changed.
         self._saved: dict[str, list[tuple[object, str]]] = {}
+        self._locks: dict[str, SessionLock] = {}
 
     @classmethod
     def for_workspace(
-        cls, workspace: Path, *, state_dir_name: str = ".backend-agent", redactor: Redactor | None = None
-    ) -> SessionStore:
-        return cls(workspace / state_dir_name / "sessions.db", redactor=redactor)
+        cls, workspace: Path, *, session_dir: Path | None = None, redactor: Redactor | None = None,
+        state_dir_name: str | None = None,
+    ) -> SessionStore:  # fmt: skip
+        """The store of a workspace: ``session_dir`` if given, else the user's data folder.
+
+        (``state_dir_name`` is accepted for callers of the old in-workspace layout and ignored.)
+        """
+        del state_dir_name
+        return cls(session_db_path(workspace, session_dir), redactor=redactor)
+
+    def _make_private(self) -> None:
+        for suffix in _DB_SUFFIXES:
+            target = Path(str(self.path) + suffix)
+            if target.exists():
+                os.chmod(target, 0o600)
+
+    def hold(self, session_id: str) -> None:
+        """Hold ``session_id`` until this store is closed; SessionBusy when another run holds it."""
+        if session_id in self._locks:
+            return
+        lock = SessionLock(self.path.parent, session_id)
+        lock.acquire()
+        self._locks[session_id] = lock
+
+    def write_transcript(self, session_id: str) -> Path:
+        """The conversation as JSON lines (one message a line, redacted), for hooks' ``transcript_path``."""
+        folder = self.path.parent / "transcripts"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / f"{session_id}.jsonl"
+        rows = self._db.execute("SELECT data FROM messages WHERE session_id = ? ORDER BY seq", (session_id,))
+        text = "".join(row[0] + "\n" for row in rows)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+
+    def find_checkpoint(self, parent_id: str, checkpoint_key: str) -> SessionInfo | None:
+        """The subagent session started by one Agent tool call of ``parent_id`` (for resuming it)."""
+        row = self._db.execute(
+            "SELECT * FROM sessions WHERE parent_id = ? AND checkpoint_key = ? ORDER BY created_at DESC LIMIT 1",
+            (parent_id, checkpoint_key),
+        ).fetchone()
+        return self._info(row) if row else None
 
     def close(self) -> None:
+        for lock in self._locks.values():
+            lock.release()
+        self._locks.clear()
         self._db.close()
 
     def __enter__(self) -> SessionStore:
@@ -101,15 +216,17 @@ class SessionStore:
     # -- sessions -------------------------------------------------------------------------------
 
     def create(
-        self, *, workspace: Path, agent: str, model: str, title: str, parent_id: str | None = None
-    ) -> str:
+        self, *, workspace: Path, agent: str, model: str, title: str, parent_id: str | None = None,
+        checkpoint_key: str | None = None,
+    ) -> str:  # fmt: skip
         session_id = str(uuid.uuid4())
         now = time.time()
         self._db.execute(
-            "INSERT INTO sessions (id, parent_id, created_at, updated_at, workspace, agent, model, title) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (session_id, parent_id, now, now, str(workspace), agent, model, self.redactor.text(title)[:500]),
-        )
+            "INSERT INTO sessions (id, parent_id, created_at, updated_at, workspace, agent, model, title, "
+            "checkpoint_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, parent_id, now, now, str(workspace), agent, model, self.redactor.text(title)[:500],
+             checkpoint_key),
+        )  # fmt: skip
         return session_id
 
     def _info(self, row: sqlite3.Row | tuple[Any, ...]) -> SessionInfo:
@@ -280,4 +397,12 @@ class SessionStore:
         }
 
 
-__all__ = ["SessionInfo", "SessionStore"]
+__all__ = [
+    "SESSION_DIR_ENV",
+    "SessionBusy",
+    "SessionInfo",
+    "SessionLock",
+    "SessionStore",
+    "default_session_dir",
+    "session_db_path",
+]

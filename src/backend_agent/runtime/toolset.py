@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import time
+from contextvars import ContextVar
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -24,9 +25,12 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 from pydantic_core import SchemaValidator, core_schema
 
 from backend_agent.runtime.events import PermissionDecided, ToolCallFinished, ToolCallStarted
+from backend_agent.runtime.hooks import HookStopped
 from backend_agent.runtime.state import RunState
 from backend_agent.tools import Tool, ToolResult
 
+# The id of the runtime tool call being run (an Agent/Task call), so a subagent's events can name it.
+CURRENT_TOOL_USE_ID: ContextVar[str | None] = ContextVar("backend_agent_tool_use_id", default=None)
 ANY_ARGS = SchemaValidator(schema=core_schema.dict_schema())
 MAX_TOOL_RETRIES = 3
 # Runtime tools that run nothing by themselves; ExitPlanMode asks the user itself, with the plan.
@@ -90,7 +94,11 @@ class ToolAdapter(AbstractToolset[RunState]):
     ) -> Any:
         state = ctx.deps
         if name in self.runtime_tools:
-            result = await self.runtime_tools[name].acall(tool_args, state)
+            token = CURRENT_TOOL_USE_ID.set(ctx.tool_call_id)
+            try:
+                result = await self.runtime_tools[name].acall(tool_args, state)
+            finally:
+                CURRENT_TOOL_USE_ID.reset(token)
         else:
             try:
                 result = await asyncio.to_thread(self.tools[name].call, tool_args, state.tool_context)
@@ -148,17 +156,25 @@ class GuardedToolset(WrapperToolset[RunState]):
         state.tool_calls += 1
         state.send(ToolCallStarted(session_id=state.session_id, tool_use_id=call_id, name=name, input=state.store.redactor.data(tool_args),
                                    agent=state.agent_name if state.depth else None))  # fmt: skip
-        refusal = await self._permit(state, call_id, name, tool_args)
-        if refusal is None:
-            pre = await state.hooks.run(
-                "PreToolUse",
-                subject=name,
-                payload={"tool_name": name, "tool_input": tool_args, "tool_use_id": call_id},
-            )
-            for warning in pre.warnings:
-                state.warn(warning)
-            if pre.blocked:
-                refusal = f"The PreToolUse hook blocked this {name} call: {pre.feedback}"
+        # PreToolUse hooks run first (as in Claude Code): they may deny, allow or ask, and rewrite the
+        # input; the permission engine then decides on the input that will really run.
+        pre = await state.hooks.run(
+            "PreToolUse",
+            subject=name,
+            payload={"tool_name": name, "tool_input": tool_args, "tool_use_id": call_id},
+        )
+        for warning in pre.warnings:
+            state.warn(warning)
+        for message in pre.system_messages:
+            state.warn(f"PreToolUse hook: {message}")
+        if pre.stop:
+            raise HookStopped(f"the PreToolUse hook stopped the run: {pre.stop_reason}")
+        if pre.updated_input is not None:
+            tool_args = {**tool_args, **pre.updated_input}
+        if pre.blocked:
+            refusal: str | None = f"The PreToolUse hook blocked this {name} call: {pre.feedback.strip()}"
+        else:
+            refusal = await self._permit(state, call_id, name, tool_args, hook=(pre.decision, pre.decision_reason))
         if refusal is not None:
             self._finish(
                 state,
@@ -198,15 +214,24 @@ class GuardedToolset(WrapperToolset[RunState]):
         )
         for warning in post.warnings:
             state.warn(warning)
+        for message in post.system_messages:
+            state.warn(f"PostToolUse hook: {message}")
         if post.blocked and isinstance(output, str):
-            output = f"{output}\n\n[PostToolUse hook feedback] {post.feedback}"
+            output = f"{output}\n\n[PostToolUse hook feedback] {post.feedback.strip()}"
             text = output
+        if post.context.strip() and isinstance(output, str):
+            output = f"{output}\n\n[PostToolUse hook context] {post.context.strip()}"
+            text = output
+        if post.stop:
+            self._finish(state, call_id, name, tool_args, ok=True, output=text, started=started, code=None)
+            raise HookStopped(f"the PostToolUse hook stopped the run: {post.stop_reason}")
         self._finish(state, call_id, name, tool_args, ok=True, output=text, started=started, code=None)
         return output
 
     async def _permit(
-        self, state: RunState, call_id: str, name: str, tool_args: dict[str, Any]
-    ) -> str | None:
+        self, state: RunState, call_id: str, name: str, tool_args: dict[str, Any],
+        hook: tuple[str | None, str] = (None, ""),
+    ) -> str | None:  # fmt: skip
         """None when the call may run, else the refusal message for the model."""
         try:
             decision = state.engine.decide(name, tool_args)
@@ -219,6 +244,14 @@ class GuardedToolset(WrapperToolset[RunState]):
                 f"permission check failed: {exc}",
                 None,
             )
+        hook_decision, hook_reason = hook
+        if hook_decision == "allow" and action == "ask":  # a hook may approve a prompt, never lift a deny
+            action, source, reason = "allow", "hook", f"PreToolUse hook allowed it: {hook_reason or 'no reason given'}"
+        elif hook_decision == "ask" and action == "allow":
+            action, source, reason = "ask", "hook", f"PreToolUse hook asks first: {hook_reason or 'no reason given'}"
+        # Reasons and rules quote commands: keys in them never reach the store or the event stream.
+        reason = state.store.redactor.text(reason) if reason else reason
+        rule = state.store.redactor.text(rule) if rule else rule
         if action == "ask" and name in INTERNAL_TOOLS:
             # Loading a skill or delegating runs nothing by itself; the subagent's calls are checked.
             action, reason = "allow", f"{name} is a runtime tool; {reason or 'no rule'}"
@@ -230,6 +263,10 @@ class GuardedToolset(WrapperToolset[RunState]):
                     f"{reason or 'needs approval'}; headless runs deny calls that would ask",
                 )
             else:
+                note = await state.hooks.run("Notification", subject=name, payload={
+                    "message": f"backend-agent needs your permission to use {name}", "tool_name": name})  # fmt: skip
+                for warning in note.warnings:
+                    state.warn(warning)
                 answer = await state.asker(name, tool_args, decision)
                 if answer == "always":
                     state.engine.remember_allow(name, tool_args)

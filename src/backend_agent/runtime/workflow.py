@@ -202,12 +202,10 @@ class Workflow:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run_gates(self, gates: list[str]) -> dict[str, Any]:
-        from backend_agent.backend_tools import report_result
-        from backend_agent.gates import load_target, run_gates
+        from backend_agent.backend_tools import report_result, run_check
         from backend_agent.tools import ToolContext
 
-        root = (self.workspace / self._check_path).resolve()
-        report = run_gates(load_target(root), gates=gates)
+        report = run_check((self.workspace / self._check_path).resolve(), gates=gates)
         data = report_result(report, ToolContext(workspace=self.workspace)).data
         rounds = (self.verification or {}).get("rounds", 0) + 1
         self.verification = {"gates": gates, "path": data["path"], "passed": report.status == "pass",

@@ -3,6 +3,7 @@
 from backend_agent.tools._globmatch import glob_match, glob_to_regex
 from backend_agent.tools._jobs import shutdown_background_jobs
 from backend_agent.tools._registry import default_tools, get_tool
+from backend_agent.tools._sandbox import stop_foreground_commands
 from backend_agent.tools.background import BashOutputTool, KillShellTool
 from backend_agent.tools.base import ReadRecord, Tool, ToolContext, ToolFailure, ToolResult, ToolSession
 from backend_agent.tools.bash import BashTool
@@ -42,4 +43,5 @@ __all__ = [
     "load_tool_session",
     "save_tool_session",
     "shutdown_background_jobs",
+    "stop_foreground_commands",
 ]

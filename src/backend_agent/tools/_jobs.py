@@ -15,6 +15,7 @@ from backend_agent.tools._sandbox import (
     group_alive,
     kill_group,
     process_start_time,
+    absent_guarded_files,
     protected_paths,
     sandbox_argv,
 )
@@ -38,7 +39,8 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
     argv = [bash_path(), "-c", script]
     bwrap = bwrap_path() if ctx.sandbox else None
     if bwrap:
-        protected = protected_paths([ctx.workspace, *ctx.extra_dirs])
+        protected = protected_paths([ctx.workspace, *ctx.extra_dirs], ctx.protected_extra)
+        absent_files = absent_guarded_files([ctx.workspace, *ctx.extra_dirs])
         inner = sandbox_argv(
             argv,
             bwrap=bwrap,
@@ -46,11 +48,14 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
             writable=[ctx.workspace, *ctx.extra_dirs],
             protected=protected,
             writable_inside_protected=[folder],
+            absent_files=absent_files,
             allow_network=ctx.allow_network,
         )
         # Empty mount points the sandbox leaves for settings folders that did not exist are removed.
         absent = " ".join(shlex.quote(str(path)) for path in protected if not path.exists())
+        empty = " ".join(shlex.quote(str(path)) for path in absent_files)
         cleanup = f"rmdir -- {absent} 2>/dev/null; " if absent else ""
+        cleanup += f"for f in {empty}; do [ -f \"$f\" ] && [ ! -s \"$f\" ] && rm -f -- \"$f\"; done; " if empty else ""
         # A small parent shell outlives this process; bwrap dies with it, and the sandbox with bwrap.
         argv = ["/bin/sh", "-c", f'"$@"; rc=$?; {cleanup}exit $rc', "sh", *inner]
     with out.open("wb") as out_handle, err.open("wb") as err_handle:

@@ -16,15 +16,37 @@ MAX_OUTPUT_CHARS = 30_000
 # Folders holding permission settings and tool state: read-only inside the sandbox, so a command
 # cannot grant itself new permissions for later calls.
 PROTECTED_DIRS = (".claude", ".backend-agent", ".opencode")
-# Files that define agents and their permissions: read-only inside the sandbox when they exist.
-PROTECTED_FILES = ("opencode.json", "opencode.jsonc")
+# Files that define agents, permissions and MCP servers, and git's own folder (hooks, config): what is
+# written there runs later outside the sandbox. Read-only inside the sandbox when they exist.
+PROTECTED_FILES = ("opencode.json", "opencode.jsonc", ".mcp.json", ".gitmodules")
+PROTECTED_IF_PRESENT = (".git",)
+# Files that must not be created either: an absent one is covered by a read-only /dev/null for the run.
+GUARDED_ABSENT_FILES = (".mcp.json",)
 
 
-def protected_paths(roots: Sequence[Path]) -> list[Path]:
-    """The settings folders (existing or not) and existing settings files under each root."""
+def protected_paths(roots: Sequence[Path], extra: Sequence[Path] = ()) -> list[Path]:
+    """The settings folders (existing or not), existing settings files, ``.git`` and ``extra`` (hook scripts)."""
     folders = [root / name for root in roots for name in PROTECTED_DIRS]
     files = [root / name for root in roots for name in PROTECTED_FILES if (root / name).is_file()]
-    return folders + files
+    present = [root / name for root in roots for name in PROTECTED_IF_PRESENT if (root / name).exists()]
+    return folders + files + present + [path for path in extra if path.exists()]
+
+
+def absent_guarded_files(roots: Sequence[Path]) -> list[Path]:
+    """Guarded files that do not exist yet (``.mcp.json``): the sandbox keeps them from being created."""
+    return [root / name for root in roots for name in GUARDED_ABSENT_FILES if not (root / name).exists()]
+
+
+def remove_placeholders(paths: Sequence[Path]) -> None:
+    """Remove the empty mount points a sandbox run left for absent protected folders and files."""
+    for path in paths:
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            elif path.is_file() and path.stat().st_size == 0:
+                path.unlink()
+        except OSError:
+            pass
 
 
 KILL_GRACE_S = 1.0
@@ -65,6 +87,7 @@ def sandbox_argv(
     allow_network: bool,
     protected: Sequence[Path] = (),
     writable_inside_protected: Sequence[Path] = (),
+    absent_files: Sequence[Path] = (),
     die_with_parent: bool = True,
 ) -> list[str]:
     """Wrap ``command`` in bubblewrap: everything read-only, ``writable`` folders read-write.
@@ -95,6 +118,9 @@ def sandbox_argv(
                 continue
             seen.add((flag, real))
             argv += [flag, str(real), str(real)]
+    for path in absent_files:
+        if not path.exists() and path.parent.exists():
+            argv += ["--ro-bind", "/dev/null", str(path.parent.resolve() / path.name)]
     # No --new-session: the caller already starts bwrap in a new session without a controlling
     # terminal (so TIOCSTI injection is impossible), and keeping the sandboxed processes in that
     # process group lets one killpg reach all of them even if bwrap is killed mid-setup.
@@ -183,6 +209,7 @@ def run_group(
         proc = subprocess.Popen(
             argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, start_new_session=True
         )
+    _RUNNING.add(proc.pid)
     try:
         code = proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -192,9 +219,27 @@ def run_group(
     except BaseException:
         kill_group(proc.pid, proc=proc, grace_s=0.2)
         raise
+    finally:
+        _RUNNING.discard(proc.pid)
     if group_alive(proc.pid):
         kill_group(proc.pid, grace_s=0.2)
     return code, False
+
+
+# Process groups of foreground commands now running (in worker threads): a SIGTERM/SIGINT of the
+# whole run stops them at once instead of waiting for them to finish.
+_RUNNING: set[int] = set()
+
+
+def stop_foreground_commands() -> int:
+    """Kill every running foreground command's process group; returns how many were running."""
+    pids = list(_RUNNING)
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return len(pids)
 
 
 def read_capped(path: Path, limit: int = MAX_OUTPUT_CHARS, *, start: int = 0) -> tuple[str, int, bool]:

@@ -43,6 +43,8 @@ class ToolContext(BaseModel):
     session: ToolSession = Field(default_factory=ToolSession)
     sandbox: bool = True  # use bubblewrap for Bash when installed
     allow_network: bool = False
+    # Files that run later outside the sandbox (hook scripts): read-only inside it, like settings.
+    protected_extra: list[Path] = Field(default_factory=list)
     state_dir: Path | None = (
         None  # where tools may keep files (background job output); default workspace/.backend-agent
     )

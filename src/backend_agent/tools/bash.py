@@ -16,7 +16,9 @@ from backend_agent.tools._sandbox import (
     SANDBOX_OFF_WARNING,
     bash_path,
     bwrap_path,
+    absent_guarded_files,
     protected_paths,
+    remove_placeholders,
     read_capped,
     run_group,
     sandbox_argv,
@@ -67,7 +69,11 @@ def sandbox_writable(ctx: ToolContext, *extra: Path) -> list[Path]:
 
 
 def sandbox_protected(ctx: ToolContext) -> list[Path]:
-    return protected_paths([ctx.workspace, *ctx.extra_dirs])
+    return protected_paths([ctx.workspace, *ctx.extra_dirs], ctx.protected_extra)
+
+
+def sandbox_absent_files(ctx: ToolContext) -> list[Path]:
+    return absent_guarded_files([ctx.workspace, *ctx.extra_dirs])
 
 
 def use_sandbox(ctx: ToolContext) -> str | None:
@@ -122,11 +128,12 @@ class BashTool(Tool[BashInput]):
                     cwd=cwd,
                     writable=sandbox_writable(ctx, scratch),
                     protected=sandbox_protected(ctx),
+                    absent_files=sandbox_absent_files(ctx),
                     allow_network=ctx.allow_network,
                 )
             else:
                 argv = command
-            absent = [path for path in sandbox_protected(ctx) if bwrap and not path.exists()]
+            absent = [path for path in sandbox_protected(ctx) + sandbox_absent_files(ctx) if bwrap and not path.exists()]
             code, timed_out = run_group(
                 argv,
                 cwd=cwd,
@@ -138,9 +145,7 @@ class BashTool(Tool[BashInput]):
             stdout, stdout_bytes, out_cut = read_capped(scratch / "out")
             stderr, stderr_bytes, err_cut = read_capped(scratch / "err")
             new_cwd = cwd_file.read_text().strip() if cwd_file.exists() else ""
-        for path in absent:  # the empty mount points the sandbox left for settings folders
-            with contextlib.suppress(OSError):
-                path.rmdir()
+        remove_placeholders(absent)  # the empty mount points the sandbox left for settings folders/files
         if new_cwd:
             self._move_cwd(Path(new_cwd), ctx, notes)
         return self._result(

@@ -26,8 +26,21 @@ def build(tmp_path: Path, *, n_plus_one: bool = True, missing_index: bool = True
             'relationship(secondary=task_tags, lazy="select", order_by="Tag.id")  # defect: N+1',
         )
     if missing_index:
-        for column, parent, following in (("project_id", "projects", "owner_id"), ("owner_id", "users", "title")):
+        for column, parent, following in (
+            ("project_id", "projects", "owner_id"),
+            ("owner_id", "users", "title"),
+        ):
             declared = f'    {column}: Mapped[int] = mapped_column(Int64, ForeignKey("{parent}.id", ondelete="CASCADE")'
-            replace(project, "app/models.py", f"{declared}, index=True)\n    {following}", f"{declared})\n    {following}")
-            replace(project, MIGRATION, f"    op.create_index(op.f('ix_tasks_{column}'), 'tasks', ['{column}'], unique=False)\n", "")
+            replace(
+                project,
+                "app/models.py",
+                f"{declared}, index=True)\n    {following}",
+                f"{declared})\n    {following}",
+            )
+            replace(
+                project,
+                MIGRATION,
+                f"    op.create_index(op.f('ix_tasks_{column}'), 'tasks', ['{column}'], unique=False)\n",
+                "",
+            )
     return project

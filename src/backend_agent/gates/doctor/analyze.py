@@ -23,7 +23,20 @@ _EQ_RIGHT = re.compile(rf"{_PLACEHOLDER}\s*=\s*\"?(\w+)\"?\.\"?(\w+)\"?", re.IGN
 _IN_LIST = re.compile(rf"\(\s*{_PLACEHOLDER}(?:\s*,\s*{_PLACEHOLDER})+\s*\)")
 _SQLITE_SCAN = re.compile(r"^SCAN (\w+)(?:\s+AS\s+\w+)?\s*$", re.MULTILINE)
 _PG_SCAN = re.compile(r"Seq Scan on (\w+)")
-_KEYWORDS = {"where", "on", "join", "left", "inner", "outer", "order", "group", "limit", "cross", "full", "right"}
+_KEYWORDS = {
+    "where",
+    "on",
+    "join",
+    "left",
+    "inner",
+    "outer",
+    "order",
+    "group",
+    "limit",
+    "cross",
+    "full",
+    "right",
+}
 
 
 def normalize(sql: str) -> str:
@@ -73,7 +86,7 @@ def explain(engine: Engine, sql: str, params: Any) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def time_statement(engine: Engine, sql: str, params: Any, *, runs: int = 7) -> float:
+def time_statement(engine: Engine, sql: str, params: Any, *, runs: int = 11) -> float:
     """Median milliseconds to run ``sql`` and fetch its rows."""
     raw = engine.raw_connection()
     timings = []
@@ -132,7 +145,14 @@ def leading_columns(engine: Engine, table: str) -> set[str]:
 
 
 def try_index(
-    engine: Engine, *, table: str, column: str, sql: str, params: Any, before_ms: float, plan_before: list[str]
+    engine: Engine,
+    *,
+    table: str,
+    column: str,
+    sql: str,
+    params: Any,
+    before_ms: float,
+    plan_before: list[str],
 ) -> IndexSuggestion | None:
     """Create an index on ``table(column)``, re-time ``sql``, drop it; a suggestion when it helped."""
     probe = f"ba_doctor_probe_{table}_{column}"[:60]

@@ -29,7 +29,7 @@ def findings_of(result: DoctorPass, *, p95_ms: float) -> list[Finding]:
                     severity="high",
                     operation=op.operation,
                     hint="load the relation with the page in one query: selectinload()/joinedload() on the "
-                    "query, or lazy=\"selectin\" on the relationship",
+                    'query, or lazy="selectin" on the relationship',
                 )
             )
         if op.p95_ms > p95_ms:
@@ -72,7 +72,9 @@ def diagnose(target: Target, *, fix: bool = False, settings: DoctorSettings | No
     settings = settings or settings_for(target)
     p95_budget = float(option(target, GATE, "p95_ms", 100.0))
     before = measure(target, settings, label="before")
-    report = DoctorReport(project=str(target.root), before=before, findings=findings_of(before, p95_ms=p95_budget))
+    report = DoctorReport(
+        project=str(target.root), before=before, findings=findings_of(before, p95_ms=p95_budget)
+    )
     if before.seed_failures:
         report.notes.append(
             "tables left unseeded: " + "; ".join(f"{t}: {why}" for t, why in before.seed_failures.items())
@@ -93,7 +95,8 @@ def remaining_problems(report: DoctorReport) -> list[Finding]:
     """High findings still true after the run: missing indexes count as fixed once written."""
     fixed = report.revision is not None
     return [
-        f for f in report.findings
+        f
+        for f in report.findings
         if f.severity in ("high", "critical") and not (fixed and f.rule == "perf:missing-index")
     ]
 

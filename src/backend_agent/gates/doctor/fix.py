@@ -64,7 +64,10 @@ def write_revision(root: Path, indexes: list[IndexFix]) -> RevisionWritten:
     unique = {index.name: index for index in indexes}
     down: str | None = heads[0] if len(heads) == 1 else None
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
     )  # nosec B701 - renders Python source, not HTML
     text = env.get_template("index_revision.py.j2").render(
         message="Add indexes found by backend-agent doctor",
@@ -72,7 +75,9 @@ def write_revision(root: Path, indexes: list[IndexFix]) -> RevisionWritten:
         down_revision_text=", ".join(heads) or "<base>",
         down_revision_repr=repr(down) if len(heads) <= 1 else repr(tuple(heads)),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        evidence="; ".join(f"{i.create_sql}: {i.before_ms:.2f} ms -> {i.after_ms:.2f} ms" for i in unique.values()),
+        evidence="; ".join(
+            f"{i.create_sql}: {i.before_ms:.2f} ms -> {i.after_ms:.2f} ms" for i in unique.values()
+        ),
         indexes=list(unique.values()),
     )
     path = folder / f"{revision}_doctor_add_indexes.py"

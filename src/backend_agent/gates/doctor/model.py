@@ -68,6 +68,7 @@ class DoctorPass(BaseModel):
 
     label: str  # "before" or "after"
     database: str  # dialect
+    throwaway_database: str = ""  # where check's throwaway database was, and how the service was isolated
     rows: dict[str, int] = Field(default_factory=dict)
     seed_failures: dict[str, str] = Field(default_factory=dict)
     seed_s: float = 0.0

@@ -33,7 +33,16 @@ def render_terminal(report: DoctorReport, console: Console) -> None:
         highlight=False,
     )
     table = Table(title="Read operations", title_justify="left")
-    for column in ("operation", "p95 ms", "after ms", "stmts/req", "page small→large", "N+1", "db share", "hot spot"):
+    for column in (
+        "operation",
+        "p95 ms",
+        "after ms",
+        "stmts/req",
+        "page small→large",
+        "N+1",
+        "db share",
+        "hot spot",
+    ):
         table.add_column(column, overflow="fold")
     p95_after = {row["operation"]: row["after_ms"] for row in report.p95_table()}
     for op in before.operations:
@@ -72,9 +81,13 @@ def render_terminal(report: DoctorReport, console: Console) -> None:
         )
     for finding in report.findings:
         colour = {"critical": "red", "high": "red", "medium": "yellow"}.get(finding.severity, "cyan")
-        console.print(f"[{colour}]{finding.severity:<8}[/] {finding.rule}: {finding.message}", highlight=False)
+        console.print(
+            f"[{colour}]{finding.severity:<8}[/] {finding.rule}: {finding.message}", highlight=False
+        )
     if report.revision:
-        console.print(f"[green]wrote[/] {report.revision.path} (revision {report.revision.revision})", highlight=False)
+        console.print(
+            f"[green]wrote[/] {report.revision.path} (revision {report.revision.revision})", highlight=False
+        )
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
     if not report.findings:
@@ -100,14 +113,20 @@ def p95_chart(report: DoctorReport, *, width: int = 760) -> str:
     ]
     for i, row in enumerate(rows):
         y = top + i * row_h
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar_h + 4}" text-anchor="end" fill="{INK}">{escape(row["operation"][-44:])}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h + 4}" text-anchor="end" fill="{INK}">{escape(row["operation"][-44:])}</text>'
+        )
         for j, (key, colour) in enumerate((("before_ms", BEFORE), ("after_ms", AFTER))):
             value = row[key]
             if value is None:
                 continue
             yy = y + j * bar_h
-            parts.append(f'<rect x="{label_w}" y="{yy}" width="{bar_w * value / peak:.1f}" height="{bar_h - 2}" fill="{colour}"/>')
-            parts.append(f'<text x="{label_w + bar_w * value / peak + 4:.1f}" y="{yy + bar_h - 3}" fill="{INK}">{value:.1f}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{yy}" width="{bar_w * value / peak:.1f}" height="{bar_h - 2}" fill="{colour}"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + bar_w * value / peak + 4:.1f}" y="{yy + bar_h - 3}" fill="{INK}">{value:.1f}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -22,9 +22,8 @@ import httpx
 from sqlalchemy import create_engine
 
 from backend_agent.gates._apiclient import ApiUser, AuthSetupError, sign_up
-from backend_agent.gates._database import throwaway_database
 from backend_agent.gates._openapi import Operation, operations, param_sample
-from backend_agent.gates._service import RunningService, option, start_service
+from backend_agent.gates._service import RunningService, database_for, option, start_service
 from backend_agent.gates.base import Target, note
 from backend_agent.gates.doctor.analyze import (
     equality_columns,
@@ -68,7 +67,11 @@ def settings_for(target: Target) -> DoctorSettings:
 
 
 def _sqlalchemy_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(("postgres://", "postgresql://")) else url
+    return (
+        "postgresql+psycopg://" + url.split("://", 1)[1]
+        if url.startswith(("postgres://", "postgresql://"))
+        else url
+    )
 
 
 def _page_param(op: Operation) -> dict[str, Any] | None:
@@ -154,14 +157,16 @@ class _Pass:
         started = time.monotonic()
         with (
             tempfile.TemporaryDirectory(prefix="ba-doctor-trace-") as trace_dir,
-            throwaway_database(self.target.database_url, prefix="ba_doctor") as db,
+            database_for(self.target, prefix="ba_doctor") as db,
         ):
             self.result.database = db.dialect
+            # check's own URL of its throwaway database (the service may see it under another address)
             engine = create_engine(_sqlalchemy_url(db.url))
             try:
                 env = tracer_env(Path(trace_dir), self.target.root)
-                with start_service(self.target, database_url=db.url, env=env, gate=GATE) as service:
-                    note(f"{self.result.label}: service ready at {service.base_url}")
+                with start_service(self.target, database=db, env=env, gate=GATE) as service:
+                    note(f"{self.result.label}: service ready at {service.base_url} ({service.database_where})")
+                    self.result.throwaway_database = service.database_where
                     user = self._sign_in(service)
                     seeded = self._seed(engine, service, user)
                     self._traffic(service, user, seeded)
@@ -178,7 +183,9 @@ class _Pass:
             return None
         with httpx.Client(base_url=service.base_url, timeout=30.0, trust_env=False) as client:
             try:
-                return sign_up(client, service.openapi, config=option(self.target, GATE, "auth"), name="doctor")
+                return sign_up(
+                    client, service.openapi, config=option(self.target, GATE, "auth"), name="doctor"
+                )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 self.result.skipped_operations["(secured operations)"] = (
                     f"could not sign in a user: {getattr(exc, 'message', exc)}"
@@ -225,12 +232,19 @@ class _Pass:
                     name = page["name"]
                     self.page_params[op.label] = name
                     maximum = (page.get("schema") or {}).get("maximum")
-                    large = min(self.settings.page_large, int(maximum)) if maximum else self.settings.page_large
-                    runs["small"] = [_send(client, path, {**query, name: self.settings.page_small}, headers) for _ in range(3)]
+                    large = (
+                        min(self.settings.page_large, int(maximum)) if maximum else self.settings.page_large
+                    )
+                    runs["small"] = [
+                        _send(client, path, {**query, name: self.settings.page_small}, headers)
+                        for _ in range(3)
+                    ]
                     runs["large"] = [_send(client, path, {**query, name: large}, headers) for _ in range(3)]
                 self.timings[op.label] = runs
-        note(f"{self.result.label}: {sum(len(r['default']) for r in self.timings.values())} timed request(s) "
-             f"on {len(self.timings)} read operation(s)")
+        note(
+            f"{self.result.label}: {sum(len(r['default']) for r in self.timings.values())} timed request(s) "
+            f"on {len(self.timings)} read operation(s)"
+        )
 
     def _profile_operations(self, trace: Trace) -> None:
         for label, runs in self.timings.items():
@@ -286,7 +300,8 @@ class _Pass:
             for timed in runs["default"]:
                 for record in trace.statements(timed.start, timed.end):
                     shape = shapes.setdefault(
-                        normalize(record.sql), {"sql": record.sql, "params": record.params, "times": [], "ops": set()}
+                        normalize(record.sql),
+                        {"sql": record.sql, "params": record.params, "times": [], "ops": set()},
                     )
                     shape["times"].append(record.duration_s * 1000)
                     shape["ops"].add(label)
@@ -308,13 +323,21 @@ class _Pass:
                 profile.plan_error = " ".join(str(exc).split())[:300]
                 self.result.statements.append(profile)
                 continue
-            profile.full_scans = [t for t in scanned_tables(profile.plan, engine.dialect.name) if seeded.rows.get(t, 0) >= LARGE_TABLE_ROWS]
+            profile.full_scans = [
+                t
+                for t in scanned_tables(profile.plan, engine.dialect.name)
+                if seeded.rows.get(t, 0) >= LARGE_TABLE_ROWS
+            ]
             self.result.statements.append(profile)
             if self.settings.analyse_indexes:
                 self._try_indexes(engine, shape, profile, seeded, tried)
 
     def _try_indexes(
-        self, engine: Any, shape: dict[str, Any], profile: StatementProfile, seeded: SeedResult,
+        self,
+        engine: Any,
+        shape: dict[str, Any],
+        profile: StatementProfile,
+        seeded: SeedResult,
         tried: set[tuple[str, str]],
     ) -> None:
         candidates = equality_columns(shape["sql"])
@@ -330,8 +353,13 @@ class _Pass:
                 if before_ms is None:
                     before_ms = time_statement(engine, shape["sql"], shape["params"])
                 suggestion = try_index(
-                    engine, table=table, column=column, sql=shape["sql"], params=shape["params"],
-                    before_ms=before_ms, plan_before=profile.plan,
+                    engine,
+                    table=table,
+                    column=column,
+                    sql=shape["sql"],
+                    params=shape["params"],
+                    before_ms=before_ms,
+                    plan_before=profile.plan,
                 )
                 if suggestion is not None:
                     self.result.indexes.append(
@@ -353,7 +381,7 @@ def _p95(values: list[float]) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1)))))
+    rank = max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))
     return ordered[rank]
 
 

@@ -128,9 +128,9 @@ class _Generator:
             high = int(hints.maximum) if hints.maximum is not None else low + 1000
             return self.rng.randint(low, max(low, high))
         if isinstance(kind, sqltypes.Numeric | sqltypes.Float):
-            low = hints.minimum if hints.minimum is not None else 0.0
-            high = hints.maximum if hints.maximum is not None else low + 1000.0
-            return round(self.rng.uniform(low, high), 2)
+            bottom = hints.minimum if hints.minimum is not None else 0.0
+            top = hints.maximum if hints.maximum is not None else bottom + 1000.0
+            return round(self.rng.uniform(bottom, top), 2)
         if isinstance(kind, sqltypes.DateTime):
             moment = self.base_time + timedelta(seconds=index * 37)
             return moment if getattr(kind, "timezone", False) else moment.replace(tzinfo=None)
@@ -152,7 +152,7 @@ class _Generator:
         if "email" in name:
             value = f"u{index}.{table.name[:8]}@example.com"
         elif "hash" in name or "password" in name:
-            value = "$argon2id$v=19$m=65536,t=3,p=4$" + "%032x" % self.rng.getrandbits(128)
+            value = "$argon2id$v=19$m=65536,t=3,p=4$" + f"{self.rng.getrandbits(128):032x}"
         else:
             value = f"{column.name[:10]} {index} {self.rng.choice(_WORDS)} {self.rng.choice(_WORDS)}"
         if len(value) > limit:
@@ -256,7 +256,9 @@ def _seed_table(
     integer_key = len(pk) == 1 and isinstance(pk[0].type, sqltypes.Integer) and not pk[0].foreign_keys
     with engine.connect() as conn:
         start = (conn.execute(select(func.max(pk[0]))).scalar() or 0) + 1 if integer_key else 1
-    foreign = {col.name: next(iter(col.foreign_keys)).column.table.name for col in table.columns if col.foreign_keys}
+    foreign = {
+        col.name: next(iter(col.foreign_keys)).column.table.name for col in table.columns if col.foreign_keys
+    }
     if any(not ids.get(parent) and table.c[name].nullable is False for name, parent in foreign.items()):
         raise ValueError("a parent table has no rows")
     composite_fk = len(pk) > 1 and all(col.foreign_keys for col in pk)
@@ -309,7 +311,9 @@ def _after_seeding(engine: Engine, metadata: MetaData) -> None:
                     ).scalar()
                     if sequence:
                         conn.execute(
-                            text(f'SELECT setval(:s, (SELECT coalesce(max("{pk[0].name}"), 1) FROM "{table.name}"))'),
+                            text(
+                                f'SELECT setval(:s, (SELECT coalesce(max("{pk[0].name}"), 1) FROM "{table.name}"))'
+                            ),
                             {"s": sequence},
                         )
         conn.execute(text("ANALYZE"))

@@ -21,10 +21,19 @@ _DIR = os.environ.get("BA_DOCTOR_TRACE_DIR")
 _ROOT = os.environ.get("BA_DOCTOR_PROJECT_ROOT", "")
 _INTERVAL_S = float(os.environ.get("BA_DOCTOR_SAMPLE_INTERVAL_S", "0.004"))
 _IDLE_FILES = ("selectors.py", "threading.py", "queue.py", "socket.py", "base_events.py")
-_DB_FUNCS = frozenset({
-    "do_execute", "do_execute_no_params", "do_executemany",
-    "fetchall", "fetchone", "fetchmany", "_fetchall_impl", "_fetchone_impl", "_fetchmany_impl",
-})
+_DB_FUNCS = frozenset(
+    {
+        "do_execute",
+        "do_execute_no_params",
+        "do_executemany",
+        "fetchall",
+        "fetchone",
+        "fetchmany",
+        "_fetchall_impl",
+        "_fetchone_impl",
+        "_fetchmany_impl",
+    }
+)
 _SERVING = ("/starlette/", "/fastapi/", "/sqlalchemy/", "/django/", "/flask/")
 _DB_PACKAGES = ("/psycopg/", "/psycopg2/", "/asyncpg/", "/pymysql/", "/aiosqlite/", "/sqlite3/")
 
@@ -60,16 +69,25 @@ def _install_sql_events(out: _Lines) -> None:
         return
     local = threading.local()
 
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def before(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         local.start = (time.time(), time.perf_counter())
 
-    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def after(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         wall, began = getattr(local, "start", (time.time(), time.perf_counter()))
-        out.write({
-            "t": wall, "d": time.perf_counter() - began, "sql": statement,
-            "p": None if executemany else _jsonable(parameters), "many": executemany,
-            "dialect": conn.dialect.name,
-        })
+        out.write(
+            {
+                "t": wall,
+                "d": time.perf_counter() - began,
+                "sql": statement,
+                "p": None if executemany else _jsonable(parameters),
+                "many": executemany,
+                "dialect": conn.dialect.name,
+            }
+        )
 
     event.listen(Engine, "before_cursor_execute", before)
     event.listen(Engine, "after_cursor_execute", after)
@@ -78,16 +96,28 @@ def _install_sql_events(out: _Lines) -> None:
 def _classify(frame: Any) -> tuple[str, str] | None:
     """("db" | "py", where) for a busy thread's stack, None when the thread is idle."""
     top = frame.f_code.co_filename
-    if top.endswith(_IDLE_FILES) and frame.f_code.co_name in ("select", "wait", "get", "_wait_for_tstate_lock", "accept", "run_forever", "_run_once", "poll"):
+    if top.endswith(_IDLE_FILES) and frame.f_code.co_name in (
+        "select",
+        "wait",
+        "get",
+        "_wait_for_tstate_lock",
+        "accept",
+        "run_forever",
+        "_run_once",
+        "poll",
+    ):
         return None
     kind, where, serving = "py", "", False
     innermost = f"{_short(top)}:{frame.f_code.co_name}"
     while frame is not None:
         code = frame.f_code
         name = code.co_filename
-        serving = serving or any(part in name for part in _SERVING) or (bool(_ROOT) and name.startswith(_ROOT))
+        serving = (
+            serving or any(part in name for part in _SERVING) or (bool(_ROOT) and name.startswith(_ROOT))
+        )
         if kind == "py" and (
-            (code.co_name in _DB_FUNCS and "/sqlalchemy/engine/" in name) or any(p in name for p in _DB_PACKAGES)
+            (code.co_name in _DB_FUNCS and "/sqlalchemy/engine/" in name)
+            or any(p in name for p in _DB_PACKAGES)
         ):
             kind = "db"
         if not where and _ROOT and name.startswith(_ROOT) and "/site-packages/" not in name:

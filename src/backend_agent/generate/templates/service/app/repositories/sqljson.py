@@ -42,6 +42,7 @@ class json_object(_JsonFunction):  # noqa: N801 - named like the SQL function
     """``json_object('key', value, ...)``: keys and values alternate."""
 
     name = "json_object"
+    inherit_cache = True
 
     def __init__(self, *pairs: Any) -> None:
         # keys are SQL string literals, not bind parameters: PostgreSQL cannot type a parameter here
@@ -70,6 +71,7 @@ class json_array_agg(_JsonFunction):  # noqa: N801
     """The values of a group as a JSON array; ``[]`` for no rows."""
 
     name = "json_array_agg"
+    inherit_cache = True
 
 
 @compiles(json_array_agg, "sqlite")
@@ -86,6 +88,7 @@ class json_nested(_JsonFunction):  # noqa: N801
     """A JSON value coming from a subquery, embedded as JSON (not as a string)."""
 
     name = "json_nested"
+    inherit_cache = True
 
 
 @compiles(json_nested, "sqlite")
@@ -119,6 +122,7 @@ class json_bool(_JsonFunction):  # noqa: N801
     """A boolean as JSON ``true``/``false`` (SQLite stores 0/1)."""
 
     name = "json_bool"
+    inherit_cache = True
 
 
 @compiles(json_bool, "sqlite")
@@ -136,6 +140,7 @@ class json_decimal(_JsonFunction):  # noqa: N801
     """A decimal as a JSON string with its scale (``"19.90"``): money stays exact."""
 
     name = "json_decimal"
+    inherit_cache = True
 
     def __init__(self, value: Any, scale: int) -> None:
         super().__init__(value)
@@ -157,6 +162,7 @@ class json_time(_JsonFunction):  # noqa: N801
     """A time of day as ``HH:MM:SS``."""
 
     name = "json_time"
+    inherit_cache = True
 
 
 @compiles(json_time, "sqlite")
@@ -190,6 +196,7 @@ class json_text(_JsonFunction):  # noqa: N801
     """The finished document as text, so the driver hands it over without parsing it."""
 
     name = "json_text"
+    inherit_cache = True
 
 
 @compiles(json_text, "sqlite")

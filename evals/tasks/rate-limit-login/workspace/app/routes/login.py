@@ -1,0 +1,23 @@
+"""Login with a username and token (checks the pair; used by the web client)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from app.auth import Db
+
+router = APIRouter(prefix="/api/login", tags=["login"])
+
+
+class Credentials(BaseModel):
+    username: str
+    token: str
+
+
+@router.post("")
+def login(body: Credentials, db: Db) -> dict[str, str]:
+    row = db.execute("SELECT id FROM users WHERE username = ? AND token = ?", (body.username, body.token)).fetchone()
+    if row is None:
+        raise HTTPException(status_code=401, detail="Wrong username or token")
+    return {"status": "ok"}

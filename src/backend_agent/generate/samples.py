@@ -1,0 +1,126 @@
+"""Sample values for the generated tests: rows for factories, request bodies from the contract."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Json = dict[str, Any]
+
+PASSWORD = "Correct-Horse-42!"  # fits every password policy a blueprint can state (letter, digit, symbol)
+
+
+def _string_sample(schema: Json, unique: bool) -> str:
+    """A Python expression (using ``n``) for a string value."""
+    fmt = schema.get("format")
+    example = (schema.get("examples") or [None])[0]
+    if fmt == "email":
+        base = example if isinstance(example, str) and "@" in example else "user@example.com"
+        return f'f"u{{n}}.{base}"' if unique else repr(base)
+    if fmt == "uri":
+        return repr("https://example.com/image.png")
+    if isinstance(example, str):
+        limit = schema.get("maxLength")
+        if unique:
+            head = example[: max(1, (limit or 64) - 6)]
+            return f'f"{head}{{n}}"'
+        return repr(example if limit is None else example[:limit])
+    minimum = schema.get("minLength", 1)
+    return 'f"s{n}"' if unique else repr("s" * max(minimum, 1))
+
+
+def json_sample(schema: Json, components: Json, unique: bool = False) -> str:
+    """A Python expression for a JSON value valid against ``schema``."""
+    if "$ref" in schema:
+        return json_sample(components[schema["$ref"].rsplit("/", 1)[-1]], components, unique)
+    if "enum" in schema:
+        return repr(next(v for v in schema["enum"] if v is not None))
+    if "const" in schema:
+        return repr(schema["const"])
+    types = schema.get("type")
+    kind = next((t for t in ([types] if isinstance(types, str) else (types or [])) if t != "null"), None)
+    if kind == "string":
+        fmt = schema.get("format")
+        if fmt == "password" or schema.get("writeOnly"):
+            return repr(PASSWORD)
+        if fmt == "decimal":
+            example = (schema.get("examples") or ["10.00"])[0]
+            return repr(str(example))
+        if fmt == "date-time":
+            return repr("2026-01-31T12:00:00.000Z")
+        if fmt == "date":
+            return repr("2026-01-31")
+        if fmt == "time":
+            return repr("12:00:00")
+        if fmt == "uuid":
+            return "str(uuid.uuid4())"
+        if schema.get("contentEncoding") == "base64":
+            return repr("aGVsbG8=")
+        return _string_sample(schema, unique)
+    if kind == "integer":
+        low = schema.get("minimum", 1)
+        return repr(max(int(low), 1) if schema.get("maximum", 10**9) >= 1 else int(low))
+    if kind == "number":
+        return repr(float(max(schema.get("minimum", 1), 1)))
+    if kind == "boolean":
+        return "False"
+    if kind == "array":
+        item = json_sample(schema.get("items", {}), components, unique)
+        return f"[{item}]" if schema.get("minItems") else "[]"
+    if kind == "object" or "properties" in schema:
+        required = schema.get("required", [])
+        pairs = [f"{key!r}: {json_sample(prop, components, unique)}" for key, prop in schema.get("properties", {}).items()
+                 if key in required]
+        return "{" + ", ".join(pairs) + "}"
+    return '{"key": "value"}'
+
+
+def row_sample(field: Json) -> str:
+    """A Python expression (using ``n``) for a stored value of a required field."""
+    py = field["python_type"]
+    schema = field["json_schema"]
+    if field["secret"]:
+        return "PASSWORD_HASH"
+    if "enum" in schema:
+        return repr(schema["enum"][0])
+    if py == "str":
+        if field.get("derive_from"):
+            return 'f"derived-{n}"'
+        return _string_sample(schema, field["unique"])
+    if py == "int":
+        return repr(max(int(schema.get("minimum", 1)), 1)) if not field["unique"] else "n"
+    if py == "float":
+        return repr(float(max(schema.get("minimum", 1), 1)))
+    if py == "Decimal":
+        example = field.get("example") or "10.00"
+        return f"Decimal({str(example)!r})"
+    if py == "bool":
+        return "False"
+    if py == "datetime":
+        return "datetime.now(UTC)"
+    if py == "date":
+        return "date(2026, 1, 31)"
+    if py == "time":
+        return "time(12, 0)"
+    if py in ("UUID", "uuid"):
+        return "str(uuid.uuid4())"
+    if py == "bytes":
+        return 'b"hello"'
+    return '{"key": "value"}'
+
+
+def dummy_path_value(schema: Json) -> str:
+    kind = schema.get("type")
+    if kind == "integer":
+        return "999999999"
+    if schema.get("format") == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
+    example = (schema.get("examples") or [None])[0]
+    return str(example) if isinstance(example, str) else "missing-key"
+
+
+def is_identifier_like(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text))
+
+
+__all__ = ["PASSWORD", "dummy_path_value", "json_sample", "row_sample"]

@@ -1,0 +1,92 @@
+"""Two replicas on one PostgreSQL and one Redis: limits, cache, idempotency and tokens are shared."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.generate.platform.conftest import Server, envelope_design, free_port, sign_in
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def replicas(spawn: Callable[..., Server], postgres_database: str, redis_test_url: str,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Server, Server]:
+    from tests.generate.platform.conftest import build_project
+
+    project = build_project(tmp_path_factory.mktemp("replicas"), envelope_design())
+    env = {"DATABASE_URL": postgres_database, "REDIS_URL": redis_test_url, "RATE_LIMIT": "12/minute"}
+    first = spawn(project=project, env=env, name="replica-a")
+    second = spawn(project=project, env=env, name="replica-b")
+    return first, second
+
+
+def test_state_is_shared_across_replicas(replicas: tuple[Server, Server]) -> None:
+    a, b = replicas
+    with a.client() as ca, b.client() as cb:
+        # Tokens issued by one replica are accepted by the other.
+        auth = sign_in(ca)
+        assert cb.get("/api/me", headers=auth).status_code == 200
+
+        # Idempotency keys replay on the other replica.
+        key = {**auth, "Idempotency-Key": "replicated-1"}
+        created = ca.post("/api/items", json={"item": {"name": "v1"}}, headers=key)
+        replayed = cb.post("/api/items", json={"item": {"name": "v1"}}, headers=key)
+        assert created.status_code == replayed.status_code == 201
+        assert replayed.json() == created.json() and replayed.headers["idempotent-replayed"] == "true"
+        item = created.json()["item"]["id"]
+
+        # A write on one replica invalidates the cached read on the other.
+        assert ca.get(f"/api/items/{item}").headers["x-cache"] == "miss"
+        cached = ca.get(f"/api/items/{item}")
+        assert cached.headers["x-cache"] == "hit"
+        assert cb.get(f"/api/items/{item}").headers["x-cache"] == "hit"  # one cache for both
+        updated = cb.put(f"/api/items/{item}", json={"item": {"name": "v2"}},
+                         headers={**auth, "If-Match": cached.headers["etag"]})
+        assert updated.status_code == 200
+        after = ca.get(f"/api/items/{item}")
+        assert after.headers["x-cache"] == "miss" and after.json()["item"]["name"] == "v2"
+
+        # Logout on one replica is honoured by the other.
+        assert ca.post("/api/logout", headers=auth).status_code == 204
+        assert cb.get("/api/me", headers=auth).status_code == 401
+
+
+def test_the_rate_limit_is_global_across_replicas(replicas: tuple[Server, Server]) -> None:
+    a, b = replicas
+    with a.client() as ca, b.client() as cb:
+        # 7 requests to each replica: each alone would stay under 12/minute; together they must not.
+        statuses = [client.get("/api/time").status_code for _ in range(7) for client in (ca, cb)]
+        assert statuses == [200] * 12 + [429, 429], statuses
+        refused = cb.get("/api/time")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["retry-after"]) > 0 and refused.headers["ratelimit-remaining"] == "0"
+
+
+def test_postgresql_timestamps_and_readiness(spawn: Callable[..., Server], postgres_database: str) -> None:
+    server = spawn(env={"DATABASE_URL": postgres_database})
+    with server.client() as client:
+        body = client.get("/api/time").json()
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["sql"])
+        assert body["sql"] == body["python"]
+        assert client.get("/health/ready").json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_readiness_fails_when_the_database_is_unreachable(spawn: Callable[..., Server], tmp_path_factory:
+                                                          pytest.TempPathFactory) -> None:
+    from tests.generate.platform.conftest import build_project, conduit_design
+
+    project = build_project(tmp_path_factory.mktemp("down"), conduit_design())
+    # The test app creates its tables at import; point it at SQLite for that, then at a dead server.
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace("metadata.create_all(engine)\nplatform_metadata.create_all(engine)\n", ""))
+    server = spawn(project=project, env={
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/none", "OUTBOX_ENABLED": "false"})
+    with server.client() as client:
+        assert client.get("/health/live").status_code == 200
+        ready = client.get("/health/ready")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["database"].startswith("unavailable")
