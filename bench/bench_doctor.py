@@ -49,6 +49,7 @@ def main() -> int:
             f"target < {TARGET_S:.0f} s: {verdict}"
         )
         before, after = report["before"], report["after"] or {}
+        print(f"        database: {before['database']} ({before['throwaway_database']})")
         print(f"        seeded {sum(before['rows'].values())} rows in {before['seed_s']:.1f} s; "
               f"before pass {before['duration_s']:.1f} s, after pass {after.get('duration_s', 0):.1f} s")  # fmt: skip
         for finding in report["findings"]:

@@ -204,3 +204,74 @@ def test_unusable_postgres_server_falls_back_to_sqlite_and_says_why(tmp_path: Pa
     assert "on sqlite (PostgreSQL not usable)" in result.summary
     assert "127.0.0.1:1" in result.evidence["database_fallback"] and "secret" not in str(result.evidence)
     assert any("using SQLite instead" in step for step in result.evidence["steps"])
+
+
+# --- issue 15: history-aware lint, honest verdicts -----------------------------------------------
+
+INDEX_REVISION = '''
+    from alembic import op
+
+    revision = "{rev}"
+    down_revision = "{parent}"
+
+
+    def upgrade() -> None:
+        op.create_index("ix_tasks_{rev}", "tasks", ["title"])
+
+
+    def downgrade() -> None:
+        op.drop_index("ix_tasks_{rev}", table_name="tasks")
+'''
+
+
+def _git(project: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=project, check=True,
+                   capture_output=True)
+
+
+def _squawked(result: object) -> set[str]:
+    import re as _re
+
+    findings = getattr(result, "findings", [])
+    return {m.group(1) for f in findings if f.rule.startswith("squawk:") and (m := _re.search(r"revision (\w+)", f.message))}
+
+
+def test_squawk_lints_only_revisions_not_yet_in_the_base_branch(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0090_applied.py", INDEX_REVISION.format(rev="0090", parent=_head(project)))
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "applied everywhere")
+    _git(project, "checkout", "-q", "-b", "feature")
+    write(project, "alembic/versions/0091_new.py", INDEX_REVISION.format(rev="0091", parent="0090"))
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert _squawked(result) == {"0091"}, result.findings
+    assert "not yet in main" in result.summary
+
+
+def test_lint_since_lints_only_newer_revisions(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    write(project, "alembic/versions/0090_applied.py", INDEX_REVISION.format(rev="0090", parent=_head(project)))
+    write(project, "alembic/versions/0091_new.py", INDEX_REVISION.format(rev="0091", parent="0090"))
+    patch(project, "pyproject.toml", '[tool.backend-agent]\n', '[tool.backend-agent.migrations]\nlint_since = "0090"\n\n[tool.backend-agent]\n')
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert _squawked(result) == {"0091"}
+
+
+def test_env_without_target_metadata_is_not_drift(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    patch(project, "alembic/env.py", "target_metadata = Base.metadata", "target_metadata = None")
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "pass", result
+    assert result.evidence["steps_status"]["drift check"] == "not applicable"
+    assert not any(f.rule == "migrations:drift" for f in result.findings)
+
+
+def test_a_missing_module_means_the_gate_could_not_run(tmp_path: Path) -> None:
+    project = clean_copy(tmp_path)
+    patch(project, "alembic/env.py", "from alembic import context\n", "from alembic import context\nimport not_installed_anywhere  # noqa\n")
+    result = run_gates(load_target(project, database_url=None), gates=["migrations"]).gates[0]
+    assert result.status == "error", result
+    assert "not_installed_anywhere" in result.summary and result.hint and "dependencies" in result.hint

@@ -48,7 +48,8 @@ def test_stubs_are_listed_and_answer_501(generated: dict[str, GenerationResult])
     stubs = generated["orders"].stubs
     assert "app/custom/orders_rules.py:quote_shipping" in stubs
     text = (generated["orders"].out_dir / "app/custom/orders_rules.py").read_text()
-    assert "ApiError(501" in text and "def quote_shipping(" in text
+    assert "raise ApiError(" in text and "501" in text and "is not implemented yet" in text
+    assert "def quote_shipping(" in text
 
 
 def test_new_refuses_a_non_empty_folder(tmp_path: Path) -> None:

@@ -65,7 +65,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine_for(row: dict[str, Any], workspace: Path) -> PermissionEngine:
     profile = PROFILES[row["profile"]]
     rules = RuleSet.from_lists(source="settings:corpus", **profile)
-    return PermissionEngine(rules=rules, mode=row["mode"], workspace=workspace, home=workspace.parent / "home")
+    return PermissionEngine(
+        rules=rules, mode=row["mode"], workspace=workspace, home=workspace.parent / "home"
+    )
 
 
 def test_corpus_is_big_sourced_and_goes_both_ways() -> None:

@@ -41,7 +41,12 @@ def slow_script(workspace: Path) -> None:
 
 @pytest.mark.parametrize(
     ("signum", "output_format"),
-    [(signal.SIGTERM, "json"), (signal.SIGINT, "json"), (signal.SIGTERM, "stream-json"), (signal.SIGINT, "text")],
+    [
+        (signal.SIGTERM, "json"),
+        (signal.SIGINT, "json"),
+        (signal.SIGTERM, "stream-json"),
+        (signal.SIGINT, "text"),
+    ],
 )
 def test_a_signal_ends_the_run_with_a_final_result(
     workspace: Path, home: Path, cli, signum: signal.Signals, output_format: str
@@ -81,13 +86,17 @@ def test_a_second_resume_of_a_busy_session_is_refused(workspace: Path, home: Pat
         wait_for(workspace / "started")
         (info,) = json.loads(cli("sessions", "list", "--json", cwd=workspace).stdout)
         write_script(workspace, [{"text": "second run"}], name="second.yaml")
-        second = cli("run", "-p", "more", "--resume", info["id"], "--model", "script:second.yaml", cwd=workspace)
+        second = cli(
+            "run", "-p", "more", "--resume", info["id"], "--model", "script:second.yaml", cwd=workspace
+        )
         assert second.returncode == 2, second.stdout + second.stderr
         assert "busy" in second.stderr and "Traceback" not in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=20)
     # the script model counts the session's earlier model turns: turn 1 was the interrupted Bash call
-    write_script(workspace, [{"text": "(turn 1, already played)"}, {"text": "resumed fine"}], name="third.yaml")
+    write_script(
+        workspace, [{"text": "(turn 1, already played)"}, {"text": "resumed fine"}], name="third.yaml"
+    )
     third = cli("run", "-p", "more", "--resume", info["id"], "--model", "script:third.yaml", cwd=workspace)
     assert third.returncode == 0 and "resumed fine" in third.stdout, third.stderr

@@ -153,7 +153,10 @@ def test_cost_budget_stops_before_the_next_request(workspace: Path, run_agent) -
 
 
 def test_cost_budget_with_room_for_the_worst_case_runs_on(workspace: Path, run_agent) -> None:
-    turn = {"tool_calls": [{"tool": "Glob", "input": {"pattern": "*"}}], "usage": {"input_tokens": 1000, "output_tokens": 100}}
+    turn = {
+        "tool_calls": [{"tool": "Glob", "input": {"pattern": "*"}}],
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+    }
     script = write_script(workspace, [turn, turn, {"text": "done"}])
     script.write_text(script.read_text() + "price_as: claude-sonnet-4-5\n")
     result, _ = run_agent(workspace, max_cost=0.5)

@@ -12,7 +12,9 @@ import pytest
 from tests.runtime.conftest import write_script
 
 
-def hook_settings(folder: Path, hooks: dict[str, object], name: str = "settings.json", **extra: object) -> None:
+def hook_settings(
+    folder: Path, hooks: dict[str, object], name: str = "settings.json", **extra: object
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(json.dumps({"hooks": hooks, **extra}))
 
@@ -38,8 +40,13 @@ def rm_then_done(workspace: Path) -> None:
 @pytest.mark.parametrize(
     "output",
     [
-        {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
-                                "permissionDecisionReason": "no deleting"}},
+        {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "deny",
+                "permissionDecisionReason": "no deleting",
+            }
+        },
         {"decision": "block", "reason": "no deleting"},
     ],
     ids=["permissionDecision-deny", "decision-block"],
@@ -56,7 +63,9 @@ def test_json_deny_stops_the_command(workspace: Path, run_agent, output: dict[st
 
 def test_continue_false_ends_the_run_with_the_stop_reason(workspace: Path, run_agent) -> None:
     (workspace / "keep.txt").write_text("keep")
-    hook_settings(workspace / ".claude", on("PreToolUse", answering({"continue": False, "stopReason": "freeze!"})))
+    hook_settings(
+        workspace / ".claude", on("PreToolUse", answering({"continue": False, "stopReason": "freeze!"}))
+    )
     rm_then_done(workspace)
     result, _ = run_agent(workspace, permission_mode="bypassPermissions")
     assert (workspace / "keep.txt").exists()
@@ -65,7 +74,12 @@ def test_continue_false_ends_the_run_with_the_stop_reason(workspace: Path, run_a
 
 def test_updated_input_is_what_runs_and_what_permissions_see(workspace: Path, run_agent) -> None:
     (workspace / "keep.txt").write_text("keep")
-    rewrite = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"command": "echo safe > out.txt"}}}
+    rewrite = {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "updatedInput": {"command": "echo safe > out.txt"},
+        }
+    }
     hook_settings(workspace / ".claude", on("PreToolUse", answering(rewrite), "Bash"))
     rm_then_done(workspace)
     result, _ = run_agent(workspace, allow=["Bash(echo:*)"], deny=["Bash(rm:*)"])
@@ -87,7 +101,11 @@ def test_hook_allow_approves_a_prompt_but_never_lifts_a_deny(workspace: Path, ru
 
 def test_post_tool_use_json_block_and_context_reach_the_model(workspace: Path, run_agent) -> None:
     (workspace / "a.txt").write_text("alpha\n")
-    post = {"decision": "block", "reason": "lint failed", "hookSpecificOutput": {"additionalContext": "see docs"}}
+    post = {
+        "decision": "block",
+        "reason": "lint failed",
+        "hookSpecificOutput": {"additionalContext": "see docs"},
+    }
     hook_settings(workspace / ".claude", on("PostToolUse", answering(post), "Read"))
     write_script(workspace, [
         {"tool_calls": [{"tool": "Read", "input": {"file_path": "a.txt"}}]},
@@ -122,11 +140,15 @@ def test_managed_only_hooks_and_disable_all(workspace: Path, run_agent, monkeypa
     from backend_agent.runtime.hooks import load_hooks
 
     hook_settings(workspace / ".claude", on("Stop", "echo project"))
-    hook_settings(tmp_path / "etc", on("Stop", "echo managed"), "managed-settings.json", allowManagedHooksOnly=True)
+    hook_settings(
+        tmp_path / "etc", on("Stop", "echo managed"), "managed-settings.json", allowManagedHooksOnly=True
+    )
     monkeypatch.setenv("BACKEND_AGENT_MANAGED_SETTINGS", str(tmp_path / "etc" / "managed-settings.json"))
     assert [h.command for h in load_hooks(workspace, home=tmp_path / "h")] == ["echo managed"]
     monkeypatch.delenv("BACKEND_AGENT_MANAGED_SETTINGS")
-    hook_settings(workspace / ".claude", on("Stop", "echo project"), "settings.local.json", disableAllHooks=True)
+    hook_settings(
+        workspace / ".claude", on("Stop", "echo project"), "settings.local.json", disableAllHooks=True
+    )
     monkeypatch.setenv("BACKEND_AGENT_MANAGED_SETTINGS", str(tmp_path / "none.json"))
     assert load_hooks(workspace, home=tmp_path / "h") == []
 
@@ -139,7 +161,9 @@ def test_session_end_notification_and_transcript_path(workspace: Path, run_agent
         **on("PreToolUse", answering({}, record=log)),
     }
     hook_settings(workspace / ".claude", hooks)
-    write_script(workspace, [{"tool_calls": [{"tool": "Bash", "input": {"command": "touch x"}}]}, {"text": "done"}])
+    write_script(
+        workspace, [{"tool_calls": [{"tool": "Bash", "input": {"command": "touch x"}}]}, {"text": "done"}]
+    )
 
     async def approve(tool: str, tool_input: dict[str, object], decision: object) -> str:
         return "once"

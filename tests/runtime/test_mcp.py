@@ -118,7 +118,10 @@ def test_wrongly_typed_server_fields_are_located_errors(server: dict, where: str
 def test_a_server_name_that_cannot_be_a_tool_name_is_an_error() -> None:
     with pytest.raises(ConfigError) as info:
         parse_mcp_config({"mcpServers": {"my docs!": {"command": "x"}}}, source=".mcp.json", environ={})
-    assert ".mcp.json (mcpServers.my docs!)" in str(info.value) and info.value.hint == "rename it, e.g. 'my-docs'"
+    assert (
+        ".mcp.json (mcpServers.my docs!)" in str(info.value)
+        and info.value.hint == "rename it, e.g. 'my-docs'"
+    )
 
 
 def test_a_server_that_cannot_start_is_a_warning(workspace: Path, run_agent) -> None:

@@ -64,8 +64,14 @@ def test_password_assignment_shapes(text: str, kept: str) -> None:
 
 @pytest.mark.parametrize(
     "harmless",
-    ["password = os.environ['DB_PASSWORD']", "pwd = get_password()", "max_tokens: 4096", "password: ${DB_PASSWORD}",
-     "the token budget was exceeded", "git@github.com:org/repo.git"],
+    [
+        "password = os.environ['DB_PASSWORD']",
+        "pwd = get_password()",
+        "max_tokens: 4096",
+        "password: ${DB_PASSWORD}",
+        "the token budget was exceeded",
+        "git@github.com:org/repo.git",
+    ],
 )
 def test_code_and_prose_around_secrets_are_left_alone(harmless: str) -> None:
     assert Redactor({}).text(harmless) == harmless

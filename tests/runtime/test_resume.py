@@ -127,7 +127,9 @@ def test_ctrl_c_stops_the_run_and_its_processes(workspace: Path, home: Path) -> 
     assert time.monotonic() - started < 10
     assert proc.returncode == 1  # issue 11: an interrupted run exits 1, as docs/output-format.md says
     deadline = time.monotonic() + 3  # the group was killed; give the kernel a moment to reap it under load
-    while (survivors := subprocess.run(["pgrep", "-af", f"sleep {token}"], capture_output=True, text=True).stdout.strip()):
+    while survivors := subprocess.run(
+        ["pgrep", "-af", f"sleep {token}"], capture_output=True, text=True
+    ).stdout.strip():
         if time.monotonic() > deadline:
             break
         time.sleep(0.1)
@@ -168,7 +170,9 @@ def test_resuming_a_finished_session_without_a_task_is_a_usage_error(workspace: 
         assert store.get(first.session_id).status == "success"
 
 
-SUB_SLOW_STEP = "echo $$ > bash.pid; if [ -f sub.started ]; then echo sub-resumed; else touch sub.started; sleep 30; fi"
+SUB_SLOW_STEP = (
+    "echo $$ > bash.pid; if [ -f sub.started ]; then echo sub-resumed; else touch sub.started; sleep 30; fi"
+)
 
 
 def test_a_subagent_killed_mid_way_resumes_from_its_checkpoint(workspace: Path, home: Path, cli) -> None:

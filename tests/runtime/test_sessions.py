@@ -15,8 +15,8 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 
-from backend_agent.runtime.sessions import session_db_path
 from backend_agent.runtime import Redactor, SessionStore
+from backend_agent.runtime.sessions import session_db_path
 from tests.runtime.conftest import write_script
 
 
@@ -65,7 +65,9 @@ def test_secrets_are_redacted_in_stored_transcripts(tmp_path: Path) -> None:
 
 def test_bearer_tokens_and_url_passwords_are_redacted_keeping_their_context() -> None:
     redactor = Redactor({})
-    assert redactor.text("Authorization: Bearer abcdefghijklmnop.qrstuv") == "Authorization: Bearer [REDACTED]"
+    assert (
+        redactor.text("Authorization: Bearer abcdefghijklmnop.qrstuv") == "Authorization: Bearer [REDACTED]"
+    )
     assert (
         redactor.text("DATABASE_URL=postgresql://app:supersecret@db:5432/app")
         == "DATABASE_URL=postgresql://app:[REDACTED]@db:5432/app"
@@ -83,7 +85,9 @@ def test_a_corrupt_session_store_is_a_clear_error(workspace: Path, cli_inproc) -
     for args in (("run", "-p", "x", "--model", "script:script.yaml"), ("sessions", "list")):
         outcome = cli_inproc(*args, cwd=workspace)
         assert outcome.returncode == 1 and "Traceback" not in outcome.stderr
-        assert f"{store}: file is not a database" in outcome.stderr and "move the file aside" in outcome.stderr
+        assert (
+            f"{store}: file is not a database" in outcome.stderr and "move the file aside" in outcome.stderr
+        )
 
 
 def test_sessions_cli_list_show_export(workspace: Path, cli_inproc) -> None:
@@ -130,7 +134,9 @@ def test_environment_secret_never_reaches_stream_or_store(workspace: Path, cli) 
 
 
 # ------------------------------------------------------------------ issue 11: where sessions live
-def test_sessions_live_in_the_user_data_folder_private_and_out_of_git(workspace: Path, user_data: Path, cli) -> None:
+def test_sessions_live_in_the_user_data_folder_private_and_out_of_git(
+    workspace: Path, user_data: Path, cli
+) -> None:
     import stat
     import subprocess
 
@@ -151,7 +157,9 @@ def test_sessions_live_in_the_user_data_folder_private_and_out_of_git(workspace:
 def test_session_dir_chooses_the_store(workspace: Path, tmp_path: Path, cli) -> None:
     chosen = tmp_path / "elsewhere"
     write_script(workspace, [{"text": "ok"}])
-    proc = cli("run", "-p", "hi", "--model", "script:script.yaml", "--session-dir", str(chosen), cwd=workspace)
+    proc = cli(
+        "run", "-p", "hi", "--model", "script:script.yaml", "--session-dir", str(chosen), cwd=workspace
+    )
     assert proc.returncode == 0, proc.stderr
     assert (chosen / "sessions.db").is_file() and not session_db_path(workspace).exists()
     listed = cli("sessions", "list", "--json", "--session-dir", str(chosen), cwd=workspace)

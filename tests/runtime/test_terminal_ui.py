@@ -92,3 +92,41 @@ def test_diff_approval_slash_commands_and_mode_cycling(workspace: Path, home: Pa
         prompts = [str(part.content) for m in store.load_messages(session.id) for part in m.parts
                    if part.part_kind == "user-prompt"]  # fmt: skip
     assert "Make the greeting louder." in prompts
+
+
+def test_agents_permissions_resume_picker_and_compact(workspace: Path, home: Path) -> None:
+    settings = workspace / ".claude"
+    settings.mkdir()
+    (settings / "settings.json").write_text('{"permissions": {"deny": ["Bash(rm:*)"]}}')
+    agents = settings / "agents"
+    agents.mkdir()
+    (agents / "reviewer.md").write_text("---\nname: reviewer\ndescription: Reviews pull requests\n---\nReview.\n")
+    write_script(workspace, [{"text": f"answer {n}"} for n in range(1, 9)])
+    term = Tmux([*CLI, "run", "first task", "--model", "script:script.yaml"], workspace, cli_env(home))
+    try:
+        term.expect("answer 1")
+        for n in range(2, 6):
+            term.type(f"task {n}")
+            term.expect(f"answer {n}")
+        term.type("/compact")
+        term.expect("compacted:")
+        term.type("/agents")
+        term.expect("Reviews pull requests")
+        term.type("/permissions")
+        screen = term.expect("Bash(rm:*)")
+        assert "deny" in screen
+        term.type("/clear")
+        term.expect("new session from the next task")
+        term.type("/resume")
+        term.expect("resume which #")
+        term.type("1")
+        term.expect("resumed session")
+        term.type("one more")
+        term.expect("answer 6")
+        term.type("/exit")
+        term.expect("EXIT=0")
+    finally:
+        term.close()
+    with SessionStore.for_workspace(workspace) as store:
+        sessions = [s for s in store.list() if s.title == "first task"]
+    assert len(sessions) == 1  # /resume continued the same session rather than starting another

@@ -16,6 +16,17 @@ CANONICAL_TOOLS = (
     "Agent",
     "Skill",
     "WebFetch",
+    "WebSearch",
+    "TodoWrite",
+    "NotebookEdit",
+    "AskUserQuestion",
+    "ExitPlanMode",
+    # backend-agent's own backend tools (backend_agent.backend_tools)
+    "Blueprint",
+    "Generate",
+    "Check",
+    "Doctor",
+    "Service",
 )
 _BY_LOWER = {name.lower(): name for name in CANONICAL_TOOLS}
 # Names other tools use for the same capability.
@@ -28,6 +39,10 @@ _ALIASES = {
     "bash_output": "BashOutput",
     "kill_shell": "KillShell",
     "killbash": "KillShell",
+    "web_search": "WebSearch",
+    "todoread": "TodoWrite",
+    "todo_write": "TodoWrite",
+    "notebook_edit": "NotebookEdit",
 }
 _CALL = re.compile(r"^(?P<name>[A-Za-z_][\w-]*)\s*\((?P<args>.*)\)$", re.DOTALL)
 

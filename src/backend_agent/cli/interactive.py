@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from backend_agent.runtime import Answer, RunOptions, RunResult
 
 MODE_CYCLE = ("default", "acceptEdits", "plan")
+MANUAL_KEEP_RECENT = 2  # /compact keeps only the last two model responses in full
 BUILTIN_COMMANDS: dict[str, str] = {
     "help": "Show the commands and keys",
     "agents": "List the agents this workspace can use",
@@ -228,7 +229,7 @@ class InteractiveApp:
             return
         with SessionStore.for_workspace(self.options.cwd.resolve()) as store:
             messages = store.load_messages(self.session_id)
-            compacted = compact(messages)
+            compacted = compact(messages, keep_recent=MANUAL_KEEP_RECENT)
             if compacted is None:
                 self.console.print("[dim]the conversation is already short[/]")
                 return

@@ -401,6 +401,10 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["uses_rate_limit"] = any(op.get("rate_limit") for op in ops if op["kind"] not in AUTH_KINDS)
     plan["body_models"] = sorted({op["body_model"] for op in ops if op["body_model"] and op["kind"] not in AUTH_KINDS})
     plan["custom_imports"] = sorted({op["handler"].split(":")[0] for op in plan["operations"] if op.get("handler")})
+    for op in plan["operations"]:
+        if op.get("handler"):
+            module, func = op["handler"].split(":", 1)
+            op["handler_call"] = f"{module.replace('.', '_')}.{func}"
 
 
 def _literal(entity: Json, column: str, value: Any) -> str:

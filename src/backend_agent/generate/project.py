@@ -52,16 +52,25 @@ def _sha(text: str | bytes) -> str:
 def render_project(design_files: dict[str, str | bytes], design: dict[str, Any],
                    openapi: dict[str, Any]) -> tuple[dict[str, str | bytes], list[str]]:
     """Every file of the project (without migrations) and the custom handlers created as stubs."""
-    context, entities = build_context(design, openapi)
+    try:
+        context, entities = build_context(design, openapi)
+    except (KeyError, StopIteration, ValueError, TypeError) as exc:  # a design construct the generator lacks
+        raise GenerationError(
+            f"cannot generate {design['service']['name']}: design.json holds a construct this generator does not "
+            f"handle ({type(exc).__name__}: {exc})",
+            hint="please report it with the blueprint; `backend-agent design` output is still usable") from None
     files: dict[str, str | bytes] = dict(render_templates(context, entities))
     for module, items in context["custom_modules"].items():
-        files[f"app/custom/{module}.py"] = render_one("custom/module.py.j2", {**context, "module": module, "items": items})
+        package = module.split(".")[:-1]
+        for depth in range(1, len(package) + 1):
+            files.setdefault(f"app/custom/{'/'.join(package[:depth])}/__init__.py", "")
+        files[f"app/custom/{module.replace('.', '/')}.py"] = render_one("custom/module.py.j2", {**context, "module": module, "items": items})
     files["app/openapi.json"] = json.dumps(openapi, indent=1, ensure_ascii=False) + "\n"
     for name, content in design_files.items():
         files[f"{DESIGN_DIR}/{name}"] = content
     deploy = _deploy_files(design)
     files.update(deploy)
-    stubs = [f"app/custom/{module}.py:{item['func']}" for module, items in context["custom_modules"].items()
+    stubs = [f"app/custom/{module.replace('.', '/')}.py:{item['func']}" for module, items in context["custom_modules"].items()
              for item in items]
     return files, stubs
 
@@ -127,6 +136,10 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
     except BlueprintError as exc:
         raise locate_problems(exc, blueprint) from None
     resolved = json.loads(json.dumps(result.resolved(), default=str))
+    if resolved.get("mode") == "contract":
+        raise GenerationError(
+            f"{blueprint}: contract-first blueprints (service.contract) are not generated yet",
+            hint="`backend-agent design` designs them; `new` currently generates blueprint-first services only")
     design_files: dict[str, str | bytes] = {
         "openapi.yaml": openapi_yaml(result),
         "design.json": json.dumps(resolved, indent=2) + "\n",

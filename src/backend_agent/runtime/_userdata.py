@@ -22,7 +22,9 @@ def workspace_key(workspace: Path) -> str:
     """A readable, collision-free folder name for a workspace: ``<name>-<hash of its path>``."""
     resolved = str(workspace.resolve())
     digest = hashlib.sha256(resolved.encode()).hexdigest()[:12]
-    name = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in workspace.resolve().name)[:40] or "root"
+    name = (
+        "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in workspace.resolve().name)[:40] or "root"
+    )
     return f"{name}-{digest}"
 
 

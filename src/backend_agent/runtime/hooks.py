@@ -47,7 +47,10 @@ HOOK_EVENTS = (
 )
 DEFAULT_TIMEOUT = 60.0
 MANAGED_SETTINGS_ENV = "BACKEND_AGENT_MANAGED_SETTINGS"  # a managed-settings file (tests, packagers)
-MANAGED_FILES = (Path("/etc/claude-code/managed-settings.json"), Path("/etc/backend-agent/managed-settings.json"))
+MANAGED_FILES = (
+    Path("/etc/claude-code/managed-settings.json"),
+    Path("/etc/backend-agent/managed-settings.json"),
+)
 _PERMISSION_DECISIONS = {"allow", "deny", "ask"}
 
 
@@ -172,7 +175,9 @@ def parse_hooks(data: Any, *, source: str) -> list[HookCommand]:
                         ],
                         hint='write {"type": "command", "command": "..."}',
                     )
-                timeout = _timeout(hook.get("timeout", DEFAULT_TIMEOUT), source, f"{where}[{index}].hooks[{number}]")
+                timeout = _timeout(
+                    hook.get("timeout", DEFAULT_TIMEOUT), source, f"{where}[{index}].hooks[{number}]"
+                )
                 commands.append(HookCommand(event, matcher, command, timeout, source))
     return commands
 
@@ -189,12 +194,17 @@ def _timeout(value: Any, source: str, where: str) -> float:
     )  # fmt: skip
 
 
-def settings_files(workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent") -> list[Path]:
+def settings_files(
+    workspace: Path, *, home: Path | None = None, state_dir_name: str = ".backend-agent"
+) -> list[Path]:
     """Every settings file that may hold hooks, lowest precedence first (user, project, local, managed)."""
     home = home if home is not None else Path.home()
     user = [home / ".claude" / "settings.json", home / state_dir_name / "settings.json"]
     project = [workspace / ".claude" / "settings.json", workspace / state_dir_name / "settings.json"]
-    local = [workspace / ".claude" / "settings.local.json", workspace / state_dir_name / "settings.local.json"]
+    local = [
+        workspace / ".claude" / "settings.local.json",
+        workspace / state_dir_name / "settings.local.json",
+    ]
     chosen = os.environ.get(MANAGED_SETTINGS_ENV)
     managed = [Path(chosen)] if chosen else list(MANAGED_FILES)
     seen: set[Path] = set()

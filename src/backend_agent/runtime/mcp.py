@@ -77,7 +77,11 @@ def expand_env(value: Any, *, source: str, key_path: str, environ: dict[str, str
 _SHAPES: dict[str, tuple[type, str, str]] = {
     "args": (list, "a list of strings", '"args": ["-y", "server"]'),
     "env": (dict, "an object of NAME: value strings", '"env": {"TOKEN": "${TOKEN}"}'),
-    "headers": (dict, "an object of header: value strings", '"headers": {"Authorization": "Bearer ${TOKEN}"}'),
+    "headers": (
+        dict,
+        "an object of header: value strings",
+        '"headers": {"Authorization": "Bearer ${TOKEN}"}',
+    ),
     "cwd": (str, "a folder path string", '"cwd": "tools/server"'),
 }
 
@@ -406,19 +410,19 @@ async def probe_servers(
 
 __all__ = [
     "MCPServerConfig",
+    "OptionalServer",
+    "ServerStatus",
     "approval_states",
     "approve_servers",
     "approved_mcp_config",
-    "revoke_servers",
-    "server_fingerprints",
-    "OptionalServer",
-    "ServerStatus",
     "build_toolset",
     "expand_env",
     "load_mcp_config",
     "mcp_tool_allowed",
     "parse_mcp_config",
     "probe_servers",
+    "revoke_servers",
     "select_servers",
+    "server_fingerprints",
     "tool_name",
 ]

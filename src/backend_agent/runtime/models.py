@@ -110,7 +110,9 @@ class GuardedModel(WrapperModel):
     def _error(self, exc: BaseException) -> ModelUnreachable:
         connect, read, retries = self.limits
         attempts = retries + 1
-        timed_out = any("Timeout" in cls.__name__ for cls in type(exc).__mro__) or "timed out" in str(exc).lower()
+        timed_out = (
+            any("Timeout" in cls.__name__ for cls in type(exc).__mro__) or "timed out" in str(exc).lower()
+        )
         what = "did not answer in time" if timed_out else "could not be reached"
         return ModelUnreachable(
             f"the model server at {self.url} {what} ({type(exc).__name__}: {exc}; connect timeout {connect:g} s, "
@@ -265,7 +267,9 @@ def resolve_model(
         try:
             return ResolvedModel(_build(normalized, settings=settings, cwd=cwd, agent=agent), normalized)
         except ConfigError as exc:
-            if normalized.startswith("script:") or (strict_first and ref == candidates[0] and UNKNOWN in exc.message):
+            if normalized.startswith("script:") or (
+                strict_first and ref == candidates[0] and UNKNOWN in exc.message
+            ):
                 raise
             failures.append(exc.message)
             if on_warning is not None and ref is not refs[-1]:
@@ -273,4 +277,12 @@ def resolve_model(
     raise no_model_error("; ".join(failures) or None)
 
 
-__all__ = ["GuardedModel", "ModelUnreachable", "ResolvedModel", "no_model_error", "normalize_reference", "openai_compat_model", "resolve_model"]
+__all__ = [
+    "GuardedModel",
+    "ModelUnreachable",
+    "ResolvedModel",
+    "no_model_error",
+    "normalize_reference",
+    "openai_compat_model",
+    "resolve_model",
+]

@@ -35,7 +35,9 @@ ASSIGNMENT = re.compile(
     (?:"(?P<dq>[^"\n]{3,})"|'(?P<sq>[^'\n]{3,})'|(?P<bare>[^\s"'`,;(){}\[\]<>]{4,})(?=[\s"'`,;)}\]>]|$))
     """
 )
-_NOT_LITERAL = re.compile(r"^(?:\$\{?[A-Za-z_]|\*+$|<[^>]*>$|(?:os|env|process|settings|config|self)\.)|\.(?:get|env)\b")
+_NOT_LITERAL = re.compile(
+    r"^(?:\$\{?[A-Za-z_]|\*+$|<[^>]*>$|(?:os|env|process|settings|config|self)\.)|\.(?:get|env)\b"
+)
 
 
 def _assignment(match: re.Match[str]) -> str:
@@ -48,7 +50,13 @@ def _assignment(match: re.Match[str]) -> str:
         or (match.group("bare") is not None and sep.strip() == "" and not match.group("name").startswith("-"))
     ):
         return match.group(0)  # a reference, a placeholder, or prose ("token budget") rather than a value
-    start = (match.start("dq") if match.group("dq") else match.start("sq") if match.group("sq") else match.start("bare"))
+    start = (
+        match.start("dq")
+        if match.group("dq")
+        else match.start("sq")
+        if match.group("sq")
+        else match.start("bare")
+    )
     end = start + len(value)
     whole = match.group(0)
     offset = match.start()

@@ -87,6 +87,7 @@ class SessionLock:
             except OSError:
                 pass
 
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, parent_id TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
@@ -134,7 +135,9 @@ class SessionStore:
         self.redactor = redactor or Redactor()
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            for suffix in _DB_SUFFIXES[:1]:  # created private before SQLite opens it (WAL/SHM follow its mode)
+            for suffix in _DB_SUFFIXES[
+                :1
+            ]:  # created private before SQLite opens it (WAL/SHM follow its mode)
                 os.close(os.open(str(path) + suffix, os.O_RDWR | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from backend_agent.tools._sandbox import (
+    absent_guarded_files,
     bash_path,
     bwrap_path,
     group_alive,
     kill_group,
     process_start_time,
-    absent_guarded_files,
     protected_paths,
     sandbox_argv,
 )
@@ -55,7 +55,9 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
         absent = " ".join(shlex.quote(str(path)) for path in protected if not path.exists())
         empty = " ".join(shlex.quote(str(path)) for path in absent_files)
         cleanup = f"rmdir -- {absent} 2>/dev/null; " if absent else ""
-        cleanup += f"for f in {empty}; do [ -f \"$f\" ] && [ ! -s \"$f\" ] && rm -f -- \"$f\"; done; " if empty else ""
+        cleanup += (
+            f'for f in {empty}; do [ -f "$f" ] && [ ! -s "$f" ] && rm -f -- "$f"; done; ' if empty else ""
+        )
         # A small parent shell outlives this process; bwrap dies with it, and the sandbox with bwrap.
         argv = ["/bin/sh", "-c", f'"$@"; rc=$?; {cleanup}exit $rc', "sh", *inner]
     with out.open("wb") as out_handle, err.open("wb") as err_handle:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import tempfile
@@ -14,12 +13,12 @@ from backend_agent.tools._jobs import start_job
 from backend_agent.tools._paths import allowed_roots, is_inside
 from backend_agent.tools._sandbox import (
     SANDBOX_OFF_WARNING,
+    absent_guarded_files,
     bash_path,
     bwrap_path,
-    absent_guarded_files,
     protected_paths,
-    remove_placeholders,
     read_capped,
+    remove_placeholders,
     run_group,
     sandbox_argv,
 )
@@ -133,7 +132,11 @@ class BashTool(Tool[BashInput]):
                 )
             else:
                 argv = command
-            absent = [path for path in sandbox_protected(ctx) + sandbox_absent_files(ctx) if bwrap and not path.exists()]
+            absent = [
+                path
+                for path in sandbox_protected(ctx) + sandbox_absent_files(ctx)
+                if bwrap and not path.exists()
+            ]
             code, timed_out = run_group(
                 argv,
                 cwd=cwd,

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.core import health, metrics
 from app.core.cache import cache_get, cache_invalidate, cache_set
-from app.core.database import engine, run_read, run_write
+from app.core.database import Prepared, engine, run_read, run_write
 from app.core.errors import ApiError, install_error_handlers, not_found
 from app.core.etag import check_if_match, etag_of, not_modified
 from app.core.http import (
@@ -40,7 +40,19 @@ from app.core.settings import get_settings
 from app.core.tables import platform_metadata
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, literal, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
@@ -185,6 +197,18 @@ async def request_verification(user: CurrentUser) -> Response:
 async def confirm_verification(body: TokenIn) -> Response:
     user_id = await run_write(consume_action_token, body.token, "verify-email")
     return json_response({"verified": user_id})
+
+
+ITEM_NAMES = Prepared(select(items.c.name).where(items.c.id >= bindparam("first")).order_by(items.c.id).limit(2))
+
+
+@api.get("/items/{item_id}/names")
+async def item_names(item_id: int) -> Response:
+    first = await run_read(ITEM_NAMES.scalar, first=item_id)
+    if first is None:
+        raise not_found("no such item")
+    return json_response({"names": await run_read(ITEM_NAMES.scalars, first=item_id),
+                          "row": await run_read(ITEM_NAMES.first, first=item_id)})
 
 
 @api.get("/boom")

@@ -173,3 +173,13 @@ def test_cache_serves_then_invalidates_on_write_and_if_match_prevents_lost_updat
         assert stale.status_code == 412
         after = client.get(f"/api/items/{item_id}")
         assert after.headers["x-cache"] == "miss" and after.json()["item"]["name"] == "v2"
+
+
+def test_prepared_statements_run_precompiled_sql(sqlite_server: Server, auth: dict[str, str]) -> None:
+    with sqlite_server.client() as client:
+        first = client.post("/api/items", json={"item": {"name": "p1"}}, headers=auth).json()["item"]["id"]
+        client.post("/api/items", json={"item": {"name": "p2"}}, headers=auth)
+        names = client.get(f"/api/items/{first}/names").json()
+        missing = client.get("/api/items/999999/names")
+    assert names == {"names": ["p1", "p2"], "row": ["p1"]}
+    assert missing.status_code == 404

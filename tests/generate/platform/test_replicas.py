@@ -73,6 +73,10 @@ def test_postgresql_timestamps_and_readiness(spawn: Callable[..., Server], postg
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["sql"])
         assert body["sql"] == body["python"]
         assert client.get("/health/ready").json() == {"status": "ok", "checks": {"database": "ok"}}
+        auth = sign_in(client)
+        first = client.post("/api/items", json={"item": {"name": "pg1"}}, headers=auth).json()["item"]["id"]
+        client.post("/api/items", json={"item": {"name": "pg2"}}, headers=auth)
+        assert client.get(f"/api/items/{first}/names").json() == {"names": ["pg1", "pg2"], "row": ["pg1"]}
 
 
 def test_readiness_fails_when_the_database_is_unreachable(spawn: Callable[..., Server], tmp_path_factory:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
+import queue
+import re
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,35 +38,39 @@ def sign_up(http: httpx.Client | TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+RUNNING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture
 def live(database: Path) -> Iterator[httpx.Client]:
-    """The service started with uvicorn on a free loopback port, and a client for it (exploit tests)."""
-    port = _free_port()
+    """The service started with uvicorn on a loopback port it picks itself, and a client for it.
+
+    Port 0 lets the kernel choose, so two test runs never talk to each other's server; the
+    address is read from uvicorn's start-up line.
+    """
     workspace = os.environ.get("EVAL_WORKSPACE", os.getcwd())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=workspace, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "0"],
+        cwd=workspace, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    lines: list[str] = []
+    found: queue.Queue[str] = queue.Queue()
+
+    def drain() -> None:  # keep reading so the pipe never fills and blocks the service
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            match = RUNNING.search(line)
+            if match:
+                found.put(match.group(1))
+
+    threading.Thread(target=drain, daemon=True).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the service exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not become ready in 30 s")
-            time.sleep(0.1)
+        try:
+            base = found.get(timeout=30)
+        except queue.Empty:
+            raise RuntimeError("the service did not start in 30 s: " + "".join(lines)[-2000:]) from None
         with httpx.Client(base_url=base, timeout=10, trust_env=False) as http:
             yield http
     finally:

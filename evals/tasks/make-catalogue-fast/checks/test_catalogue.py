@@ -20,10 +20,10 @@ def statements(monkeypatch):
     return seen
 
 
-def _seed(client, users: int, per_user: int) -> dict[str, str]:
+def _seed(client, users: int, per_user: int, prefix: str = "user") -> dict[str, str]:
     headers = {}
     for u in range(users):
-        headers = sign_up(client, f"user{u}")
+        headers = sign_up(client, f"{prefix}{u}")
         for i in range(per_user):
             client.post("/api/items", json={"name": f"item {u}-{i}"}, headers=headers)
     return headers
@@ -41,7 +41,7 @@ def test_statement_count_does_not_grow_with_items(client, statements) -> None:
     statements.clear()
     assert client.get("/api/items/all", headers=headers).status_code == 200
     few = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
-    _seed(client, 5, 6)
+    _seed(client, 5, 6, prefix="more")
     statements.clear()
     assert len(client.get("/api/items/all", headers=headers).json()) == 36
     many = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])

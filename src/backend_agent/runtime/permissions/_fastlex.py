@@ -35,7 +35,7 @@ def _tokens(source: str) -> list[tuple[str, bool]] | None:
     """(token, is_operator) pairs, or None when the line needs the full parser.
 
     A word that is an unquoted ``NAME=...`` keeps a leading ``\0`` marker so assignments can be told
-    from quoted look-alikes; reserved words send the line to the full parser.
+    from quoted look-alikes.
     """
     tokens: list[tuple[str, bool]] = []
     current: list[str] = []
@@ -48,8 +48,6 @@ def _tokens(source: str) -> list[tuple[str, bool]] | None:
         if has_word:
             raw = source[start:i]
             word = "".join(current)
-            if raw in _RESERVED:
-                return False
             tokens.append(("\0" + word if _ASSIGNMENT.match(raw) else word, False))
         current.clear()
         has_word = False
@@ -89,7 +87,11 @@ def _tokens(source: str) -> list[tuple[str, bool]] | None:
             operator = _operator(source, i)
             if operator is None:
                 return None
-            digits = "".join(current) if has_word and "".join(current).isdigit() and ch in "<>" and not _quoted_before(source, i) else ""
+            digits = (
+                "".join(current)
+                if has_word and "".join(current).isdigit() and ch in "<>" and not _quoted_before(source, i)
+                else ""
+            )
             if digits:
                 current.clear()
                 has_word = False
@@ -164,6 +166,8 @@ def split_plain(source: str) -> list[PlainCommand] | None:
             else:
                 current.assigned.append(token[1:].split("=", 1)[0])
         else:
+            if not current.words and token in _RESERVED:
+                return None  # `if`, `for`, `time`, ... in command position: the full grammar decides
             current.words.append(token)
         index += 1
     if not (current.words or current.assigned or current.writes or current.reads):

@@ -40,7 +40,9 @@ _ALWAYS_RECURSIVE = {"rg", "ag", "ack", "find", "fd", "du", "tree"}
 _RECURSIVE_FLAGS = {"grep": "rR", "egrep": "rR", "fgrep": "rR", "zgrep": "rR", "cp": "rRa", "ls": "R",
                     "scp": "r", "rsync": "ra", "zip": "r", "chmod": "R", "chown": "R", "rm": "rR"}  # fmt: skip
 # Files whose contents are secrets of running processes: reading them always needs a human.
-SENSITIVE_READS = re.compile(r"^/proc/(?:self|thread-self|\d+|\*|[^/]*[*?\[][^/]*)/(?:task/[^/]+/)?(?:environ|mem|auxv)$")
+SENSITIVE_READS = re.compile(
+    r"^/proc/(?:self|thread-self|\d+|\*|[^/]*[*?\[][^/]*)/(?:task/[^/]+/)?(?:environ|mem|auxv)$"
+)
 # Options taking a value, per program (so the value is not mistaken for an operand).
 _OPTS_WITH_VALUE = {
     "grep": {"-e", "-f", "-m", "-A", "-B", "-C", "--include", "--exclude", "--exclude-dir", "-d", "-D"},
@@ -100,13 +102,24 @@ def file_operands(words: list[str]) -> FileOperands:
     operands, values, options = _split_options(name, words)
     flags = "".join(o[1:] for o in options if not o.startswith("--"))
     longs = {o.split("=", 1)[0] for o in options if o.startswith("--")}
-    result.recursive = name in _ALWAYS_RECURSIVE or bool(set(flags) & set(_RECURSIVE_FLAGS.get(name, ""))) or (
-        "--recursive" in longs or "--dereference-recursive" in longs
+    result.recursive = (
+        name in _ALWAYS_RECURSIVE
+        or bool(set(flags) & set(_RECURSIVE_FLAGS.get(name, "")))
+        or ("--recursive" in longs or "--dereference-recursive" in longs)
     )
     if name in READERS:
-        explicit_pattern = (name in ("grep", "egrep", "fgrep", "zgrep", "rg") and (
-            any(o in ("-e", "-f", "--regexp", "--file") or o.startswith(("--regexp=", "--file=")) for o in options)
-        )) or (name == "sed" and any(o in ("-e", "-f", "--expression") or o.startswith("--expression=") for o in options))
+        explicit_pattern = (
+            name in ("grep", "egrep", "fgrep", "zgrep", "rg")
+            and (
+                any(
+                    o in ("-e", "-f", "--regexp", "--file") or o.startswith(("--regexp=", "--file="))
+                    for o in options
+                )
+            )
+        ) or (
+            name == "sed"
+            and any(o in ("-e", "-f", "--expression") or o.startswith("--expression=") for o in options)
+        )
         files = operands[1:] if name in _PATTERN_FIRST and not explicit_pattern else operands
         if name == "sed" and ("-i" in options or any(o.startswith(("-i", "--in-place")) for o in options)):
             result.writes += files
@@ -132,7 +145,9 @@ def file_operands(words: list[str]) -> FileOperands:
         result.writes += operands[1:]
         return result
     if name in _COPIERS:
-        target = next((v for o, v in zip(words, words[1:], strict=False) if o in ("-t", "--target-directory")), None)
+        target = next(
+            (v for o, v in zip(words, words[1:], strict=False) if o in ("-t", "--target-directory")), None
+        )
         if target is not None:
             result.writes.append(target)
             result.reads += operands
@@ -196,7 +211,9 @@ def risky_option(words: list[str]) -> str | None:
         a.startswith(("+", "-c", "--cmd", "--eval", "-x", "--execute")) for a in args
     ):
         return f"'{name}' with a startup command runs arbitrary commands"
-    if name in ("nc", "ncat", "netcat") and any(a in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") for a in args):
+    if name in ("nc", "ncat", "netcat") and any(
+        a in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") for a in args
+    ):
         return f"'{name} -e/-c' runs a program"
     if name == "socat" and any(re.search(r"(?i)\b(exec|system):", a) for a in args):
         return "socat EXEC:/SYSTEM: runs a program"
@@ -231,7 +248,10 @@ def _awk_risk(args: list[str]) -> str | None:
             break
         index += 1
     for program in programs:
-        if re.search(r"\bsystem\s*\(|\|\s*getline|\|&|[^<=>!]>|\bprint[^;}]*\||\bprintf[^;}]*\||\bclose\b|\bfflush\b", program):
+        if re.search(
+            r"\bsystem\s*\(|\|\s*getline|\|&|[^<=>!]>|\bprint[^;}]*\||\bprintf[^;}]*\||\bclose\b|\bfflush\b",
+            program,
+        ):
             return "the awk program runs commands or writes files (system(), pipes or > redirection)"
     return None
 
@@ -242,8 +262,10 @@ def _sed_risk(args: list[str]) -> str | None:
     index = 0
     while index < len(args):
         arg = args[index]
-        if arg in ("-i", "--in-place") or arg.startswith(("--in-place=",)) or (
-            arg.startswith("-") and not arg.startswith("--") and "i" in arg[1:]
+        if (
+            arg in ("-i", "--in-place")
+            or arg.startswith(("--in-place=",))
+            or (arg.startswith("-") and not arg.startswith("--") and "i" in arg[1:])
         ):
             return "'sed -i' edits files in place"
         if arg in ("-f", "--file") or arg.startswith(("--file=",)):
@@ -331,7 +353,9 @@ def _git_risk(args: list[str]) -> str | None:
     while index < len(args) and args[index].startswith("-"):
         arg = args[index]
         if arg in _GIT_GLOBAL_RISKY or arg.startswith(tuple(o + "=" for o in _GIT_GLOBAL_RISKY[1:])):
-            return f"'git {arg}' sets configuration that can make git run any program (core.pager, aliases, ...)"
+            return (
+                f"'git {arg}' sets configuration that can make git run any program (core.pager, aliases, ...)"
+            )
         index += 2 if arg in ("-C", "--git-dir", "--work-tree", "--namespace") else 1
     rest = args[index:]
     if not rest:
@@ -339,7 +363,9 @@ def _git_risk(args: list[str]) -> str | None:
     sub = rest[0]
     if sub in _GIT_RISKY_SUBCOMMANDS:
         return f"'git {sub}' runs external programs"
-    if sub == "config" and not any(a in ("--get", "--get-all", "--list", "-l", "--get-regexp") for a in rest[1:]):
+    if sub == "config" and not any(
+        a in ("--get", "--get-all", "--list", "-l", "--get-regexp") for a in rest[1:]
+    ):
         return "'git config' changes configuration that can make git run any program"
     if sub == "rebase" and any(a in ("-x", "--exec") or a.startswith("--exec=") for a in rest[1:]):
         return "'git rebase --exec' runs a command"
@@ -349,7 +375,15 @@ def _git_risk(args: list[str]) -> str | None:
         return "'git submodule foreach' runs a command"
     if sub == "grep" and any(a == "-O" or a.startswith("-O") for a in rest[1:]):
         return "'git grep -O' runs a pager program"
-    found = next((a for a in rest[1:] if a.startswith(_GIT_RISKY_OPTIONS) or (sub in ("fetch", "clone", "ls-remote", "pull") and a == "-u")), None)
+    found = next(
+        (
+            a
+            for a in rest[1:]
+            if a.startswith(_GIT_RISKY_OPTIONS)
+            or (sub in ("fetch", "clone", "ls-remote", "pull") and a == "-u")
+        ),
+        None,
+    )
     if found:
         return f"'git {sub} {found.split('=', 1)[0]}' runs a program or writes a file"
     return None

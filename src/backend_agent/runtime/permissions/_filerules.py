@@ -39,8 +39,12 @@ class FileRules:
     def __init__(self, rules: list[Rule], maps: list[PatternMap], *, workspace: Path, home: Path) -> None:
         self.workspace = workspace
         self.home = home
-        self.read_rules = [r for r in rules if r.tool == "Read" or (r.tool != "Bash" and tool_covered(r.tool, "Read"))]
-        self.edit_rules = [r for r in rules if r.tool == "Edit" or (r.tool != "Bash" and tool_covered(r.tool, "Edit"))]
+        self.read_rules = [
+            r for r in rules if r.tool == "Read" or (r.tool != "Bash" and tool_covered(r.tool, "Read"))
+        ]
+        self.edit_rules = [
+            r for r in rules if r.tool == "Edit" or (r.tool != "Bash" and tool_covered(r.tool, "Edit"))
+        ]
         self.read_maps = [m for m in maps if tool_covered(m.tool, "Read")]
         self.edit_maps = [m for m in maps if tool_covered(m.tool, "Edit")]
         self.has_deny = any(r.action == "deny" for r in self.read_rules + self.edit_rules) or any(
@@ -109,7 +113,9 @@ class FileRules:
             return None
         candidates = self._paths(word, cwds)
         if word.startswith("/proc/") or any(str(p).startswith("/proc/") for p in candidates):
-            if any(SENSITIVE_READS.match(os.path.normpath(str(p))) for p in candidates) or SENSITIVE_READS.match(word):
+            if any(
+                SENSITIVE_READS.match(os.path.normpath(str(p))) for p in candidates
+            ) or SENSITIVE_READS.match(word):
                 return FileVerdict("ask", None, None, f"'{word}' holds the secrets of a running process")
         if not self.read_rules and not self.edit_rules and not self.read_maps and not self.edit_maps:
             return None
@@ -134,7 +140,11 @@ class FileRules:
             folders = [p for p in candidates if p.is_dir() or word in (".", "./")]
             for folder in folders:
                 for base, spec in self._deny_bases:
-                    hit = _may_hold(folder, spec) if base is None else base == folder or base.is_relative_to(folder)
+                    hit = (
+                        _may_hold(folder, spec)
+                        if base is None
+                        else base == folder or base.is_relative_to(folder)
+                    )
                     if hit:
                         return FileVerdict("ask", None, None, f"it reads everything under {word}, which holds "
                                            "paths a Read rule denies", maybe_denied=True)  # fmt: skip

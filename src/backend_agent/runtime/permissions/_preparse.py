@@ -139,7 +139,11 @@ def _rewrite_double_brackets(source: str) -> str:
     out: list[str] = []
     i, n = 0, len(source)
     while i < n:
-        if source.startswith("[[", i) and (i == 0 or source[i - 1] in " \t\n;&|({!") and _ends_word(source, i + 2):
+        if (
+            source.startswith("[[", i)
+            and (i == 0 or source[i - 1] in " \t\n;&|({!")
+            and _ends_word(source, i + 2)
+        ):
             end = _find_bracket_end(source, i + 2)
             if end is None:
                 return source  # unbalanced: leave it to fail (then opaque)
@@ -332,7 +336,9 @@ class _CaseScanner:
         return self.source[start : self.index] or None
 
     def peek_word(self, word: str) -> bool:
-        return self.source.startswith(word, self.index) and _ends_word_or_op(self.source, self.index + len(word))
+        return self.source.startswith(word, self.index) and _ends_word_or_op(
+            self.source, self.index + len(word)
+        )
 
     def until(self, stop: str) -> str | None:
         start = self.index
@@ -376,7 +382,11 @@ class _CaseScanner:
                         self.index += len(terminator)
                         return body, terminator
                 before = src[self.index - 1] if self.index else " "
-                if src.startswith("esac", self.index) and before in " \t\n;" and _ends_word_or_op(src, self.index + 4):
+                if (
+                    src.startswith("esac", self.index)
+                    and before in " \t\n;"
+                    and _ends_word_or_op(src, self.index + 4)
+                ):
                     body = src[start : self.index]
                     self.index += 4
                     return body, "esac"

@@ -51,7 +51,18 @@ _READ_ONLY = {
     "sha256sum",
     "sha1sum",
 }
-_GIT_READ_ONLY = {"status", "log", "diff", "show", "blame", "rev-parse", "ls-files", "describe", "shortlog", "branch"}
+_GIT_READ_ONLY = {
+    "status",
+    "log",
+    "diff",
+    "show",
+    "blame",
+    "rev-parse",
+    "ls-files",
+    "describe",
+    "shortlog",
+    "branch",
+}
 _FIND_WRITES = {"-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls"}
 
 
@@ -81,7 +92,10 @@ def is_read_only(words: list[str]) -> bool:
     if name in _READ_ONLY:
         return True
     if name == "git" and len(words) > 2 and words[1] == "branch":  # `git branch -D x` deletes
-        return all(w in ("-a", "-r", "-v", "-vv", "--list", "--all", "--remotes", "--show-current") for w in words[2:])
+        return all(
+            w in ("-a", "-r", "-v", "-vv", "--list", "--all", "--remotes", "--show-current")
+            for w in words[2:]
+        )
     if name == "git":  # a global option (-c, --exec-path, ...) before the subcommand can run code
         return len(words) > 1 and words[1] in _GIT_READ_ONLY
     if name == "find":

@@ -42,7 +42,14 @@ logger = logging.getLogger("backend_agent.permissions")
 READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "BashOutput", "LS", "NotebookRead"}
 # Tools that change nothing by themselves (a subagent's own tool calls are checked in turn):
 # allowed without a rule, also in plan mode, as Claude Code does.
-NO_PROMPT_TOOLS = READ_ONLY_TOOLS | {"Agent", "Skill", "TodoWrite", "KillShell", "AskUserQuestion", "ExitPlanMode"}
+NO_PROMPT_TOOLS = READ_ONLY_TOOLS | {
+    "Agent",
+    "Skill",
+    "TodoWrite",
+    "KillShell",
+    "AskUserQuestion",
+    "ExitPlanMode",
+}
 # Shell builtins with no effect outside the shell itself; they need no rule.
 HARMLESS_BUILTINS = {
     "true",
@@ -89,7 +96,9 @@ class PermissionEngine:
         self.roots = [self.workspace, *(d.resolve() for d in ruleset.additional_directories)]
         self._session_rules: list[Rule] = []
         self._remembered: set[tuple[str, str]] = set()
-        self.file_rules = FileRules(ruleset.rules, ruleset.pattern_maps, workspace=self.workspace, home=self.home)
+        self.file_rules = FileRules(
+            ruleset.rules, ruleset.pattern_maps, workspace=self.workspace, home=self.home
+        )
         # Files that run later outside the sandbox (hook scripts): protected like the settings folders.
         self.extra_protected: list[Path] = []
 
@@ -205,7 +214,10 @@ class PermissionEngine:
         # After a `cd` out of the workspace (or to a folder known only at run time), relative paths
         # can land anywhere; inside it, a relative path may be relative to any folder cd'd into.
         moved_out = any(_is_cd(c) and not self._cd_stays_inside(c) for c in analysis.commands)
-        cwds = [self.workspace, *(self._cd_target(c) for c in analysis.commands if _is_cd(c) and self._cd_stays_inside(c))]
+        cwds = [
+            self.workspace,
+            *(self._cd_target(c) for c in analysis.commands if _is_cd(c) and self._cd_stays_inside(c)),
+        ]
         context = _Context(self._bash_rules(), [m for m in self.rules.pattern_maps if tool_covered(m.tool, "Bash")],
                            list(dict.fromkeys(cwds)), moved_out)  # fmt: skip
         subs = [self._decide_simple(c, context) for c in analysis.commands]
@@ -268,8 +280,10 @@ class PermissionEngine:
         )  # fmt: skip
         if files is not None and files.action == "deny":
             return SubDecision(text, "deny", files.rule, files.source, files.reason)
-        any_deny = self.file_rules.has_deny or any(r.action == "deny" for r in bash_rules) or any(
-            action == "deny" for m in maps for _, action in m.patterns
+        any_deny = (
+            self.file_rules.has_deny
+            or any(r.action == "deny" for r in bash_rules)
+            or any(action == "deny" for m in maps for _, action in m.patterns)
         )
         if command.opaque:
             return SubDecision(text, "ask", None, None, command.opaque + "; it needs a human decision",
@@ -344,12 +358,21 @@ class PermissionEngine:
                 result = pattern_map.decide_words(form)
                 if result is not None and result[0] == "allow":
                     hit = (result[1], pattern_map.source)
-            if hit is None and not command.privileged and risk is None and self._read_only_here(command, context):
+            if (
+                hit is None
+                and not command.privileged
+                and risk is None
+                and self._read_only_here(command, context)
+            ):
                 return SubDecision(text, "allow", None, "read-only",
                                    f"'{command.words[0]}' only reads inside the workspace")  # fmt: skip
             if hit is None:
                 shown = " ".join(form)
-                why = f"{risk}; only a rule naming this exact command allows it" if risk else f"no rule allows '{shown}'"
+                why = (
+                    f"{risk}; only a rule naming this exact command allows it"
+                    if risk
+                    else f"no rule allows '{shown}'"
+                )
                 return SubDecision(text, "ask", None, None, why)
             chosen.append(hit)
         return SubDecision(

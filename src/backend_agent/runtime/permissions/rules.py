@@ -397,8 +397,15 @@ _FLAG_ALIASES: dict[str, dict[str, str]] = {
     "chmod": {"recursive": "R"},
     "chown": {"recursive": "R"},
     "chgrp": {"recursive": "R"},
-    "git": {"force": "f", "force-with-lease": "f", "force-if-includes": "f", "delete": "d", "all": "a",
-            "mirror": "mirror", "hard": "hard"},  # fmt: skip
+    "git": {
+        "force": "f",
+        "force-with-lease": "f",
+        "force-if-includes": "f",
+        "delete": "d",
+        "all": "a",
+        "mirror": "mirror",
+        "hard": "hard",
+    },  # fmt: skip
     "mv": {"force": "f"},
     "ln": {"force": "f", "symbolic": "s"},
     "kill": {"KILL": "9", "SIGKILL": "9"},

@@ -237,7 +237,9 @@ class _Walker:
                 self.visit(part.output)
             if kind == "redirect":
                 self._heredoc(part)
-        self.simple(words, assigned=assigned, writes=writes, reads=reads, dynamic=dynamic, name_problem=name_problem)
+        self.simple(
+            words, assigned=assigned, writes=writes, reads=reads, dynamic=dynamic, name_problem=name_problem
+        )
 
     def simple(
         self, words: list[str], *, assigned: list[str], writes: list[str], reads: list[str], dynamic: set[str],
