@@ -1,8 +1,11 @@
 """Benchmark the permission engine: one decision for a 20-command pipeline, against bashlex parsing alone.
 
 Run: .venv/bin/python bench/bench_permissions.py
-Target (issue 6): under 5 ms per decision. The bashlex parse of the same command line is the
-baseline measured in the same run (the engine must parse too, so the ratio shows its own cost).
+Target (issues 6 and 11): under 5 ms per decision. The bashlex parse of the same command line is the
+baseline measured in the same run. A plain line (words, quotes, pipes, lists, simple redirections)
+takes the exact fast tokenizer; the same pipeline with a ``$(...)`` in it takes the full bashlex
+grammar, and is reported too, so the cost of both paths is visible. Since issue 11 each stage is
+also checked for risky options (sed/awk/find/rg/git ...) and file operands against Read/Edit rules.
 """
 
 from __future__ import annotations
@@ -67,11 +70,25 @@ def main() -> int:
         parse_s = per_call(lambda: bashlex.parse(COMMAND))
         denied = COMMAND + " && rm -rf /"
         deny_s = per_call(lambda: engine.decide("Bash", {"command": denied}))
+        full = COMMAND.replace("cat access.log", "cat $(echo access.log)")
+        assert engine.decide("Bash", {"command": full}).action == "allow"
+        full_s = per_call(lambda: engine.decide("Bash", {"command": full}))
+        files = PermissionEngine(
+            rules=RuleSet.from_lists(allow=ALLOW, deny=["Bash(rm:*)", "Read(./secrets/**)", "Edit(src/**)"]),
+            workspace=workspace,
+        )
+        assert files.decide("Bash", {"command": COMMAND}).action == "allow"
+        files_s = per_call(lambda: files.decide("Bash", {"command": COMMAND}))
     print(f"pipeline of {len(STAGES)} commands, {len(COMMAND)} characters")
     print(
         f"decision (allow, 20 rules):   {decide_s * 1000:7.3f} ms  (target < 5 ms: {'OK' if decide_s < 0.005 else 'MISSED'})"
     )
     print(f"decision (+ denied rm):       {deny_s * 1000:7.3f} ms")
+    print(f"decision (+ Read/Edit rules): {files_s * 1000:7.3f} ms")
+    print(
+        f"decision via full parser:     {full_s * 1000:7.3f} ms  (with $(...); target < 5 ms: "
+        f"{'OK' if full_s < 0.005 else 'MISSED'})"
+    )
     print(f"bashlex.parse alone:          {parse_s * 1000:7.3f} ms  (baseline)")
     print(f"ratio decision / parse:       {decide_s / parse_s:7.2f}x")
     return 0

@@ -89,7 +89,7 @@ def _server(project: Path, workers: int) -> Iterator[str]:
 
 
 def _prepare(project: Path) -> None:
-    from backend_agent.generate.project import generate_service
+    from backend_agent.generate import generate_service
 
     generate_service(EXAMPLE, project)
     migrated = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=project, env=_env(project),

@@ -74,31 +74,28 @@ def test_missing_file_and_bad_action_are_tool_errors(ctx: ToolContext) -> None:
     assert not bad.ok and bad.error is not None and bad.error.code == "bad_input"
 
 
-CONTRACT = {
-    "openapi": "3.1.0",
-    "info": {"title": "notes", "version": "1.0.0"},
-    "paths": {
-        "/notes": {
-            "get": {"operationId": "listNotes", "responses": {"200": {"description": "ok", "content": {
-                "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}}}}}},
-        }
-    },
-    "components": {"schemas": {"Note": {"type": "object", "required": ["id", "title"], "properties": {
-        "id": {"type": "integer"}, "title": {"type": "string", "maxLength": 120}}}}},
-}  # fmt: skip
+CATALOG = Path(__file__).resolve().parents[2] / "examples" / "catalog" / "openapi.yaml"
 
 
 def test_from_openapi_drafts_a_contract_first_blueprint(ctx: ToolContext) -> None:
-    from backend_agent import blueprint
-
-    if not hasattr(blueprint, "from_openapi"):
-        pytest.skip("needs blueprint.from_openapi (contract-first drafting), not in the blueprint part's public surface yet")
-    (ctx.workspace / "contract.yaml").write_text(yaml.safe_dump(CONTRACT))
-    result = call(ctx, action="from-openapi", file="notes.blueprint.yaml", contract="contract.yaml")
+    (ctx.workspace / "contract.yaml").write_text(CATALOG.read_text())
+    result = call(ctx, action="from-openapi", file="catalog.blueprint.yaml", contract="contract.yaml")
     assert result.ok, result.output
-    assert (ctx.workspace / "notes.blueprint.yaml").is_file()
-    again = call(ctx, action="from-openapi", file="notes.blueprint.yaml", contract="contract.yaml")
+    assert result.data["valid"] is True and result.data["operations"] == result.data["bound"] == 4
+    assert result.output.startswith("drafted catalog.blueprint.yaml from contract.yaml: 4/4 operations bound")
+    draft = yaml.safe_load((ctx.workspace / "catalog.blueprint.yaml").read_text())
+    assert draft["service"]["contract"] == "contract.yaml"
+    again = call(ctx, action="from-openapi", file="catalog.blueprint.yaml", contract="contract.yaml")
     assert not again.ok and again.error is not None and again.error.code == "exists"
+    forced = call(ctx, action="from-openapi", file="catalog.blueprint.yaml", contract="contract.yaml", force=True)
+    assert forced.ok
+
+
+def test_from_openapi_reports_an_invalid_contract(ctx: ToolContext) -> None:
+    (ctx.workspace / "contract.yaml").write_text("openapi: 3.1.0\npaths: [not, a, mapping]\n")
+    result = call(ctx, action="from-openapi", file="x.blueprint.yaml", contract="contract.yaml")
+    assert not result.ok and result.error is not None and result.error.code == "invalid_contract"
+    assert not (ctx.workspace / "x.blueprint.yaml").exists()
 
 
 def test_from_openapi_needs_a_contract(ctx: ToolContext) -> None:

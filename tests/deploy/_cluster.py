@@ -34,7 +34,7 @@ def free_port() -> int:
 
 def generate_project(example: Path, out_dir: Path) -> Path:
     """``backend-agent new`` for one example (the same function the command calls)."""
-    from backend_agent.generate.project import generate_service
+    from backend_agent.generate import generate_service
 
     generate_service(example, out_dir)
     return out_dir

@@ -26,8 +26,10 @@ pytestmark = pytest.mark.slow
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "conduit.blueprint.yaml"
 
 
-def test_the_locked_dependencies_install_alone_and_run_the_service(tmp_path: Path) -> None:
-    from backend_agent.generate.project import generate_service
+def test_the_locked_dependencies_install_alone_and_run_the_service(scratch_dir: Path) -> None:
+    from backend_agent.generate import generate_service
+
+    tmp_path = scratch_dir
 
     project = tmp_path / "conduit"
     generate_service(EXAMPLE, project)
@@ -55,13 +57,16 @@ def test_the_locked_dependencies_install_alone_and_run_the_service(tmp_path: Pat
     port = free_port()
     cmd = re.search(r'^CMD \["uvicorn", "([^"]+)"', dockerfile, re.M)
     assert cmd
-    server = subprocess.Popen([str(python), "-m", "uvicorn", cmd.group(1), "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", "2"], cwd=project, env=migrate_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(python), "-m", "uvicorn", cmd.group(1), "--host", "127.0.0.1", "--port",
+                                   str(port), "--workers", "2"], cwd=project, env=migrate_env,
+                                  stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:] if server.stderr else ""
+            assert server.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert "ModuleNotFoundError" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-3000:]
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200:
                     break
@@ -69,7 +74,7 @@ def test_the_locked_dependencies_install_alone_and_run_the_service(tmp_path: Pat
                 pass
             time.sleep(0.3)
         else:
-            raise AssertionError("the service built from the lock did not become ready")
+            raise AssertionError(f"the service built from the lock did not become ready:\n{log.read_text()[-3000:]}")
     finally:
         server.terminate()
         server.wait(timeout=30)

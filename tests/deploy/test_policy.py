@@ -18,7 +18,7 @@ import pytest
 
 from backend_agent.gates._proc import find_tool
 from backend_agent.generate.helm_template import render_chart_manifest
-from tests.deploy.conftest import EXAMPLE_IDS, EXAMPLES
+from tests.deploy.conftest import POLICY_EXAMPLES, POLICY_IDS
 from tests.gates._defects import ensure_tool
 
 pytestmark = pytest.mark.slow
@@ -135,10 +135,10 @@ def test_terraform_writes_the_secret_the_chart_reads(deploy_project: Path) -> No
         assert f'"{key}"' in kubernetes_tf, f"Terraform does not write secret key {key}"
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLE_IDS)
+@pytest.mark.parametrize("example", POLICY_EXAMPLES, ids=POLICY_IDS)
 def test_check_passes_iac_policy_on_a_generated_project(example: Path, tmp_path: Path, checkov: str) -> None:
     """`backend-agent new` then `backend-agent check --gates iac-policy`, as a user runs them."""
-    from backend_agent.generate.project import generate_service
+    from backend_agent.generate import generate_service
 
     project = tmp_path / "service"
     generate_service(example, project)

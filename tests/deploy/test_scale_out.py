@@ -32,7 +32,7 @@ from tests.deploy._cluster import (
     scratch_redis_db,
     service_env,
 )
-from tests.utils.services import need_service
+from tests.utils.services import need_service, services_required
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -63,8 +63,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_project(EXAMPLE, tmp_path_factory.mktemp("scale") / "orders")
+def project(scratch_dir: Path) -> Path:
+    return generate_project(EXAMPLE, scratch_dir / "orders")
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +140,7 @@ def test_rate_limit_is_global_across_replicas_and_workers(cluster: Cluster) -> N
             if response.status_code == 429:
                 retry_after.append(response.headers.get("Retry-After", ""))
                 assert response.headers["RateLimit-Remaining"] == "0"
-    print("payment statuses:", statuses)
-    assert sum(s != 429 for s in statuses) == PAYMENT_LIMIT, statuses
-    assert statuses[PAYMENT_LIMIT:] == [429] * 6, statuses
+    assert statuses == [201] * PAYMENT_LIMIT + [429] * 6, statuses
     assert all(value.isdigit() and int(value) > 0 for value in retry_after), retry_after
 
 
@@ -250,6 +248,8 @@ def test_sigkill_of_a_replica_under_write_load_loses_no_acknowledged_write(clust
     assert missing == [], f"{len(missing)} acknowledged writes lost, e.g. {missing[:5]}"
     assert len(acknowledged) == len(set(acknowledged))
     assert all(status < 500 or status == 503 for log in logs for status in log.other_errors)
+    print(f"SIGKILL under load: {len(acknowledged)} acknowledged writes ({acknowledged_before_kill} before the kill), "
+          f"all stored; {sum(log.failed_connections for log in logs)} requests refused by the killed replica")
 
 
 def test_sigterm_finishes_in_flight_requests(cluster: Cluster) -> None:
@@ -305,7 +305,12 @@ def _wait_for(condition: Any, *, timeout: float, what: str) -> None:
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     # Not under pytest's tmp_path: the server runs as the postgres user, who cannot enter root's 0700 dirs.
-    server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="ba-pg-")))
+    try:
+        server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="ba-pg-")))
+    except FileNotFoundError as exc:  # no PostgreSQL server binaries on this machine
+        if services_required():
+            pytest.fail(f"{exc}; BACKEND_AGENT_REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(str(exc))
     try:
         server.init().start()
         with psycopg.connect(server.dsn, autocommit=True) as conn:

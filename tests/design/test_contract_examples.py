@@ -21,7 +21,7 @@ REALWORLD = EXAMPLES / "realworld" / "realworld.blueprint.yaml"
 SHARED = REPO.parent / "shared" / "contracts" / "realworld-openapi.yml"
 ALL = [*OWN, *([REALWORLD] if SHARED.is_file() else [])]
 # Stated in each example's README: lines of custom code (non-blank, non-comment, outside docstrings).
-CUSTOM_LINES = {"cards": 9}
+CUSTOM_LINES = {"cards": 8, "secrets": 5}
 
 
 def _contract_of(blueprint: Path) -> Path:

@@ -114,3 +114,65 @@ def test_clean_project_with_untested_module_drops_below_threshold(tmp_path: Path
     assert result.status == "fail"
     assert any(f.rule == "tests:coverage" for f in result.findings)
     assert any(f.rule == "tests:uncovered-file" and f.file == "app/reports.py" for f in result.findings)
+
+
+# --- issue 15: the project's own pytest configuration --------------------------------------------
+
+FULL_TESTS = """
+    from app.main import add, branchy
+
+
+    def test_add():
+        assert add(1, 2) == 3
+
+
+    def test_branchy():
+        assert [branchy(20), branchy(-3), branchy(4)] == [40, 3, 4]
+"""
+
+
+def test_own_cov_and_xdist_addopts_are_measured_right_and_write_nothing(tmp_path: Path) -> None:
+    """A suite at 100 % whose addopts run pytest-cov under xdist is measured at 100 %, not 0 %."""
+    project = mini_project(tmp_path / "p", source=SOURCE, tests=FULL_TESTS)
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\n'
+        'addopts = "-n 2 --cov=app --cov-report=xml --cov-report=term-missing --cov-fail-under=100 --junitxml=out.xml"\n',
+        encoding="utf-8",
+    )
+    before = sorted(p.name for p in project.rglob("*"))
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "pass", (result.summary, result.evidence.get("pytest_output"))
+    assert result.metrics["coverage_percent"] == 100.0
+    assert result.metrics["tests"]["passed"] == 2
+    assert result.evidence["coverage_measured_by"] == "pytest-cov"
+    assert "--cov-report=xml" in result.evidence["addopts_left_out"] and "-n" not in result.evidence["addopts_left_out"]
+    assert "gw0" in result.evidence["pytest_output"] or "2 workers" in result.evidence["pytest_output"]
+    assert sorted(p.name for p in project.rglob("*")) == before  # no coverage.xml, out.xml or .coverage
+
+
+def test_tests_get_a_database_and_the_env_example_variables(tmp_path: Path) -> None:
+    project = mini_project(tmp_path / "p", source=SOURCE, tests=FULL_TESTS + """
+
+    import os
+
+
+    def test_environment():
+        assert os.environ["DATABASE_URL"].startswith("sqlite:///")
+        assert os.environ["FEATURE_FLAG"] == "on"
+        assert len(os.environ["SECRET_KEY"]) >= 32
+    """)
+    (project / ".env.example").write_text("FEATURE_FLAG=on\nDATABASE_URL=sqlite:///./dev.db\n", encoding="utf-8")
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "pass", result.evidence.get("pytest_output")
+    assert "SQLite file" in result.evidence["throwaway_database"]
+
+
+def test_missing_pytest_means_could_not_run_with_the_fix(tmp_path: Path) -> None:
+    import venv
+
+    project = mini_project(tmp_path / "p", source=SOURCE, tests=FULL_TESTS)
+    venv.EnvBuilder(with_pip=False).create(project / ".venv")
+    result = run_gates(load_target(project), gates=["tests"]).gates[0]
+    assert result.status == "error", result
+    assert "not installed in the project's environment" in result.summary
+    assert result.hint is not None and "pip install" in result.hint

@@ -137,3 +137,19 @@ def test_cli_new_reports_stubs(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-m", "backend_agent", "new", str(REPO_ROOT / "examples/orders.blueprint.yaml"),
                             "-o", str(out)], capture_output=True, text=True, check=False, timeout=120)
     assert again.returncode != 0 and "not empty" in again.stderr and "Traceback" not in again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_code_is_ruff_mypy_and_bandit_clean(generated: dict[str, GenerationResult], name: str) -> None:
+    """The generator's own code (app/core belongs to the platform part and is checked by its tests)."""
+    project = generated[name].out_dir
+    bin_dir = Path(sys.executable).parent
+    checks = [
+        [str(bin_dir / "ruff"), "check", "--no-cache", "--exclude", "app/core", "."],
+        [str(bin_dir / "mypy"), "--ignore-missing-imports", "--no-incremental", "--cache-dir", "/dev/null", "app"],
+        [str(bin_dir / "bandit"), "-q", "-r", "app", "-x", "app/core"],
+    ]
+    for command in checks:
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False, timeout=300)
+        assert done.returncode == 0, f"{command[0]}: {done.stdout[-3000:]}{done.stderr[-1000:]}"

@@ -103,3 +103,22 @@ def test_bad_rules_and_mode_are_located_by_key(workspace: Path, home: Path) -> N
 def test_missing_files_give_an_empty_rule_set(workspace: Path, home: Path) -> None:
     rules = load_permission_settings(workspace, home=home)
     assert rules.rules == [] and rules.default_mode is None
+
+
+def test_managed_settings_have_the_last_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: every settings file in Claude Code's precedence, managed settings included."""
+    import json
+
+    from backend_agent.runtime.permissions import load_permission_settings
+
+    ws, home = tmp_path / "ws", tmp_path / "home"
+    (ws / ".claude").mkdir(parents=True)
+    (ws / ".claude" / "settings.local.json").write_text(json.dumps({"permissions": {"allow": ["Bash(make:*)"],
+                                                                                  "defaultMode": "acceptEdits"}}))  # fmt: skip
+    managed = tmp_path / "managed-settings.json"
+    managed.write_text(json.dumps({"permissions": {"deny": ["Bash(make deploy:*)"], "defaultMode": "default"}}))
+    monkeypatch.setenv("BACKEND_AGENT_MANAGED_SETTINGS", str(managed))
+    rules = load_permission_settings(ws, home=home)
+    assert [r.text for r in rules.allow] == ["Bash(make:*)"] and [r.text for r in rules.deny] == ["Bash(make deploy:*)"]
+    assert rules.default_mode is not None and rules.default_mode.value == "default"
+    assert any(r.source.startswith("managed:") for r in rules.deny)

@@ -55,7 +55,7 @@ def test_json_deny_stops_the_command(workspace: Path, run_agent, output: dict[st
     (workspace / "keep.txt").write_text("keep")
     hook_settings(workspace / ".claude", on("PreToolUse", answering(output), "Bash"))
     rm_then_done(workspace)
-    result, events = run_agent(workspace, permission_mode="bypassPermissions")
+    _result, events = run_agent(workspace, permission_mode="bypassPermissions")
     assert (workspace / "keep.txt").exists()
     (finished,) = [e for e in events.of("tool_result") if e.name == "Bash"]
     assert not finished.ok and "no deleting" in finished.output
@@ -95,7 +95,7 @@ def test_hook_allow_approves_a_prompt_but_never_lifts_a_deny(workspace: Path, ru
         {"tool_calls": [{"tool": "Bash", "input": {"command": "rm made.txt"}}]},
         {"text": "done"},
     ])  # fmt: skip
-    result, _ = run_agent(workspace, deny=["Bash(rm:*)"])  # headless default mode: 'ask' would be refused
+    _result, _ = run_agent(workspace, deny=["Bash(rm:*)"])  # headless default mode: 'ask' would be refused
     assert (workspace / "made.txt").exists()  # touch ran thanks to the hook; rm stayed denied
 
 
@@ -130,7 +130,7 @@ def test_hooks_from_every_settings_file(
         hook_settings(tmp_path / "etc", hooks, "managed-settings.json")
         monkeypatch.setenv("BACKEND_AGENT_MANAGED_SETTINGS", str(tmp_path / "etc" / "managed-settings.json"))
     rm_then_done(workspace)
-    result, events = run_agent(workspace, permission_mode="bypassPermissions")
+    _result, events = run_agent(workspace, permission_mode="bypassPermissions")
     assert (workspace / "keep.txt").exists()
     assert any(f"from {where}" in e.output for e in events.of("tool_result"))
 

@@ -78,3 +78,19 @@ def test_hook_scripts_are_read_only_in_the_sandbox(workspace: Path) -> None:
     result = bash(ctx, "echo 'exit 0 # pwned' > scripts/guard.sh || echo refused")
     assert "refused" in result.output
     assert hook.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_git_commits_still_work_in_the_sandbox(workspace: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    ctx = ToolContext(workspace=workspace, sandbox=True)
+    result = bash(
+        ctx,
+        "echo x > a.txt && git add a.txt && git -c user.name=t -c user.email=t@e commit -qm first && git log --oneline | wc -l",
+    )
+    assert result.ok and result.data["stdout"].strip() == "1", result.output
+
+
+def test_bypass_mode_lifts_the_protection(workspace: Path) -> None:
+    ctx = ToolContext(workspace=workspace, sandbox=True, protect_settings=False)
+    result = bash(ctx, "echo '{}' > .mcp.json && echo written")
+    assert "written" in result.output and (workspace / ".mcp.json").read_text() == "{}\n"

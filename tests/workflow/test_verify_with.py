@@ -37,7 +37,7 @@ def test_a_failing_gate_sends_the_agent_back_until_it_passes(tiny: Path, run_age
 
 def test_budget_running_out_is_said_plainly(tiny: Path, run_agent) -> None:
     write_script(tiny, [{"text": "All done."}, {"tool_calls": FIX}, {"text": "never reached"}])
-    result, events = run_agent(tiny, verify_with=["static-security"], permission_mode="acceptEdits", max_turns=2)
+    result, _events = run_agent(tiny, verify_with=["static-security"], permission_mode="acceptEdits", max_turns=2)
     assert result.status == "max_turns"
     assert result.exit_code == 3
     assert "NOT DONE: the budget ran out while the gates static-security still failed." in result.result

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from backend_agent.backend_tools._paths import relative
 from backend_agent.errors import Problem
 from backend_agent.tools import ToolContext, ToolResult
-from backend_agent.backend_tools._paths import relative
 
 MAX_ITEMS = 20  # findings/problems shown per list; the count of the rest is reported
 

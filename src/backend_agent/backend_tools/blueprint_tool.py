@@ -92,7 +92,7 @@ class BlueprintTool(Tool[BlueprintInput]):
                 "write the blueprint by hand from the contract instead.",
             )
         try:
-            text = draft(contract)
+            text, report = draft(contract, output=path)
         except BlueprintError as exc:
             problems, more = trimmed([problem_json(p, ctx) for p in exc.problems])
             return answer(f"cannot draft a blueprint from {input.contract}: {exc.message}",
@@ -102,16 +102,19 @@ class BlueprintTool(Tool[BlueprintInput]):
             return ToolResult.failure("invalid_contract", str(exc))
         from backend_agent._atomic import write_atomic
 
-        content = text if isinstance(text, str) else str(text)
-        write_atomic(path, content)
-        data: dict[str, Any] = {"file": relative(path, ctx), "contract": relative(contract, ctx), "written": True}
+        write_atomic(path, text)
+        data: dict[str, Any] = {"file": relative(path, ctx), "contract": relative(contract, ctx), "written": True,
+                                "operations": report.operations, "bound": report.bound,
+                                "custom_handlers": report.custom}  # fmt: skip
         loaded = _load_and_design(path, ctx)
         if isinstance(loaded, ToolResult):
             data["valid"] = False
             data["problems"] = loaded.data.get("problems", [])
             return answer(f"drafted {relative(path, ctx)}; it needs edits before it is valid", data)
         data.update(valid=True, **_counts(*loaded))
-        return answer(f"drafted {relative(path, ctx)} from {relative(contract, ctx)}; review the bindings", data)
+        todo = f"; {len(report.custom)} operation(s) left to custom handlers" if report.custom else ""
+        return answer(f"drafted {relative(path, ctx)} from {relative(contract, ctx)}: {report.bound}/{report.operations} "
+                      f"operations bound{todo}; review the `# guess:` comments", data)  # fmt: skip
 
 
 def _load_and_design(path: Path, ctx: ToolContext) -> tuple[Blueprint, Design] | ToolResult:

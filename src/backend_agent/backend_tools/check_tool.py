@@ -74,7 +74,8 @@ def run_check(root: Path, *, gates: list[str] | None = None, fast: bool = False)
 
 def report_result(report: CheckReport, ctx: ToolContext) -> ToolResult:
     """The report trimmed to what a model needs; ``ok`` is True (the check ran), pass/fail is in the data."""
-    gates = [gate_json(result, ctx) for result in report.gates]
+    root = Path(report.target.root)
+    gates = [gate_json(result, ctx, root=root) for result in report.gates]
     failing = [g["gate"] for g in gates if g["status"] in ("fail", "error")]
     data: dict[str, Any] = {
         "status": report.status,
@@ -92,8 +93,9 @@ def report_result(report: CheckReport, ctx: ToolContext) -> ToolResult:
     return answer(headline, data)
 
 
-def gate_json(result: GateResult, ctx: ToolContext) -> dict[str, Any]:
-    findings, more = trimmed([finding_json(f, ctx) for f in result.findings])
+def gate_json(result: GateResult, ctx: ToolContext, *, root: Path | None = None) -> dict[str, Any]:
+    """One gate's result for a model; finding paths relative to the workspace (``root``: the project)."""
+    findings, more = trimmed([finding_json(f, ctx, root=root or ctx.workspace) for f in result.findings])
     item: dict[str, Any] = {"gate": result.gate, "status": result.status, "summary": result.summary}
     if result.hint:
         item["hint"] = result.hint
@@ -111,10 +113,11 @@ def gate_json(result: GateResult, ctx: ToolContext) -> dict[str, Any]:
     return item
 
 
-def finding_json(finding: Finding, ctx: ToolContext) -> dict[str, Any]:
-    item = finding.model_dump(exclude_none=True)
+def finding_json(finding: Finding, ctx: ToolContext, *, root: Path) -> dict[str, Any]:
+    item = finding.model_dump(exclude_none=True, exclude={"fingerprint", "in_baseline"})
     if finding.file:
-        item["file"] = relative(finding.file, ctx)
+        path = Path(finding.file)
+        item["file"] = relative(path if path.is_absolute() else root / path, ctx)
     return item
 
 

@@ -154,5 +154,13 @@ async def serve_http(host: MCPToolHost, *, bind: str = "127.0.0.1", port: int = 
         stop_all()
 
 
-__all__ = ["FILE_TOOL_NAMES", "HTTP_PATH", "MCPToolHost", "SERVER_NAME", "ServerSetup", "build_server",
-           "serve_http", "serve_stdio"]  # fmt: skip
+__all__ = [
+    "FILE_TOOL_NAMES",
+    "HTTP_PATH",
+    "SERVER_NAME",
+    "MCPToolHost",
+    "ServerSetup",
+    "build_server",
+    "serve_http",
+    "serve_stdio",
+]  # fmt: skip

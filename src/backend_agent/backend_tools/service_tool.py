@@ -28,6 +28,9 @@ class ServiceInput(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="request: extra headers.")
     body: Any = Field(None, description="request: a JSON body.")
     timeout_s: float = Field(15.0, gt=0, le=120, description="request: time bound in seconds.")
+    full_body: bool = Field(
+        False, description=f"request: return the whole body (default: the first {BODY_CHARS} characters), e.g. for /openapi.json."
+    )
 
 
 class ServiceTool(Tool[ServiceInput]):
@@ -100,13 +103,14 @@ def _request(started: _service.Started, input: ServiceInput) -> ToolResult:
         shown = json.dumps(body)
     except ValueError:
         body, shown = None, text
+    limit = len(shown) if input.full_body else BODY_CHARS
     data: dict[str, Any] = {
         "status": response.status_code,
         "headers": {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "location", "www-authenticate", "retry-after", "x-request-id")},
-        "body": body if body is not None and len(shown) <= BODY_CHARS else shown[:BODY_CHARS],
+        "body": body if body is not None and len(shown) <= limit else shown[:limit],
         "elapsed_ms": round(response.elapsed.total_seconds() * 1000, 1),
     }
-    if len(shown) > BODY_CHARS:
+    if len(shown) > limit:
         data["body_truncated"] = len(shown)
     return answer(f"{input.method.upper()} {path} -> {response.status_code}", data)
 

@@ -100,7 +100,32 @@ class _Checker:
             for fname, field in entity.fields.items():
                 self.field(ename, field, ("entities", ename, "fields", fname))
 
+    def semantics(self, ename: str, field: Field, path: Path) -> None:
+        """Generated values and encryption at rest."""
+        kind = field.parsed.kind
+        wanted = {"token": (FieldKind.STRING, FieldKind.TEXT), "uuid": (FieldKind.UUID,),
+                  "now": (FieldKind.DATETIME, FieldKind.DATE)}
+        if field.generate is not None and kind not in wanted[field.generate]:
+            self.add(Issue((*path, "generate"), f"generate: {field.generate} makes a {wanted[field.generate][0]}, "
+                           f"not a {kind}", " or ".join(k.value for k in wanted[field.generate]),
+                           f"change the type to {wanted[field.generate][0]}"))
+        if field.generate is not None and (field.derive is not None or field.has_default):
+            self.add(Issue((*path, "generate"), "a generated field has no default or derive", "one of them",
+                           "remove default / derive"))
+        if field.generate == "token" and field.max_length is not None and field.max_length < 22:
+            self.add(Issue((*path, "max_length"), "a generated token needs at least 22 characters",
+                           "max_length >= 22", "raise max_length (tokens are 43 characters by default)"))
+        if field.encrypted:
+            for key in ("unique", "index", "secret"):
+                if getattr(field, key):
+                    self.add(Issue((*path, key), f"an encrypted field cannot be {key} (the database only sees "
+                                   "ciphertext)", "encrypted: true alone", f"remove {key} or encrypted"))
+            if field.derive is not None or field.generate is not None:
+                self.add(Issue((*path, "encrypted"), "encrypted fields are written by clients",
+                               "no derive / generate", "remove one of them"))
+
     def field(self, ename: str, field: Field, path: Path) -> None:
+        self.semantics(ename, field, path)
         kind = field.parsed.kind
         if kind is FieldKind.ENUM:
             if not field.values:
@@ -260,6 +285,7 @@ class _Checker:
                 if not side.to_many:
                     self.add(Issue((*path, "relation"), f"'{comp.relation}' is {side.kind}; computed fields need "
                                    "a to-many relation", "one_to_many or many_to_many", "count a collection"))
+                self.aggregate(side, comp, path)
                 if comp.kind == "membership":
                     if self.user is None:
                         if self.bp.auth is not None:
@@ -270,6 +296,31 @@ class _Checker:
                         self.add(Issue((*path, "relation"), f"membership checks the current user, but "
                                        f"'{comp.relation}' leads to {side.target}", f"a relation to {self.user}",
                                        "use a relation whose target is the user entity"))
+
+    def aggregate(self, side: ResolvedRelation, comp: Any, path: Path) -> None:
+        """avg/sum/min/max of a field of the related rows, and `where` conditions on them."""
+        needs_field = comp.kind in ("avg", "sum", "min", "max")
+        if needs_field and comp.field is None:
+            self.add(Issue((*path, "field"), f"{comp.kind} needs the field it aggregates", "field: <name>",
+                           f"add the field of {side.target} to aggregate"))
+        if not needs_field and comp.field is not None:
+            self.add(Issue((*path, "field"), f"`field` applies to avg, sum, min and max, not {comp.kind}",
+                           "no field", "remove it"))
+        if (comp.field is not None or comp.where) and side.kind is RelationKind.MANY_TO_MANY:
+            self.add(Issue((*path, "relation"), "aggregates and conditions are supported over one_to_many "
+                           "relations", "a one_to_many relation", "aggregate the rows that hold the value"))
+            return
+        if side.target not in self.bp.entities:
+            return
+        if comp.field is not None:
+            fld = self.field_or_builtin(side.target, comp.field, (*path, "field"))
+            numeric = fld is not None and fld.parsed.kind in NUMERIC_KINDS
+            ordered = numeric or (fld is not None and fld.parsed.kind in (FieldKind.DATE, FieldKind.DATETIME))
+            if fld is not None and not (numeric if comp.kind in ("avg", "sum") else ordered):
+                self.add(Issue((*path, "field"), f"{comp.kind} of '{comp.field}' ({fld.type}) is meaningless",
+                               "a number" + ("" if comp.kind in ("avg", "sum") else " or a date"),
+                               "aggregate a numeric field"))
+        self.issues.extend(self.conditions(side.target, comp.where, (*path, "where")))
 
     def views(self) -> None:
         for ename, entity in self.bp.entities.items():

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint.api import CustomAction, FeedAction, QueryAction, ToggleAction, TransitionAction
 from backend_agent.blueprint.entity import RelationKind
-from backend_agent.blueprint.schema import auth_operation
+from backend_agent.blueprint.schema import AUTH_OPERATIONS, auth_operation
 from backend_agent.blueprint.types import FieldKind, did_you_mean
 
 if TYPE_CHECKING:
@@ -56,12 +56,13 @@ def check_auth(ck: _Checker) -> Iterator[Issue]:
     if auth.password_policy.min_length > auth.password_policy.max_length:
         yield Issue(("auth", "password_policy", "min_length"), "min_length exceeds max_length",
                      "min_length <= max_length", "lower min_length")
+    yield from _auth_flows(ck)
     if auth.role_field is not None:
         fld = ck.field_or_builtin(auth.user_entity, auth.role_field, ("auth", "role_field"))
         if fld is not None and (fld.parsed.kind is not FieldKind.ENUM or set(fld.values or []) != set(auth.roles)):
             yield Issue(("auth", "role_field"), f"role field '{auth.role_field}' must be an enum of the roles",
                          "type: enum, values: " + ", ".join(auth.roles), "align the enum values with auth.roles")
-    for op_name in ("register", "login", "me", "update_me", "refresh"):
+    for op_name in AUTH_OPERATIONS:
         op = auth_operation(auth.operations, op_name)
         if op.view is not None and op.view not in user.views:
             yield unknown(("auth", "operations", op_name, "view"), f"view of {auth.user_entity}", op.view,
@@ -143,7 +144,7 @@ def check_wire(ck: _Checker) -> Iterator[Issue]:
             yield from check_statuses(_plain(action.statuses), ("entities", ename, "actions", aname, "statuses"))
     auth = ck.bp.auth
     if auth is not None and auth.user_entity in ck.bp.entities:
-        for auth_name in ("register", "login", "me", "update_me", "refresh"):
+        for auth_name in AUTH_OPERATIONS:
             auth_op = auth_operation(auth.operations, auth_name)
             where: Path = ("auth", "operations", auth_name)
             yield from check_statuses(_plain(auth_op.statuses), (*where, "statuses"))
@@ -159,6 +160,30 @@ def _builtin_names(entity: object) -> list[str]:
     if options is not None and options.timestamps:
         names += ["created_at", "updated_at"]
     return names
+
+
+def _auth_flows(ck: _Checker) -> Iterator[Issue]:
+    """Mail-based flows need an address to mail; verified sign-in needs the verification flow."""
+    auth = ck.bp.auth
+    assert auth is not None
+    user = ck.bp.entities[auth.user_entity]
+    mails = [n for n in ([auth.email_field] if auth.email_field else auth.identity)
+             if n in user.fields and user.fields[n].parsed.kind is FieldKind.EMAIL]
+    ops = auth.operations
+    if auth.email_field is not None and not mails:
+        yield Issue(("auth", "email_field"), f"'{auth.email_field}' is not an email field of {auth.user_entity}",
+                    "an email-typed field", "name the field holding the address")
+    for name in ("verify_email", "request_password_reset"):
+        if auth_operation(ops, name).enabled and not mails:
+            yield Issue(("auth", "operations", name), f"{name} mails the user, but {auth.user_entity} has no "
+                        "email identity", "an email field (identity or auth.email_field)",
+                        "add email_field: <email field>")
+    if ops.reset_password.enabled != ops.request_password_reset.enabled:
+        yield Issue(("auth", "operations", "reset_password"), "password reset needs both request_password_reset "
+                    "and reset_password", "both enabled or both off", "enable the other one")
+    if auth.require_verified_email and not ops.verify_email.enabled:
+        yield Issue(("auth", "require_verified_email"), "require_verified_email needs operations.verify_email",
+                    "verify_email: {enabled: true}", "enable verify_email")
 
 
 def check_api(ck: _Checker) -> Iterator[Issue]:
@@ -182,7 +207,10 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
                 yield Issue(path, "a filter needs exactly one of `field` or `relation`", "field: x or relation: y",
                              "keep one of them")
             if flt.field is not None:
-                ck.field_or_builtin(ename, flt.field, (*path, "field"))
+                fld = ck.field_or_builtin(ename, flt.field, (*path, "field"))
+                if fld is not None and fld.encrypted:
+                    yield Issue((*path, "field"), f"'{flt.field}' is encrypted: the database cannot compare it",
+                                "a field stored in clear", "filter on another field")
             if flt.relation is not None:
                 side = ck.relation(ename, flt.relation, (*path, "relation"))
                 if side is not None and flt.key is not None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field as PydField
 from pydantic import model_validator
 
-from backend_agent.blueprint.entity import JSON_KEY, Field, Spec
+from backend_agent.blueprint.entity import JSON_KEY, Condition, Field, Spec
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 OperationName = Literal["list", "get", "create", "update", "delete"]
@@ -80,16 +80,6 @@ class Filter(Spec):
     relation: str | None = PydField(default=None, description="A relation of this entity.")
     key: str | None = PydField(default=None, description="The target field matched (default: its lookup).")
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "contains", "in"] = "eq"
-
-
-class Condition(Spec):
-    """A condition on a field: compared with a value or with another field of the same row."""
-
-    field: str
-    op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
-    value: Any = None
-    other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
-    message: str | None = PydField(default=None, description="Error message when a guard fails.")
 
 
 class EntityApi(Spec):

@@ -56,6 +56,10 @@ class Field(Spec):
     write_only: bool = PydField(default=False, description="Accepted, never returned.")
     secret: bool = PydField(default=False, description="Stored hashed (column <name>_hash); never returned.")
     derive: Derive | None = None
+    generate: Literal["token", "uuid", "now"] | None = PydField(default=None, description=(
+        "Set by the service on create, never by clients: a URL-safe random token, a uuid, or the time."))
+    encrypted: bool = PydField(default=False, description=(
+        "Stored encrypted (AES-GCM, key from the environment); returned only by views that name it."))
     description: str = ""
     example: Any = None
 
@@ -141,11 +145,25 @@ class Relation(Spec):
     description: str = ""
 
 
+class Condition(Spec):
+    """A condition on a field: compared with a value or with another field of the same row."""
+
+    field: str
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
+    value: Any = None
+    other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
+    message: str | None = PydField(default=None, description="Error message when a guard fails.")
+
+
 class Computed(Spec):
     """A value derived at read time from a to-many relation, without N+1 queries."""
 
-    kind: Literal["count", "membership"] = PydField(description="count of related rows, or current user in it.")
+    kind: Literal["count", "membership", "avg", "sum", "min", "max"] = PydField(description=(
+        "count of related rows, the current user in it, or an aggregate of a field of the related rows."))
     relation: str = PydField(description="A one_to_many or many_to_many relation (or inverse) of this entity.")
+    field: str | None = PydField(default=None, description="avg/sum/min/max: the field of the related rows.")
+    where: list[Condition] = PydField(default_factory=list, description=(
+        "Only related rows matching these conditions (e.g. [{field: stars, op: gte, value: 4}])."))
     description: str = ""
 
 
@@ -183,6 +201,7 @@ __all__ = [
     "PASCAL",
     "SNAKE",
     "Computed",
+    "Condition",
     "Derive",
     "EntityOptions",
     "Field",

@@ -85,7 +85,8 @@ class PasswordPolicy(Spec):
 class Tokens(Spec):
     scheme: str = PydField(default="Bearer", pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="Authorization word.")
     access_ttl_minutes: int = PydField(default=30, ge=1)
-    refresh: bool = PydField(default=False, description="Issue refresh tokens too.")
+    refresh: bool = PydField(default=False, description=(
+        "Issue refresh tokens too; each use rotates it, and reusing a spent one revokes the whole family."))
     refresh_ttl_days: int = PydField(default=14, ge=1)
     algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
 
@@ -120,6 +121,15 @@ class AuthOperations(Spec):
     me: AuthOperation = PydField(default_factory=lambda: AuthOperation())
     update_me: AuthOperation = PydField(default_factory=lambda: AuthOperation())
     refresh: AuthOperation = PydField(default_factory=lambda: AuthOperation())
+    # The flows a real product needs; off unless enabled.
+    logout: AuthOperation = PydField(default_factory=lambda: AuthOperation(enabled=False), description=(
+        "Revoke the caller's token (and its refresh token)."))
+    verify_email: AuthOperation = PydField(default_factory=lambda: AuthOperation(enabled=False), description=(
+        "Confirm the address with the token mailed on register."))
+    request_password_reset: AuthOperation = PydField(
+        default_factory=lambda: AuthOperation(enabled=False), description="Mail a one-time reset token.")
+    reset_password: AuthOperation = PydField(default_factory=lambda: AuthOperation(enabled=False), description=(
+        "Set a new password with the mailed token; every session of the user ends."))
 
 
 AUTH_OPERATIONS: dict[str, str] = {
@@ -128,6 +138,10 @@ AUTH_OPERATIONS: dict[str, str] = {
     "me": "me",
     "update_me": "update_me",
     "refresh": "refresh",
+    "logout": "logout",
+    "verify_email": "verify_email",
+    "request_password_reset": "request_password_reset",
+    "reset_password": "reset_password",
 }
 
 
@@ -150,6 +164,18 @@ class Auth(Spec):
     admin_role: str = "admin"
     role_field: str | None = PydField(default=None, description="Enum field of the user entity holding the role.")
     operations: AuthOperations = PydField(default_factory=lambda: AuthOperations())
+    require_verified_email: bool = PydField(default=False, description=(
+        "login refuses (403) until verify_email succeeded; needs operations.verify_email."))
+    email_field: str | None = PydField(default=None, description=(
+        "Field mailed for verification and resets (default: the first email-typed identity field)."))
+
+
+class Hooks(Spec):
+    """Functions in app/custom/ called after a row is written, in the same transaction (e.g. edit history)."""
+
+    after_create: str | None = PydField(default=None, pattern=HANDLER, description="module:function(ctx, row)")
+    after_update: str | None = PydField(default=None, pattern=HANDLER, description="module:function(ctx, row)")
+    after_delete: str | None = PydField(default=None, pattern=HANDLER, description="module:function(ctx, row)")
 
 
 class Entity(Spec):
@@ -171,9 +197,11 @@ class Entity(Spec):
     owner: str | None = PydField(default=None, description="many_to_one relation to the user entity owning a row.")
     api: EntityApi = PydField(default_factory=lambda: EntityApi())
     actions: dict[str, Action] = PydField(default_factory=dict)
+    hooks: Hooks = PydField(default_factory=lambda: Hooks())
 
 
-BEHAVIOUR = (r"^(auth\.(register|login|me|update_me|refresh)|custom|"
+BEHAVIOUR = (r"^(auth\.(register|login|me|update_me|refresh|logout|verify_email|request_password_reset|"
+             r"reset_password)|custom|"
              r"[A-Z][A-Za-z0-9]*\.[a-z][a-z0-9_]*(\.(add|remove))?)$")
 
 
@@ -235,6 +263,7 @@ __all__ = [
     "Blueprint",
     "Entity",
     "ErrorStyle",
+    "Hooks",
     "Outcome",
     "Pagination",
     "PasswordPolicy",

@@ -13,6 +13,7 @@ from backend_agent.errors import UsageError
 from backend_agent.gates import load_target
 from backend_agent.gates.doctor import (
     DoctorSettings,
+    ServiceStartError,
     diagnose,
     remaining_problems,
     render_json,
@@ -63,11 +64,20 @@ def doctor(
     target = target.model_copy(update={"options": options})
     console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS", "160")))
     settings = DoctorSettings(rows_per_table=rows, requests=requests)
-    if console.is_terminal and not json_out:
-        with console.status("Seeding a throwaway database and profiling the read operations…"):
+    try:
+        if console.is_terminal and not json_out:
+            with console.status("Seeding a throwaway database and profiling the read operations…"):
+                report = diagnose(target, fix=fix, settings=settings)
+        else:
             report = diagnose(target, fix=fix, settings=settings)
-    else:
-        report = diagnose(target, fix=fix, settings=settings)
+    except ServiceStartError as exc:
+        err = Console(stderr=True, soft_wrap=True)
+        err.print(f"[bold red]The service could not be started:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"hint: {exc.hint}", highlight=False)
+        if exc.logs:
+            err.print("last lines of its output:\n" + exc.logs[-2000:], markup=False, highlight=False)
+        raise typer.Exit(1) from None
     if html is not None:
         write_html(report, html)
     if json_out:

@@ -45,9 +45,10 @@ def register(app: typer.Typer) -> None:
 
 def list_tools(json_output: bool = _JSON) -> None:
     """List the built-in tools with their input fields."""
+    from backend_agent.backend_tools import backend_tools
     from backend_agent.tools import default_tools
 
-    tools = default_tools()
+    tools = default_tools() + backend_tools()
     if json_output:
         payload = [
             {
@@ -60,7 +61,7 @@ def list_tools(json_output: bool = _JSON) -> None:
         ]
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table(title="Built-in tools")
+    table = Table(title="Tools")
     table.add_column("Tool", style="bold")
     table.add_column("Read-only")
     table.add_column("Input fields")

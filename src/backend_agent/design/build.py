@@ -43,6 +43,7 @@ def _service(bp: Blueprint) -> ServiceDesign:
         max_limit=max(svc.pagination.max_limit, svc.pagination.default_limit), cors_origins=list(svc.cors_origins),
         rate_limit=svc.rate_limit, cache_ttl=svc.cache_ttl, idempotency_header=svc.idempotency_header,
         idempotency_ttl_hours=svc.idempotency_ttl_hours, next_cursor_key=json_key("next_cursor", svc.naming),
+        encryption_key_env=svc.name.upper().replace("-", "_") + "_ENCRYPTION_KEY",
         error_codes=dict(ERROR_CODES), error_shape=svc.errors.shape, error_statuses={str(k): v for k, v in svc.errors.statuses.items()},
     )
 

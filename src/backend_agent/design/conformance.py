@@ -112,6 +112,9 @@ def wire_openapi(design: Design) -> Schema:
             if p.explode is not None:
                 param["explode"] = p.explode
             params.append(param)
+        if op.idempotent and design.mode == "blueprint":
+            params.append({"name": design.service.idempotency_header, "in": "header", "required": False,
+                           "schema": {"type": "string", "maxLength": 255}})
         if params:
             doc["parameters"] = params
         if op.wire.request is not None:

@@ -314,7 +314,8 @@ class _Binder:
             if op.kind == "login" and self.bp.auth is not None:
                 login = (list(self.bp.auth.identity), self.bp.auth.password_field)
             target = ename if op.kind in (*_WRITES, "login") else None
-            if op.kind not in (*_WRITES, "login", "custom", "refresh"):
+            if op.kind not in (*_WRITES, "login", "custom", "refresh", "verify_email", "request_password_reset",
+                               "reset_password"):
                 self.problem(origin, f"the contract sends a request body to {cop.key}, but {op.entity}.{op.name} "
                              "reads none", "an operation that takes input (create, update, custom, auth)",
                              "bind a custom handler, or remove the body from the contract")

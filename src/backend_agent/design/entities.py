@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend_agent.blueprint import Blueprint, Entity, RelationKind, ResolvedRelation
+from backend_agent.blueprint import Blueprint, Condition, Entity, RelationKind, ResolvedRelation
 from backend_agent.design._types import canonical_value, json_schema, nullable, python_type, ref
 from backend_agent.design.model import (
     ComputedDesign,
@@ -41,7 +41,7 @@ def _fields(bp: Blueprint, name: str, style: str) -> list[FieldDesign]:
                        "UUID" if entity.options.id_type == "uuid" else "int", True, False, True, True, False, False,
                        False, False, id_schema(entity), builtin=True)]
     for fname, f in entity.fields.items():
-        derived = f.derive is not None
+        derived = f.derive is not None or f.generate is not None
         writable = not f.read_only and not derived
         out.append(FieldDesign(
             fname, json_key(fname, style), f.type, f.parsed.kind.value,
@@ -52,7 +52,7 @@ def _fields(bp: Blueprint, name: str, style: str) -> list[FieldDesign]:
             has_default=f.has_default, derive_from=f.derive.from_ if f.derive else None,
             derive_transform=f.derive.transform if f.derive else None,
             derive_unique=bool(f.derive and f.derive.unique), derive_on_update=bool(f.derive and f.derive.on_update),
-            example=f.example,
+            example=f.example, generate=f.generate, encrypted=f.encrypted,
         ))
     if entity.options.timestamps:
         for col in ("created_at", "updated_at"):
@@ -129,8 +129,28 @@ def _computed(bp: Blueprint, ename: str, rels: dict[str, RelationDesign], style:
         # Soft-deleted rows of the counted table do not count.
         soft = rd.kind != "many_to_many" and bp.entities[rd.target].options.soft_delete
         live = ' AND "deleted_at" IS NULL' if soft else ""
+        conditions = _conditions(bp, rd.target, comp.where)
+        where = "".join(f" AND {_condition_sql(c)}" for c in conditions)
+        schema: dict[str, Any] = {"type": "integer", "minimum": 0} if comp.kind == "count" else {"type": "boolean"}
+        if comp.kind in ("avg", "sum", "min", "max") and comp.field:
+            target_field = bp.entities[rd.target].fields.get(comp.field)
+            column = comp.field
+            func = comp.kind.upper()
+            value = f'COALESCE(SUM("{column}"), 0)' if comp.kind == "sum" else f'{func}("{column}")'
+            sql = (f'SELECT "{key}", {value} FROM "{table}" WHERE "{key}" IN (:ids){live}{where} '
+                   f'GROUP BY "{key}"')
+            strategy = (f"batched {comp.kind} of {rd.target}.{comp.field}: one GROUP BY query per page of {ename} "
+                        "rows" + ("; null when there are no rows" if comp.kind != "sum" else ""))
+            shown = json_schema(target_field) if target_field is not None else {"type": "number"}
+            shown = {k: v for k, v in shown.items() if k in ("type", "format", "pattern")}
+            if comp.kind == "avg":
+                shown = {"type": "number", "format": "double"}
+            schema = shown if comp.kind == "sum" else nullable(shown)
+            out.append(ComputedDesign(cname, json_key(cname, style), comp.kind, comp.relation, table, key, None,
+                                      strategy, sql, field=comp.field, conditions=conditions, json_schema=schema))
+            continue
         if comp.kind == "count":
-            sql = f'SELECT "{key}", COUNT(*) FROM "{table}" WHERE "{key}" IN (:ids){live} GROUP BY "{key}"'
+            sql = f'SELECT "{key}", COUNT(*) FROM "{table}" WHERE "{key}" IN (:ids){live}{where} GROUP BY "{key}"'
             strategy = f"batched count: one GROUP BY query on {table} per page of {ename} rows"
             user = None
         else:
@@ -138,8 +158,37 @@ def _computed(bp: Blueprint, ename: str, rels: dict[str, RelationDesign], style:
             strategy = (f"batched membership: one query on {table} per page for the signed-in user; "
                         "false for anonymous callers without a query")
         out.append(ComputedDesign(cname, json_key(cname, style), comp.kind, comp.relation, table, key, user,
-                                  strategy, sql))
+                                  strategy, sql, conditions=conditions, json_schema=schema))
     return out
+
+
+def _conditions(bp: Blueprint, ename: str, conds: list[Condition]) -> list[ConditionDesign]:
+    entity = bp.entities[ename]
+    out = []
+    for cond in conds:
+        fld = entity.fields.get(cond.field)
+        value = canonical_value(fld, cond.value) if fld is not None else cond.value
+        out.append(ConditionDesign(cond.field, cond.field, cond.op, value, cond.other_field, cond.message))
+    return out
+
+
+_SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def _condition_sql(cond: ConditionDesign) -> str:
+    """A condition as SQL with its literal inlined (values come from the blueprint, never from requests)."""
+    op = _SQL_OPS[cond.op]
+    if cond.other_column:
+        return f'"{cond.column}" {op} "{cond.other_column}"'
+    if cond.value is None:
+        return f'"{cond.column}" IS {"NOT " if cond.op == "ne" else ""}NULL'
+    if isinstance(cond.value, bool):
+        literal = "TRUE" if cond.value else "FALSE"
+    elif isinstance(cond.value, int | float):
+        literal = repr(cond.value)
+    else:
+        literal = "'" + str(cond.value).replace("'", "''") + "'"
+    return f'"{cond.column}" {op} {literal}'
 
 
 def _view_field(bp: Blueprint, ed: EntityDesign, name: str, style: str, schema_names: dict[tuple[str, str], str],
@@ -150,8 +199,7 @@ def _view_field(bp: Blueprint, ed: EntityDesign, name: str, style: str, schema_n
             return ViewField(name, fd.json_name, "field", schema)
     for comp in ed.computed:
         if comp.name == name:
-            kind = {"type": "integer", "minimum": 0} if comp.kind == "count" else {"type": "boolean"}
-            return ViewField(name, comp.json_name, "computed", kind)
+            return ViewField(name, comp.json_name, "computed", dict(comp.json_schema))
     for rd in ed.relations:
         if rd.name == name:
             return _relation_field(bp, rd, style, schema_names)
@@ -204,7 +252,7 @@ def _path_keys(bp: Blueprint, eds: dict[str, EntityDesign], ename: str, depth: i
 
 def default_view_fields(eds: EntityDesign) -> list[str]:
     """Every readable field, every relation shown in responses, every computed field."""
-    fields = [f.name for f in eds.fields if not f.write_only]
+    fields = [f.name for f in eds.fields if not f.write_only and not f.encrypted]  # ciphers: only when named
     fields += [r.name for r in eds.relations if r.response_as != "none"]
     fields += [c.name for c in eds.computed]
     return fields
@@ -251,6 +299,7 @@ def build_entities(bp: Blueprint, rels: dict[str, dict[str, ResolvedRelation]], 
             envelope_list=entity.api.envelope.list, envelope_count=entity.api.envelope.count,
         )
         _apply_wire_names(ed, entity.wire_names)
+        ed.hooks = {k: v for k, v in entity.hooks.model_dump().items() if v}
         out[ename] = ed
     for ename in out:
         out[ename].path_keys = _path_keys(bp, out, ename)

@@ -111,6 +111,8 @@ class FieldDesign:
     derive_on_update: bool = False
     example: Any = None
     builtin: bool = False  # id and timestamps
+    generate: str | None = None  # token (URL-safe random), uuid or now: set by the service on create
+    encrypted: bool = False  # AES-GCM at rest (key: service.encryption_key_env); shown only by views naming it
 
 
 @dataclass
@@ -143,13 +145,16 @@ class RelationDesign:
 class ComputedDesign:
     name: str
     json_name: str
-    kind: Literal["count", "membership"]
+    kind: Literal["count", "membership", "avg", "sum", "min", "max"]
     relation: str
     table: str  # table counted / probed
     key_column: str  # column holding this entity's id in that table
     user_column: str | None  # membership: column holding the user id
     strategy: str  # human description
     sql: str  # one query per page of rows: :ids (and :user_id)
+    field: str | None = None  # avg/sum/min/max: the aggregated field of the related rows
+    conditions: list[ConditionDesign] = dc_field(default_factory=list)  # only related rows matching these
+    json_schema: dict[str, Any] = dc_field(default_factory=dict)  # the value as clients see it
 
 
 @dataclass
@@ -219,6 +224,7 @@ class EntityDesign:
     envelope_list: str | None = None
     envelope_count: str | None = None
     path_keys: list[PathKey] = dc_field(default_factory=list)  # keys of item_path, outermost first
+    hooks: dict[str, str] = dc_field(default_factory=dict)  # after_create/after_update/after_delete -> module:fn
     visible_if: list[ConditionDesign] = dc_field(default_factory=list)  # else only owner/admins may read a row
 
     def field(self, name: str) -> FieldDesign:
@@ -280,7 +286,7 @@ class AuthRule:
 class OperationDesign:
     operation_id: str
     name: str  # list, get, create, update, delete, view, toggle_add, toggle_remove, feed, query, transition,
-    # custom, register, login, me, update_me, refresh
+    # custom, register, login, me, update_me, refresh, logout, verify_email, request_password_reset, reset_password
     kind: str
     entity: str
     method: str
@@ -381,6 +387,7 @@ class ServiceDesign:
     error_codes: dict[int, str]  # HTTP status -> `code` of envelope-style error bodies
     error_shape: dict[str, Any] | None = None  # errors.shape template ($message, $messages, ...), else None
     error_statuses: dict[str, int] = dc_field(default_factory=dict)  # service-wide outcome -> status choices
+    encryption_key_env: str = ""  # environment variable holding the AES key of encrypted fields
 
 
 @dataclass
@@ -404,6 +411,12 @@ class AuthDesign:
     password_require_digit: bool
     password_require_symbol: bool
     security_scheme: str  # name in components.securitySchemes
+    logout: bool = False  # POST logout revokes the access token (and its refresh token)
+    refresh_rotation: bool = False  # each refresh rotates the token; reusing a spent one revokes the family
+    email_verification: bool = False  # register mails a token; verify_email consumes it
+    password_reset: bool = False  # request_password_reset mails a one-time token; reset_password consumes it
+    require_verified_email: bool = False  # login answers 403 until the address is verified
+    email_field: str | None = None  # the user field mailed by these flows
 
 
 @dataclass

@@ -117,8 +117,8 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
         out["requestBody"] = {"required": needed, "content": {"application/json": {
             "schema": body, "example": _example(body, schemas)}}}
     responses: Schema = {}
-    if op.status_code == 204:
-        responses["204"] = {"description": "Done; no content"}
+    if op.status_code == 204 or (op.tag == "auth" and not op.response_schema):
+        responses[str(op.status_code)] = {"description": "Done; no content"}
     else:
         if op.response_list:
             body = _list_schema(op, ed, svc)

@@ -147,6 +147,8 @@ class _Builder:
             if getattr(spec, "tag", None):
                 op.tag = spec.tag
             self.request_shape(op, spec)
+        # Public operations of a service with auth still read a token when one is sent (per-viewer values).
+        op.auth.optional = op.auth.public and self.bp.auth is not None and not origin.startswith("auth.")
         op.parameters = self.path_params(op.entity, op.path) + op.parameters
         statuses = {422} if op.request_schema or op.parameters else set()
         if not op.auth.public or (self.bp.auth is not None and op.tag != "auth"):
@@ -160,6 +162,8 @@ class _Builder:
             statuses.add(409)
         if op.kind == "login":
             statuses.add(401)
+            if self.bp.auth is not None and self.bp.auth.require_verified_email:
+                statuses.add(403)  # the address is not verified yet
         if op.rate_limit or self.svc.rate_limit:
             statuses.add(429)
         op.outcomes = {outcome: chosen.get(outcome, status) for status, outcome in _OUTCOME_OF.items()

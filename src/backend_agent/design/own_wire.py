@@ -55,7 +55,7 @@ def operation_wire(op: OperationDesign, design: Design, caches: _Caches | None =
         target = op.entity if op.kind in (*_WRITES, "login") else None
         request = WireBody(kind, ann.request(deref(schema, components), target, create=_WRITES.get(op.kind, False),
                                              login=login), bool(body.get("required", False)))
-    responses = []
+    responses: list[WireBody] = []
     for text, raw in doc.get("responses", {}).items():
         status = int(text)
         shared = raw.get("$ref") if status >= 400 else None  # error responses are shared components

@@ -208,6 +208,14 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
             pair["refresh_token"] = {"type": "string"}
             schemas["RefreshRequest"] = _obj({"refresh_token": {"type": "string"}}, ["refresh_token"])
         schemas["TokenPair"] = _obj(pair, list(pair))
+        token = {"type": "string", "minLength": 16, "description": "the token from the mail"}
+        schemas["VerifyEmailRequest"] = _obj({"token": token}, ["token"])
+        mail = json_key(auth.email_field or auth.identity[0], svc.naming)
+        schemas["PasswordResetRequest"] = _obj({mail: {"type": "string", "format": "email"}}, [mail])
+        password = dict(_body(bp, user, create=True, drop=set())["properties"].get(
+            json_key(auth.password_field, svc.naming), {"type": "string"}))
+        schemas["PasswordResetConfirm"] = _obj({"token": token, json_key(auth.password_field, svc.naming): password},
+                                               ["token", json_key(auth.password_field, svc.naming)])
         for op in operations:
             if op.tag == "auth" and op.response_schema and op.kind != "refresh":
                 schemas[op.response_schema] = _auth_response(op, user, auth)

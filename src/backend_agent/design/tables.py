@@ -101,6 +101,15 @@ def _field_checks(table: str, col: str, field: Field) -> list[CheckDesign]:
     return checks
 
 
+def _generated_default(field: Field) -> dict[str, str]:
+    """SQL defaults of generated values (tokens are made by the service: a database has no good source)."""
+    if field.generate == "uuid":
+        return dict(UUID_DEFAULTS)
+    if field.generate == "now":
+        return {"sqlite": "CURRENT_TIMESTAMP", "postgresql": "CURRENT_TIMESTAMP"}
+    return {}
+
+
 def _entity_table(bp: Blueprint, name: str) -> TableDesign:
     entity = bp.entities[name]
     table = table_name(name, entity)
@@ -120,10 +129,13 @@ def _entity_table(bp: Blueprint, name: str) -> TableDesign:
         field_columns[fname] = col
         length = 255 if field.secret else string_length(field)
         ftypes = {"sqlite": "VARCHAR(255)", "postgresql": "VARCHAR(255)"} if field.secret else sql_types(field.parsed, length)
+        comment = "hashed (argon2), never returned" if field.secret else field.description
+        if field.encrypted:  # nonce + AES-GCM ciphertext, base64: longer than the value and opaque to SQL
+            ftypes, length, comment = {"sqlite": "TEXT", "postgresql": "TEXT"}, None, "encrypted (AES-GCM)"
         columns.append(ColumnDesign(
-            col, ftypes, "str" if field.secret else python_type(field.parsed.kind), not field.required,
-            "secret" if field.secret else "field", field=fname, default_sql=default_sql(field),
-            max_length=length, comment="hashed (argon2), never returned" if field.secret else field.description,
+            col, ftypes, "str" if field.secret or field.encrypted else python_type(field.parsed.kind),
+            not field.required, "secret" if field.secret else "field", field=fname,
+            default_sql=_generated_default(field) or default_sql(field), max_length=length, comment=comment,
         ))
         checks.extend(_field_checks(table, col, field))
         if field.unique:

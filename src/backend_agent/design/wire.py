@@ -153,8 +153,9 @@ def members(ed: EntityDesign, entities: dict[str, EntityDesign]) -> dict[str, Me
         if rd.request_json_name and rd.request_json_name not in out:
             add(rd.request_json_name, rd.name, out[rd.json_name])
     for comp in ed.computed:
-        schema = {"type": "integer"} if comp.kind == "count" else {"type": "boolean"}
-        add(comp.json_name, comp.name, Member("computed", comp.name, schema))
+        schema = comp.json_schema or ({"type": "integer"} if comp.kind == "count" else {"type": "boolean"})
+        nullable_value = "null" in (json_types(schema) or set())
+        add(comp.json_name, comp.name, Member("computed", comp.name, schema, nullable_value))
     return out
 
 

@@ -1,10 +1,16 @@
 """Talking to a live service as a test user: sign up, sign in, and create a few owned rows.
 
 The register and login operations are found in the OpenAPI document (paths or operation ids with
-register/signup/users and login/token/signin), or named in the gate options::
+register/signup/users and login/token/signin), or named once for every gate::
 
-    [tool.backend-agent.contract]
-    auth = { register = "POST /api/auth/register", login = "POST /api/auth/login" }
+    [tool.backend-agent]
+    auth = { register = "POST /api/users", login = "POST /api/users/login", scheme = "Token" }
+
+Bodies wrapped in an object (RealWorld's ``{"user": {"email": ..., "password": ...}}``) are filled
+inside the wrapper; form logins (OAuth2PasswordRequestForm) are posted as forms; the token is found
+anywhere in the response. The header that carries it follows the security scheme: ``Bearer`` for
+HTTP bearer and OAuth2, and for an API key in ``Authorization`` the prefix the service accepts
+(none, ``Token`` or ``Bearer``, tried on a secured operation) unless ``scheme`` names it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from typing import Any
 import httpx
 
 from backend_agent.errors import GateError
-from backend_agent.gates._openapi import Operation, auth_header, fill_path, marker, operations, sample
+from backend_agent.gates._openapi import (
+    Operation,
+    auth_header,
+    fill_path,
+    marker,
+    operations,
+    resolve,
+    sample,
+)
 
 _REGISTER = re.compile(r"register|sign-?up|signup|create[-_]?user", re.IGNORECASE)
 _LOGIN = re.compile(r"login|log-in|sign-?in|token|session|auth/jwt", re.IGNORECASE)
@@ -71,10 +85,30 @@ def find_auth_operations(doc: dict[str, Any], config: dict[str, Any] | None = No
     return AuthOperations(register=register, login=login)
 
 
+def _wrapper(doc: dict[str, Any], schema: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """``("user", inner schema)`` for a body that wraps the credentials in one object property."""
+    properties = resolve(doc, schema).get("properties") or {}
+    if len(properties) != 1:
+        return None
+    [(name, inner)] = properties.items()
+    inner = resolve(doc, inner)
+    if isinstance(inner, dict) and any("password" in key.lower() for key in (inner.get("properties") or {})):
+        return name, inner
+    return None
+
+
 def _credential_fields(
     doc: dict[str, Any], op: Operation, user: ApiUser, *, prefer_email: bool
 ) -> dict[str, Any]:
-    schema = op.body_schema or {}
+    schema = resolve(doc, op.body_schema or {})
+    wrapped = _wrapper(doc, schema) if schema else None
+    if wrapped is not None:
+        name, inner = wrapped
+        return {name: _fill(doc, inner, user, prefer_email=prefer_email)}
+    return _fill(doc, schema, user, prefer_email=prefer_email)
+
+
+def _fill(doc: dict[str, Any], schema: dict[str, Any], user: ApiUser, *, prefer_email: bool) -> dict[str, Any]:
     properties = sample(doc, schema, tag=user.username) if schema else {}
     names = list((schema.get("properties") or {}).keys()) or ["username", "password"]
     values: dict[str, Any] = dict(properties) if isinstance(properties, dict) else {}
@@ -123,10 +157,10 @@ def sign_up(
             "the API has secured operations but no register or login operation was found",
             hint='name them in [tool.backend-agent.<gate>] auth = { register = "POST /...", login = "POST /..." }',
         )
-    has_username = auth.register is not None and any(
-        k.lower() in ("username", "user_name", "login", "handle")
-        for k in ((auth.register.body_schema or {}).get("properties") or {})
-    )
+    register_schema = resolve(doc, auth.register.body_schema or {}) if auth.register is not None else {}
+    wrapped = _wrapper(doc, register_schema) if register_schema else None
+    register_fields = (wrapped[1] if wrapped else register_schema).get("properties") or {}
+    has_username = any(k.lower() in ("username", "user_name", "login", "handle") for k in register_fields)
     if auth.register is not None:
         body = _credential_fields(doc, auth.register, user, prefer_email=False)
         response = _post(client, auth.register, body, {})
@@ -152,8 +186,29 @@ def sign_up(
             "signing in the test user returned no token (looked for access_token, token, jwt)",
             hint="return the bearer token as access_token in the login response",
         )
-    user.headers = auth_header(doc, user.token)
+    user.headers = _token_headers(client, doc, user.token, (config or {}).get("scheme"))
     return user
+
+
+def _token_headers(client: httpx.Client, doc: dict[str, Any], token: str, scheme: Any) -> dict[str, str]:
+    """The header carrying ``token``: the configured scheme, else what the security scheme implies."""
+    if isinstance(scheme, str) and scheme:
+        return {"Authorization": f"{scheme} {token}"}
+    header = auth_header(doc, token)
+    if list(header) != ["Authorization"] or header["Authorization"].startswith("Bearer "):
+        return header
+    # An API key in Authorization: the prefix (none, Token, Bearer) is the service's convention.
+    probe = next((op for op in operations(doc) if op.method == "GET" and op.secured and not op.path_params), None)
+    if probe is None:
+        return header
+    for candidate in (token, f"Token {token}", f"Bearer {token}"):
+        try:
+            status = client.get(probe.path, headers={"Authorization": candidate}).status_code
+        except httpx.HTTPError:
+            break
+        if status not in (401, 403):
+            return {"Authorization": candidate}
+    return header
 
 
 def _json(response: httpx.Response) -> Any:

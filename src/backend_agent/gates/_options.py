@@ -24,13 +24,19 @@ class _ServiceOptions(_GateOptions):
     health_path: str | None = Field(None, description="Readiness path, e.g. '/health'.")
     openapi_path: str | None = Field(None, description="Path of the OpenAPI document.")
     ready_timeout_s: float | None = Field(None, gt=0, description="Seconds to wait for readiness.")
-    auth: dict[Literal["register", "login"], str] | None = Field(
-        None, description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login'."
+    auth: dict[Literal["register", "login", "scheme"], str] | None = Field(
+        None,
+        description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login', "
+        "and the token's scheme, e.g. scheme = 'Token'.",
     )
 
 
 class TestsOptions(_GateOptions):
     __test__ = False  # not a pytest test class
+
+    migrate: bool | None = Field(
+        None, description="Run `alembic upgrade head` on the tests' database first (default: when the project has Alembic)."
+    )
 
 
 class StaticSecurityOptions(_GateOptions):
@@ -55,6 +61,9 @@ class ContractOptions(_ServiceOptions):
     phases: list[Literal["examples", "coverage", "fuzzing", "stateful"]] | None = Field(
         None, min_length=1, description="Schemathesis phases to run."
     )
+    boundaries: bool | None = Field(
+        None, description="Send bounds and just-beyond values of every GET parameter (default: on)."
+    )
 
 
 class SecurityProbesOptions(_ServiceOptions):
@@ -63,6 +72,10 @@ class SecurityProbesOptions(_ServiceOptions):
     sqlmap_workers: int | None = Field(None, ge=1, description="Routes probed by sqlmap at once.")
     sqlmap_level: int | None = Field(None, ge=1, le=5, description="sqlmap --level (1-5).")
     sqlmap_risk: int | None = Field(None, ge=1, le=3, description="sqlmap --risk (1-3).")
+    sqlmap_post: bool | None = Field(None, description="Also probe JSON bodies of POST operations (default: on).")
+    sqlmap_operations: list[str] | None = Field(
+        None, min_length=1, description="Only these operations for sqlmap, e.g. 'GET /api/items'."
+    )
     rate_limit_burst: int | None = Field(None, ge=1, description="Requests sent to provoke a 429.")
     rate_limit_window_s: float | None = Field(None, gt=0, description="Seconds the burst may take.")
 
@@ -76,6 +89,12 @@ class LoadOptions(_ServiceOptions):
     operations: list[str] | None = Field(None, min_length=1, description="Operations to load, e.g. 'GET /api/items'.")
 
 
+class PerformanceOptions(_ServiceOptions):
+    rows_per_table: int | None = Field(None, ge=100, le=100_000, description="Rows seeded per table.")
+    requests: int | None = Field(None, ge=5, description="Timed requests per read operation.")
+    p95_ms: float | None = Field(None, gt=0, description="p95 budget per operation (low findings above it).")
+
+
 GATE_OPTIONS: dict[str, type[_GateOptions]] = {
     "tests": TestsOptions,
     "static-security": StaticSecurityOptions,
@@ -84,6 +103,7 @@ GATE_OPTIONS: dict[str, type[_GateOptions]] = {
     "contract": ContractOptions,
     "security-probes": SecurityProbesOptions,
     "load": LoadOptions,
+    "performance": PerformanceOptions,
 }
 
 __all__ = ["GATE_OPTIONS"]

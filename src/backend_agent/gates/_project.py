@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,16 @@ SKIP_DIRS = frozenset(
 )
 
 
-def project_python(root: Path) -> str:
-    """The project's own interpreter (``.venv``/``venv``) when present, else the running one."""
-    for name in (".venv", "venv"):
-        candidate = root / name / "bin" / "python"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return sys.executable
+def project_python(root: Path, configured: str | None = None) -> str:
+    """The interpreter of the project's environment (see ``_projectenv``: its own virtualenv, ours
+    when it has every dependency, else one check builds and caches).
+
+    Raises EnvironmentUnavailable when no matching Python is installed or the dependencies cannot
+    be installed.
+    """
+    from backend_agent.gates._projectenv import project_environment
+
+    return project_environment(root, configured).python
 
 
 def walk_files(root: Path, *, skip_tests: bool = False) -> Iterator[Path]:

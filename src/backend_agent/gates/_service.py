@@ -39,6 +39,7 @@ from backend_agent.gates._alembic import script_location as alembic_scripts
 from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase, throwaway_database
 from backend_agent.gates._proc import MissingTool, kill_group, run_process, track_process
 from backend_agent.gates._project import project_python
+from backend_agent.gates._projectenv import EnvironmentUnavailable
 from backend_agent.gates._sandbox import Sandbox, project_sandbox, wants_postgres
 from backend_agent.gates.base import Finding, GateResult, Target, could_not_run, note
 
@@ -115,7 +116,7 @@ def service_command(target: Target, *, port: int, uds: Path | None = None) -> li
             f"no application to start in {target.root}",
             hint='set app = "package.module:app" (or start = "...{port}...") in [tool.backend-agent]',
         )
-    python = project_python(target.root)
+    python = project_python(target.root, target.options.get("python"))
     where = ["--uds", str(uds)] if uds is not None else ["--host", HOST, "--port", str(port)]
     command = [python, "-m", "uvicorn", target.app, *where, "--no-access-log"]
     top = target.app.split(":", 1)[0].split(".")[0]
@@ -151,7 +152,7 @@ def run_migrations(
     """``alembic upgrade head`` when the project has Alembic; returns its output, None when absent."""
     if not (target.root / "alembic.ini").is_file():
         return None
-    cmd = [project_python(target.root), "-m", "alembic", "upgrade", "head"]
+    cmd = [project_python(target.root, target.options.get("python")), "-m", "alembic", "upgrade", "head"]
     try:
         if sandbox is not None:
             result = run_process(sandbox.wrap(cmd), cwd=target.root, env=sandbox.env, inherit_env=False,
@@ -475,7 +476,7 @@ def run_on_service(
                 result.evidence["database_fallback"] = db.fallback
     except ServiceStartError as exc:
         result = start_failure(gate, exc, rule=start_rule)
-    except (MisdirectedDatabase, DatabaseUnavailable) as exc:
+    except (MisdirectedDatabase, DatabaseUnavailable, EnvironmentUnavailable) as exc:
         result = could_not_run(gate, exc.message, exc.hint or "")
     result.duration_s = time.monotonic() - started
     return result

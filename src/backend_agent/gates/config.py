@@ -58,11 +58,14 @@ class ProjectConfig(BaseModel):
         default_factory=list,
         description="The project's own variables that name its database; check points them at its throwaway one.",
     )
+    python: str | None = Field(None, description="Interpreter of the project's environment (default: found or built).")
     health_path: str | None = Field(None, description="Readiness path of the service, e.g. '/api/v1/health'.")
     openapi_path: str | None = Field(None, description="Path of the service's OpenAPI document.")
     env: dict[str, str | int | float | bool] | None = Field(None, description="Extra environment of the project's processes.")
-    auth: dict[Literal["register", "login"], str] | None = Field(
-        None, description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login'."
+    auth: dict[Literal["register", "login", "scheme"], str] | None = Field(
+        None,
+        description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login', "
+        "and the token's scheme, e.g. scheme = 'Token'.",
     )
 
     @field_validator("app")
@@ -274,6 +277,7 @@ def load_target(
         "config_file": str(config_path) if config_path else None,
         "database": config.database,
         "database_variables": config.database_variables,
+        "python": config.python,
         "health_path": config.health_path,
         "openapi_path": config.openapi_path,
         "env": config.env,

@@ -15,6 +15,7 @@ import httpx
 from backend_agent.gates._apiclient import ApiUser, AuthSetupError, find_auth_operations, seed, sign_up
 from backend_agent.gates._loadtools import MARK, LoadRequest, OpStats, run_locust, run_wrk
 from backend_agent.gates._openapi import Operation, fill_path, has_auth, operations, param_sample, sample
+from backend_agent.gates._probekit import TolerantTransport
 from backend_agent.gates._proc import find_tool, install_hint
 from backend_agent.gates._service import RunningService, cannot_start, option, run_on_service
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
@@ -131,7 +132,9 @@ class LoadGate(Gate):
 
     def _prepare(self, target: Target, service: RunningService) -> tuple[dict[str, Any], dict[str, str]]:
         doc = service.openapi
-        with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
+        # Retries a dropped connection (as after the app's own 500) instead of failing the gate.
+        transport = TolerantTransport()
+        with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False, transport=transport) as client:
             headers: dict[str, str] = {}
             auth = find_auth_operations(doc, option(target, NAME, "auth"))
             if has_auth(doc):

@@ -44,6 +44,7 @@ from backend_agent.gates._alembic import (
 from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase
 from backend_agent.gates._proc import ProcResult, find_tool, install_hint, run_process
 from backend_agent.gates._project import project_python, relative
+from backend_agent.gates._projectenv import EnvironmentUnavailable
 from backend_agent.gates._sandbox import Sandbox, database_env, project_sandbox
 from backend_agent.gates._service import database_for
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, could_not_run, note
@@ -115,7 +116,7 @@ class MigrationsGate(Gate):
             env.update(database_env(OFFLINE_DATABASE, target.root, host="127.0.0.1", port=5432,
                                     names=target.options.get("database_variables") or ()))
         return run_process(
-            sandbox.wrap([project_python(target.root), "-m", "alembic", *args]),
+            sandbox.wrap([project_python(target.root, target.options.get("python")), "-m", "alembic", *args]),
             cwd=target.root, env=env, inherit_env=False, timeout_s=self.timeout_s,
         )
 
@@ -140,7 +141,7 @@ class MigrationsGate(Gate):
                     raise MisdirectedDatabase(f"check's throwaway database ({db.where}) was not empty", hint="report this")
                 findings += self._round_trip(target, db, sandbox, steps, evidence, heads(revisions))
                 squawk_findings, squawk_note = self._squawk(target, revisions, sandbox)
-        except (MisdirectedDatabase, DatabaseUnavailable) as exc:
+        except (MisdirectedDatabase, DatabaseUnavailable, EnvironmentUnavailable) as exc:
             return could_not_run(self.name, exc.message, exc.hint or "", evidence={**evidence, "steps_status": steps})
         environment = next((f for f in findings if f.rule == "migrations:environment"), None)
         if environment is not None:

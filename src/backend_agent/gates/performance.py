@@ -5,7 +5,7 @@ profiles every read operation and reports what ``backend-agent doctor`` reports.
 
     [tool.backend-agent.performance]
     rows_per_table = 10000
-    requests = 30        # timed requests per read operation
+    requests = 20        # timed requests per read operation
     p95_ms = 100         # per-operation budget on the seeded database
 """
 
@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from backend_agent.gates._alembic import MisdirectedDatabase
 from backend_agent.gates._database import DatabaseUnavailable
+from backend_agent.gates._projectenv import EnvironmentUnavailable
 from backend_agent.gates._service import ServiceStartError, cannot_start, start_failure
 from backend_agent.gates.base import Gate, GateResult, Target, could_not_run
 from backend_agent.gates.doctor import diagnose
@@ -36,12 +37,12 @@ class PerformanceGate(Gate):
     def run(self, target: Target) -> GateResult:
         started = time.monotonic()
         try:
-            report = diagnose(target)
+            report = diagnose(target, standalone=False)
         except ServiceStartError as exc:
             result = start_failure(NAME, exc, rule="perf:start")
             result.duration_s = time.monotonic() - started
             return result
-        except (MisdirectedDatabase, DatabaseUnavailable) as exc:
+        except (MisdirectedDatabase, DatabaseUnavailable, EnvironmentUnavailable) as exc:
             result = could_not_run(NAME, exc.message, exc.hint or "")
             result.duration_s = time.monotonic() - started
             return result

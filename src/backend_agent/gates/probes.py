@@ -436,7 +436,7 @@ class _Probe:
 
     def _rate_limit(self, auth: AuthOperations, owner: ApiUser | None) -> None:
         burst = int(option(self.target, NAME, "rate_limit_burst", 300))
-        window_s = float(option(self.target, NAME, "rate_limit_window_s", 30.0))
+        window_s = float(option(self.target, NAME, "rate_limit_window_s", 60.0))
         chosen = self._burst_target(auth, owner)
         if chosen is None:
             return

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from backend_agent.gates._pgserver import stop_own_postgres
 from backend_agent.gates._proc import kill_all, kill_owned, reset_stop, set_owner, stop_all
+from backend_agent.gates._projectenv import EnvironmentUnavailable, forget_environments, project_environment
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, set_progress_sink
 from backend_agent.gates.registry import GateImportError, load_gate, select
 
@@ -257,6 +258,26 @@ def _loop(
             time.sleep(POLL_S)
 
 
+PROJECT_CODE_GATES = frozenset({"tests", "migrations", "contract", "security-probes", "load", "performance"})
+
+
+def _prepare_environment(target: Target, names: list[str], emit: EventCallback) -> None:
+    """Find or build the project's environment once, before any gate's time bound starts.
+
+    A failure is remembered and reported by each gate that needs the environment (could not run).
+    """
+    if not PROJECT_CODE_GATES.intersection(names):
+        return
+    forget_environments()
+    emit(GateEvent("note", "environment", "finding the project's Python environment"))
+    try:
+        env = project_environment(target.root, target.options.get("python"))
+    except EnvironmentUnavailable as exc:
+        emit(GateEvent("note", "environment", f"no usable environment: {exc.message}"))
+        return
+    emit(GateEvent("note", "environment", f"project environment: {env.origin}"))
+
+
 def run_gates(
     target: Target,
     *,
@@ -284,6 +305,7 @@ def run_gates(
     width = max_parallel or DEFAULT_PARALLEL
     reset_stop()
     started_at = datetime.now(UTC)
+    _prepare_environment(target, names, emit)
     try:
         by_name = _schedule(names, target, emit, width)
     finally:

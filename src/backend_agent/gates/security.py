@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 
 from backend_agent.gates._depaudit import audit_dependencies
 from backend_agent.gates._proc import find_tool, install_hint, run_process
+from backend_agent.gates._project import relative, source_dirs, walk_files
 from backend_agent.gates._pyrules import cors_from_settings
 from backend_agent.gates._secrets import scan_secrets
-from backend_agent.gates._project import relative, source_dirs, walk_files
 from backend_agent.gates._toolenv import isolated_tool
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from backend_agent.gates._database import DatabaseUnavailable
 from backend_agent.gates._proc import ProcResult, run_process
 from backend_agent.gates._project import project_python, relative, source_dirs, walk_files
-from backend_agent.gates._sandbox import project_sandbox
+from backend_agent.gates._projectenv import EnvironmentUnavailable, project_environment
+from backend_agent.gates._sandbox import Sandbox, project_sandbox
 from backend_agent.gates._service import database_for
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, could_not_run, note
 
@@ -158,14 +159,29 @@ class TestsGate(Gate):
                 target.root, db, database_variables=target.options.get("database_variables") or ()
             ) as sandbox:
                 note(f"throwaway database: {db.where}")
+                migrated = self._migrate(target, sandbox)
                 result = self._run(target, sandbox.env, sandbox.wrap, threshold)
+                if migrated is not None:
+                    result.evidence["migrations_before_tests"] = migrated
                 result.evidence["throwaway_database"] = sandbox.describe()
                 return result
-        except DatabaseUnavailable as exc:
+        except (DatabaseUnavailable, EnvironmentUnavailable) as exc:
             return could_not_run(self.name, exc.message, exc.hint or "")
 
+    def _migrate(self, target: Target, sandbox: Sandbox) -> str | None:
+        """``alembic upgrade head`` on the tests' database first, as a project's CI does before pytest."""
+        options = target.options.get(self.name)
+        if (isinstance(options, dict) and options.get("migrate") is False) or not (target.root / "alembic.ini").is_file():
+            return None
+        command = [project_python(target.root, target.options.get("python")), "-m", "alembic", "upgrade", "head"]
+        result = run_process(sandbox.wrap(command), cwd=target.root, env=sandbox.env, inherit_env=False, timeout_s=300)
+        outcome = "ok" if result.ok else f"failed (exit {result.returncode}): {result.tail(300)}"
+        note(f"alembic upgrade head before the tests: {outcome[:120]}")
+        return outcome
+
     def _run(self, target: Target, base_env: dict[str, str], wrap: Any, threshold: float) -> GateResult:
-        python = project_python(target.root)
+        python = project_python(target.root, target.options.get("python"))
+        note(f"project environment: {project_environment(target.root, target.options.get('python')).origin}")
         sources = source_dirs(target)
         addopts, config_file = pytest_addopts(target.root)
         kept = without_report_options(addopts)

@@ -260,6 +260,7 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
     context["factories"] = factory_plans(design)
     context["test_ops"] = operation_plans(design, openapi)
     context["lifecycles"] = lifecycle_plans(design, context["test_ops"])
+    context["auth_tests"] = _auth_tests(design, openapi, auth_ops, user_plan) if user_plan else None
     return context, [e for e in entity_plans if e["operations"]]
 
 
@@ -282,6 +283,26 @@ def _auth_plan(openapi: Json, auth: Json, user: Json, auth_ops: list[Json]) -> N
         field = next(f for f in raw["fields"] if f["name"] == key)
         user["register_columns"].setdefault(field["json_name"], field["column"])
     user["update_me_columns"] = columns_of("update_me")
+
+
+def _auth_tests(design: Json, openapi: Json, auth_ops: list[Json], user: Json) -> Json:
+    """Bodies and paths the generated auth tests send."""
+    from backend_agent.generate.samples import PASSWORD, json_sample
+
+    auth = design["auth"]
+    identity = next(f for f in user["raw"]["fields"] if f["name"] == auth["identity"][0])
+    by_kind = {op["kind"]: op for op in auth_ops}
+    out: Json = {"identity_json": identity["json_name"], "identity_column": identity["column"],
+                 "password_json": user["password_key"], "password": PASSWORD}
+    out.update({kind: None for kind in AUTH_KINDS})
+    for kind, op in by_kind.items():
+        operation = openapi["paths"][op["path"]][op["method"].lower()]
+        schema = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
+        out[kind] = {"method": op["method"], "path": op["path"], "status": op["status_code"],
+                     "envelope": op.get("request_envelope"),
+                     "body": json_sample(schema, openapi["components"]["schemas"], unique=True) if schema else None,
+                     "refresh_key": next((k["key"] for k in op["response_keys"] if k["source"] == "refresh_token"), None)}
+    return out
 
 
 def _ordered_views(entity_plans: list[Json]) -> list[Json]:
@@ -355,8 +376,11 @@ def _py_key(key: str) -> str:
 
 def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     fields = entity["fields"]
-    plan["create_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_create"]}
-    plan["update_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_update"]}
+    # secrets (passwords) are never stored as sent: the service hashes them (SECRET_COLUMNS)
+    plan["create_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_create"] and not f["secret"]}
+    plan["update_columns"] = {f["json_name"]: f["column"] for f in fields if f["in_update"] and not f["secret"]}
+    plan["secret_columns"] = {f["json_name"]: f["column"] for f in fields
+                              if f["secret"] and (f["in_create"] or f["in_update"])}
     plan["field_columns"] = {f["name"]: f["column"] for f in fields}
     plan["values_column"] = {f["name"]: f["column"] for f in fields}
     plan["row_columns"] = "*t.c"
@@ -432,7 +456,10 @@ def condition_sql(entity: Json, cond: Json) -> str:
         return f"{column}.in_({list(value or [])!r})"
     if value is None:
         return f"{column}.is_(None)" if cond["op"] == "eq" else f"{column}.is_not(None)"
-    return f"{column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"
+    literal = _literal(entity, cond["column"], value)
+    if literal in ("True", "False") and cond["op"] in ("eq", "ne"):
+        return f"{column}.is_({literal})" if cond["op"] == "eq" else f"{column}.is_not({literal})"
+    return f"{column} {_OPS.get(cond['op'], '==')} {literal}"
 
 
 def condition_python(entity: Json, cond: Json) -> str:

@@ -22,7 +22,8 @@ def factory_plans(design: Json) -> list[Json]:
                 fks.append({"column": rel["fk_column"], "target": snake(rel["target"]), "role": role})
         plans.append({"name": entity["name"], "func": f"make_{snake(entity['name'])}",
                       "table": identifier(entity["table"]), "columns": columns, "fks": fks,
-                      "uuid": entity["id_type"] == "uuid"})
+                      "uuid": entity["id_type"] == "uuid",
+                      "uses_n": any("{n}" in expr or expr == "n" for _, expr in columns)})
     return plans
 
 
@@ -83,6 +84,15 @@ def operation_plans(design: Json, openapi: Json) -> list[Json]:
                            "factory": f"make_{snake(owner)}", "table": identifier(target["table"]),
                            "column": column})
         body, refs = _body(openapi, op, design)
+        for param in params:
+            if param["own"]:
+                parent_entities = {p["entity"] for p in params if not p["own"]}
+                param["parent_fks"] = {
+                    p["name"]: rel["fk_column"] for p in params if not p["own"]
+                    for rel in entity["relations"] if rel["target"] == p["entity"] and rel["fk_column"]
+                    and p["entity"] in parent_entities
+                }
+        query = [_query_case(p) for p in op["parameters"] if p["location"] == "query"]
         validation = 400 if 400 in op["error_statuses"] and 422 not in op["error_statuses"] else 422
         plans.append({
             "id": op["operation_id"], "method": op["method"], "path": op["path"], "kind": op["kind"],
@@ -94,8 +104,32 @@ def operation_plans(design: Json, openapi: Json) -> list[Json]:
             "owner": entity.get("owner") is not None, "visibility": entity["visibility"],
             "custom": op["kind"] == "custom" or bool(op.get("handler")),
             "create_envelope": op.get("request_envelope"),
+            "query_cases": [q for q in query if q],
+            "cursor": op["paginated"] and design["service"]["pagination"] == "cursor",
+            "expected": _expected(op),
         })
     return plans
+
+
+def _query_case(param: Json) -> Json | None:
+    """Values of a query parameter that a list must accept."""
+    name = param["name"]
+    if name in ("limit", "offset", "cursor"):
+        return None
+    schema = param["json_schema"]
+    if "enum" in schema:
+        return {"name": name, "values": list(schema["enum"])}
+    kind = schema.get("type")
+    value: Any = {"boolean": False, "integer": 1, "number": 1.0}.get(kind if isinstance(kind, str) else "", "x")
+    return {"name": name, "values": [value]}
+
+
+def _expected(op: Json) -> list[int]:
+    if op["kind"] == "custom" or op.get("handler"):
+        return [501]  # the generated stub answers 501 until its handler is written
+    if op["kind"] == "transition":
+        return [op["status_code"], 409]  # moved, or refused by its state or a guard
+    return [op["status_code"]]
 
 
 def lifecycle_plans(design: Json, ops: list[Json]) -> list[Json]:

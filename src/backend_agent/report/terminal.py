@@ -47,6 +47,12 @@ class ProgressView:
         self._status.update(f"({self.done}/{self.total} done) " + " · ".join(parts))
 
     def __call__(self, event: GateEvent) -> None:
+        if event.gate == "environment":  # the run's preparation, before any gate
+            if event.message.startswith(("project environment:", "no usable environment:")):
+                self.console.print(f"[dim]{escape(event.message)}[/]")
+            elif self._status is not None:
+                self._status.update(escape(event.message))
+            return
         if event.kind == "start":
             self._running[event.gate] = (time.monotonic(), "running…")
         elif event.kind == "note":

@@ -78,20 +78,17 @@ def next_request_worst_case(
     if not name:
         return None
     provider = (last.provider_name if last is not None else None) or getattr(model, "system", None)
-    url = last.provider_url if last is not None else None
     # The next input holds the whole previous input and output, plus what was added since.
     grown = (last.usage.input_tokens + last.usage.output_tokens) if last is not None else 0
     input_tokens = max(context_tokens(history), grown)
     output_tokens = max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
-    for provider_id, api_url in ((provider, url), (None, None)):  # then by the model name alone
+    for provider_id in (provider, None):  # then by the model name alone
         try:
-            per_input = float(calc_price(Usage(input_tokens=1_000_000), name, provider_id=provider_id,
-                                         provider_api_url=api_url).total_price) / 1_000_000  # fmt: skip
-            per_output = float(calc_price(Usage(output_tokens=1_000_000), name, provider_id=provider_id,
-                                          provider_api_url=api_url).total_price) / 1_000_000  # fmt: skip
+            per_input = float(calc_price(Usage(input_tokens=1_000_000), name, provider_id=provider_id).total_price)
+            per_output = float(calc_price(Usage(output_tokens=1_000_000), name, provider_id=provider_id).total_price)
         except Exception:  # unknown model or provider: no price
             continue
-        return input_tokens * per_input + output_tokens * per_output
+        return (input_tokens * per_input + output_tokens * per_output) / 1_000_000
     return None
 
 
@@ -170,7 +167,7 @@ async def run_segment(
             if Agent.is_model_request_node(node):
                 next_cost = None
                 if budget.max_cost is not None:
-                    settings = agent.model_settings or {}
+                    settings = agent.model_settings if isinstance(agent.model_settings, dict) else {}
                     next_cost = next_request_worst_case(
                         run.ctx.state.message_history, progress.last_response, model=agent.model,
                         max_output_tokens=settings.get("max_tokens"),

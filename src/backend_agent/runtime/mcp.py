@@ -192,7 +192,9 @@ def server_fingerprints(workspace: Path) -> dict[str, str]:
 
 
 def _user_mcp_settings(home: Path) -> tuple[bool, set[str], set[str]]:
-    enable_all, enabled, disabled = False, set(), set()
+    enable_all = False
+    enabled: set[str] = set()
+    disabled: set[str] = set()
     for rel in USER_SETTINGS:
         path = home / rel
         if not path.is_file():

@@ -196,6 +196,7 @@ async def _run(
     mode = engine_mode(engine)
     if hasattr(engine, "extra_protected"):
         engine.extra_protected = list(tool_context.protected_extra)  # hook scripts: changing them needs approval
+    tool_context.protect_settings = mode != "bypassPermissions"  # protected paths hold short of bypass
     workflow = _workflow(options, definition, depth=depth, session_id=session_id, workspace=workspace, emit=emit)
     if workflow is not None:
         emit = workflow.sink  # milestones are reported as the agent's tool calls complete phases
@@ -267,7 +268,7 @@ async def _run(
                 ended = await hooks.run("SessionEnd", payload={"reason": "other", "status": status})
                 for warning in ended.warnings:
                     result.warnings.append(warning)
-            except BaseException:  # noqa: BLE001 - a second interruption while ending: skip the hook
+            except BaseException:  # a second interruption while ending: skip the hook
                 pass
         emit(result)
     return result

@@ -79,13 +79,10 @@ class SessionLock:
 
     def release(self) -> None:
         if self._fd is not None:
+            # The file stays: unlinking it would let two processes lock two different files.
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
-            try:
-                self.path.unlink()
-            except OSError:
-                pass
 
 
 SCHEMA = """

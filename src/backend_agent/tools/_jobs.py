@@ -39,8 +39,9 @@ def start_job(command: str, *, ctx: ToolContext, cwd: Path, env: dict[str, str])
     argv = [bash_path(), "-c", script]
     bwrap = bwrap_path() if ctx.sandbox else None
     if bwrap:
-        protected = protected_paths([ctx.workspace, *ctx.extra_dirs], ctx.protected_extra)
-        absent_files = absent_guarded_files([ctx.workspace, *ctx.extra_dirs])
+        roots = [ctx.workspace, *ctx.extra_dirs]
+        protected = protected_paths(roots, ctx.protected_extra) if ctx.protect_settings else []
+        absent_files = absent_guarded_files(roots) if ctx.protect_settings else []
         inner = sandbox_argv(
             argv,
             bwrap=bwrap,

@@ -38,10 +38,15 @@ def default_tools() -> list[Tool]:
 
 def get_tool(name: str) -> Tool:
     """The built-in tool called ``name`` (case-insensitive); a ToolError lists the valid names."""
-    for cls in TOOL_CLASSES:
+    # The backend tools (Blueprint, Generate, Check, Doctor, Service) live in their own part, which
+    # builds on this one: imported here, on demand, so `tools call Check` finds them too.
+    from backend_agent.backend_tools import BACKEND_TOOL_CLASSES
+
+    classes = (*TOOL_CLASSES, *BACKEND_TOOL_CLASSES)
+    for cls in classes:
         if cls.name == name or cls.name.lower() == name.lower():
             return cls()
-    valid = ", ".join(cls.name for cls in TOOL_CLASSES)
+    valid = ", ".join(cls.name for cls in classes)
     raise ToolError(f"Unknown tool '{name}'.", hint=f"valid tool names: {valid}")
 
 

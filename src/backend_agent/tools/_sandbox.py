@@ -19,7 +19,8 @@ PROTECTED_DIRS = (".claude", ".backend-agent", ".opencode")
 # Files that define agents, permissions and MCP servers, and git's own folder (hooks, config): what is
 # written there runs later outside the sandbox. Read-only inside the sandbox when they exist.
 PROTECTED_FILES = ("opencode.json", "opencode.jsonc", ".mcp.json", ".gitmodules")
-PROTECTED_IF_PRESENT = (".git",)
+# In git's folder only what makes git run programs is protected (hooks, config): commits still work.
+PROTECTED_IF_PRESENT = (".git/hooks", ".git/config")
 # Files that must not be created either: an absent one is covered by a read-only /dev/null for the run.
 GUARDED_ABSENT_FILES = (".mcp.json",)
 
@@ -29,6 +30,7 @@ def protected_paths(roots: Sequence[Path], extra: Sequence[Path] = ()) -> list[P
     folders = [root / name for root in roots for name in PROTECTED_DIRS]
     files = [root / name for root in roots for name in PROTECTED_FILES if (root / name).is_file()]
     present = [root / name for root in roots for name in PROTECTED_IF_PRESENT if (root / name).exists()]
+    present += [root / ".git" for root in roots if (root / ".git").is_file()]  # a worktree's gitdir pointer
     return folders + files + present + [path for path in extra if path.exists()]
 
 

@@ -45,6 +45,8 @@ class ToolContext(BaseModel):
     allow_network: bool = False
     # Files that run later outside the sandbox (hook scripts): read-only inside it, like settings.
     protected_extra: list[Path] = Field(default_factory=list)
+    # Settings folders, .mcp.json, git hooks/config read-only in the sandbox (off in bypassPermissions).
+    protect_settings: bool = True
     state_dir: Path | None = (
         None  # where tools may keep files (background job output); default workspace/.backend-agent
     )

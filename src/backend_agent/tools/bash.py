@@ -68,11 +68,13 @@ def sandbox_writable(ctx: ToolContext, *extra: Path) -> list[Path]:
 
 
 def sandbox_protected(ctx: ToolContext) -> list[Path]:
+    if not ctx.protect_settings:
+        return []
     return protected_paths([ctx.workspace, *ctx.extra_dirs], ctx.protected_extra)
 
 
 def sandbox_absent_files(ctx: ToolContext) -> list[Path]:
-    return absent_guarded_files([ctx.workspace, *ctx.extra_dirs])
+    return absent_guarded_files([ctx.workspace, *ctx.extra_dirs]) if ctx.protect_settings else []
 
 
 def use_sandbox(ctx: ToolContext) -> str | None:

@@ -49,6 +49,7 @@ def test_openapi_hints_read_enums_bounds_and_lengths() -> None:
                         "status": {"enum": ["todo", "done"]},
                         "priority": {"type": "integer", "minimum": 0, "maximum": 5},
                         "title": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
+                        "name": {"type": "string", "example": "Write the launch plan"},
                     }
                 }
             }
@@ -57,6 +58,7 @@ def test_openapi_hints_read_enums_bounds_and_lengths() -> None:
     hints = openapi_hints(doc)
     assert hints["status"].choices == ["todo", "done"]
     assert hints["priority"].maximum == 5 and hints["title"].max_length == 200
+    assert hints["name"].examples == ["Write the launch plan"]
 
 
 def test_full_scans_are_read_from_both_plan_dialects() -> None:

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from backend_agent.gates.doctor import DoctorSettings, diagnose, write_html
+from backend_agent.gates.doctor import DoctorSettings, diagnose, render_terminal, write_html
+from backend_agent.gates.doctor.analyze import scanned_tables
 from tests.gates.doctor.slow_project import build
 from tests.gates.projects import build as build_clean
 from tests.gates.projects import target
@@ -40,7 +42,9 @@ def test_planted_n_plus_one_and_missing_index_are_found_and_fixed(tmp_path: Path
     created = {index.name for index in report.before.indexes}
     assert "ix_tasks_project_id" in created
     fix = next(index for index in report.before.indexes if index.name == "ix_tasks_project_id")
-    assert fix.plan_before == ["SCAN tasks"] and "ix_tasks_project_id" in " ".join(fix.plan_after)
+    dialect = report.before.database
+    assert scanned_tables(fix.plan_before, dialect) == ["tasks"]
+    assert "ix_tasks_project_id" in " ".join(fix.plan_after)
     assert fix.after_ms * 1.5 <= fix.before_ms
     assert {"perf:n-plus-one", "perf:missing-index"} <= set(_rules(report))
 
@@ -52,9 +56,19 @@ def test_planted_n_plus_one_and_missing_index_are_found_and_fixed(tmp_path: Path
     after_tasks = next(op for op in report.after.operations if op.operation == tasks.operation)
     assert after_tasks.p95_ms > 0
     # The index is in the migrated schema of the after pass: the scan is gone from every plan.
-    assert not any("SCAN tasks" in line for s in report.after.statements for line in s.plan)
+    assert not any("tasks" in scanned_tables(s.plan, dialect) for s in report.after.statements)
     rows = {row["operation"]: row for row in report.p95_table()}
     assert rows[tasks.operation]["after_ms"] == after_tasks.p95_ms
+    # before/after alternated on one service: the "before" arm ran without the new index
+    assert after_tasks.p95_without_fix_ms is not None
+    assert rows[tasks.operation]["before_ms"] == after_tasks.p95_without_fix_ms
+    assert len(json.loads(report.model_dump_json())["p95"]) == len(report.before.operations)
+
+    console = Console(record=True, width=200)
+    render_terminal(report, console)
+    screen = console.export_text()
+    assert "p95 without→with fix" in screen and "CREATE INDEX ix_tasks_project_id" in screen
+    assert "perf:n-plus-one" in screen and report.revision.path in screen
 
     html = tmp_path / "doctor.html"
     write_html(report, html)
@@ -117,3 +131,17 @@ def test_cli_refuses_a_missing_folder(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode != 0 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_performance_gate_fails_on_the_planted_defects(tmp_path: Path) -> None:
+    from backend_agent.gates import GATES, load_gate
+
+    assert "performance" in GATES
+    gate = load_gate("performance")
+    options = {"performance": {"rows_per_table": 5000, "requests": 5}}
+    result = gate.run(target(build(tmp_path), **options))
+    assert result.status == "fail", result.summary
+    assert result.metrics["n_plus_one"] == 1 and result.metrics["missing_indexes"] >= 1
+    assert {"perf:n-plus-one", "perf:missing-index"} <= {f.rule for f in result.findings}
+    assert "doctor --fix" in (result.hint or "")
+    assert result.evidence["doctor"]["before"]["rows"]["tasks"] == 5000

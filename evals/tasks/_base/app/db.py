@@ -28,7 +28,7 @@ def database_path() -> str:
 
 
 def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(database_path())
+    conn = sqlite3.connect(database_path(), timeout=30)  # wait for a concurrent writer's commit
     conn.row_factory = sqlite3.Row
     return conn
 

@@ -50,7 +50,8 @@ def live(database: Path) -> Iterator[httpx.Client]:
     """
     workspace = os.environ.get("EVAL_WORKSPACE", os.getcwd())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "0",
+         "--timeout-keep-alive", "120"],  # a slow, busy machine must not race a closing keep-alive
         cwd=workspace, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
@@ -79,3 +80,4 @@ def live(database: Path) -> Iterator[httpx.Client]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        print("service output:\n" + "".join(lines[-60:]))  # pytest shows it when a test failed

@@ -1,9 +1,8 @@
 from pathlib import Path
 
+import app
 import yaml
 from conftest import sign_up
-
-import app
 
 
 def _operations(doc):

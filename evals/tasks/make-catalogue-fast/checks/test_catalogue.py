@@ -1,9 +1,8 @@
 import sqlite3
 
+import app.db
 import pytest
 from conftest import sign_up
-
-import app.db
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The performance doctor: find the slow query (N+1, missing index) on realistic data, and fix it."""
 
+from backend_agent.gates._service import ServiceStartError
 from backend_agent.gates.doctor.diagnose import diagnose, findings_of, remaining_problems
 from backend_agent.gates.doctor.fix import FixError, write_revision
 from backend_agent.gates.doctor.model import DoctorPass, DoctorReport, IndexFix, OperationProfile
@@ -13,6 +14,7 @@ __all__ = [
     "FixError",
     "IndexFix",
     "OperationProfile",
+    "ServiceStartError",
     "diagnose",
     "findings_of",
     "p95_chart",

@@ -33,28 +33,26 @@ def render_terminal(report: DoctorReport, console: Console) -> None:
         highlight=False,
     )
     table = Table(title="Read operations", title_justify="left")
-    for column in (
-        "operation",
-        "p95 ms",
-        "after ms",
-        "stmts/req",
-        "page small→large",
-        "N+1",
-        "db share",
-        "hot spot",
-    ):
+    columns = ["operation", "p95 ms"]
+    if report.after is not None:
+        columns.append("p95 without→with fix")
+    for column in (*columns, "stmts/req", "page small→large", "N+1", "db share", "hot spot"):
         table.add_column(column, overflow="fold")
-    p95_after = {row["operation"]: row["after_ms"] for row in report.p95_table()}
+    ab = {row["operation"]: row for row in report.p95_table()}
     for op in before.operations:
         growth = (
             f"{op.page_small['statements']:.0f}→{op.page_large['statements']:.0f}"
             if op.page_small and op.page_large
             else ""
         )
+        row = ab.get(op.operation, {})
+        fixed = (
+            [f"{_ms(row.get('before_ms'))}→{_ms(row.get('after_ms'))}"] if report.after is not None else []
+        )
         table.add_row(
             op.operation,
             _ms(op.p95_ms),
-            _ms(p95_after.get(op.operation)),
+            *fixed,
             f"{op.statements_per_request:g}",
             growth,
             "[red]yes[/]" if op.n_plus_one else "no",
@@ -110,6 +108,8 @@ def p95_chart(report: DoctorReport, *, width: int = 760) -> str:
         f'<text x="{label_w + 14}" y="13" fill="{INK}">before</text>',
         f'<rect x="{label_w + 70}" y="4" width="10" height="10" fill="{AFTER}"/>'
         f'<text x="{label_w + 84}" y="13" fill="{INK}">after --fix</text>',
+        f'<text x="{label_w + 160}" y="13" fill="{INK}">(requests alternated without/with the new indexes '
+        f"on one service)</text>",
     ]
     for i, row in enumerate(rows):
         y = top + i * row_h

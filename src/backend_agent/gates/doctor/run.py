@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, text
 
 from backend_agent.gates._apiclient import ApiUser, AuthSetupError, sign_up
 from backend_agent.gates._openapi import Operation, operations, param_sample
@@ -62,7 +62,7 @@ class DoctorSettings:
 def settings_for(target: Target) -> DoctorSettings:
     return DoctorSettings(
         rows_per_table=int(option(target, GATE, "rows_per_table", 10_000)),
-        requests=int(option(target, GATE, "requests", 30)),
+        requests=int(option(target, GATE, "requests", 20)),
     )
 
 
@@ -145,8 +145,11 @@ def _send(client: httpx.Client, path: str, params: dict[str, Any], headers: dict
 
 
 class _Pass:
-    def __init__(self, target: Target, settings: DoctorSettings, label: str) -> None:
+    def __init__(
+        self, target: Target, settings: DoctorSettings, label: str, ab_indexes: list[IndexFix] | None = None
+    ) -> None:
         self.target = target
+        self.ab_indexes = ab_indexes or []
         self.settings = settings
         self.result = DoctorPass(label=label, database="")
         self.timings: dict[str, dict[str, list[_Timed]]] = {}
@@ -165,11 +168,13 @@ class _Pass:
             try:
                 env = tracer_env(Path(trace_dir), self.target.root)
                 with start_service(self.target, database=db, env=env, gate=GATE) as service:
-                    note(f"{self.result.label}: service ready at {service.base_url} ({service.database_where})")
+                    note(
+                        f"{self.result.label}: service ready at {service.base_url} ({service.database_where})"
+                    )
                     self.result.throwaway_database = service.database_where
                     user = self._sign_in(service)
                     seeded = self._seed(engine, service, user)
-                    self._traffic(service, user, seeded)
+                    self._traffic(service, user, seeded, engine)
                 trace = Trace(Path(trace_dir))
                 self._profile_operations(trace)
                 self._profile_statements(engine, trace, seeded)
@@ -204,47 +209,82 @@ class _Pass:
         note(f"{self.result.label}: seeded {sum(seeded.rows.values())} rows in {self.result.seed_s:.1f} s")
         return seeded
 
-    def _traffic(self, service: RunningService, user: ApiUser | None, seeded: SeedResult) -> None:
-        reads = [op for op in operations(service.openapi) if op.method == "GET"]
+    def _traffic(
+        self, service: RunningService, user: ApiUser | None, seeded: SeedResult, engine: Any
+    ) -> None:
+        targets = self._targets(service, user, seeded)
         with httpx.Client(base_url=service.base_url, timeout=30.0, trust_env=False) as client:
-            for op in reads:
-                if op.secured and user is None:
-                    self.result.skipped_operations[op.label] = "secured, and no user could be signed in"
-                    continue
-                path = concrete_path(op, seeded)
-                if path is None:
-                    self.result.skipped_operations[op.label] = "no seeded row to fill its path parameters"
-                    continue
-                if path.endswith(("openapi.json", "/docs", "/redoc")):
-                    continue
-                headers = user.headers if (user and op.secured) else {}
-                query = {
-                    p["name"]: param_sample(service.openapi, p, tag="doctor")
-                    for p in op.query_params(required_only=True)
-                }
-                self.paths[op.label] = path
-                runs: dict[str, list[_Timed]] = {"default": [], "small": [], "large": []}
+            for _, path, query, headers, _page in targets:
                 for _ in range(2):
                     _send(client, path, query, headers)
-                runs["default"] = [_send(client, path, query, headers) for _ in range(self.settings.requests)]
-                page = _page_param(op)
-                if page is not None:
-                    name = page["name"]
-                    self.page_params[op.label] = name
-                    maximum = (page.get("schema") or {}).get("maximum")
-                    large = (
-                        min(self.settings.page_large, int(maximum)) if maximum else self.settings.page_large
-                    )
-                    runs["small"] = [
-                        _send(client, path, {**query, name: self.settings.page_small}, headers)
-                        for _ in range(3)
+            if self.ab_indexes:
+                self._ab_rounds(client, targets, engine)
+            else:
+                for label, path, query, headers, _page in targets:
+                    runs = self.timings[label]
+                    runs["default"] = [
+                        _send(client, path, query, headers) for _ in range(self.settings.requests)
                     ]
-                    runs["large"] = [_send(client, path, {**query, name: large}, headers) for _ in range(3)]
-                self.timings[op.label] = runs
+            for label, path, query, headers, page in targets:
+                if page is None:
+                    continue
+                name = page["name"]
+                self.page_params[label] = name
+                maximum = (page.get("schema") or {}).get("maximum")
+                large = min(self.settings.page_large, int(maximum)) if maximum else self.settings.page_large
+                runs = self.timings[label]
+                small_query = {**query, name: self.settings.page_small}
+                runs["small"] = [_send(client, path, small_query, headers) for _ in range(3)]
+                runs["large"] = [_send(client, path, {**query, name: large}, headers) for _ in range(3)]
         note(
             f"{self.result.label}: {sum(len(r['default']) for r in self.timings.values())} timed request(s) "
             f"on {len(self.timings)} read operation(s)"
         )
+
+    def _targets(
+        self, service: RunningService, user: ApiUser | None, seeded: SeedResult
+    ) -> list[tuple[str, str, dict[str, Any], dict[str, str], dict[str, Any] | None]]:
+        """(label, concrete path, required query, headers, page-size parameter) per read operation."""
+        found = []
+        for op in (o for o in operations(service.openapi) if o.method == "GET"):
+            if op.secured and user is None:
+                self.result.skipped_operations[op.label] = "secured, and no user could be signed in"
+                continue
+            path = concrete_path(op, seeded)
+            if path is None:
+                self.result.skipped_operations[op.label] = "no seeded row to fill its path parameters"
+                continue
+            if path.endswith(("openapi.json", "/docs", "/redoc")):
+                continue
+            headers = user.headers if (user and op.secured) else {}
+            query = {
+                p["name"]: param_sample(service.openapi, p, tag="doctor")
+                for p in op.query_params(required_only=True)
+            }
+            self.paths[op.label] = path
+            self.timings[op.label] = {"default": [], "without_fix": [], "small": [], "large": []}
+            found.append((op.label, path, query, headers, _page_param(op)))
+        return found
+
+    def _ab_rounds(
+        self,
+        client: httpx.Client,
+        targets: list[tuple[str, str, dict[str, Any], dict[str, str], dict[str, Any] | None]],
+        engine: Any,
+    ) -> None:
+        """With, without, with, without the fix's indexes, on the same service and data: the
+        before/after comparison is made under the same machine load, so it survives noise."""
+        per_round = max(1, (self.settings.requests + 1) // 2)
+        try:
+            for with_fix in (True, False, True, False):
+                _set_indexes(engine, self.ab_indexes, present=with_fix)
+                arm = "default" if with_fix else "without_fix"
+                for label, path, query, headers, _page in targets:
+                    self.timings[label][arm] += [
+                        _send(client, path, query, headers) for _ in range(per_round)
+                    ]
+        finally:
+            _set_indexes(engine, self.ab_indexes, present=True)
 
     def _profile_operations(self, trace: Trace) -> None:
         for label, runs in self.timings.items():
@@ -268,6 +308,10 @@ class _Pass:
                 samples=busy,
                 hotspots=[Hotspot(where=w, samples=n) for w, n in where.most_common(5)],
             )
+            if runs["without_fix"]:
+                without = sorted(t.ms for t in runs["without_fix"])
+                profile.p95_without_fix_ms = round(_p95(without), 2)
+                profile.p50_without_fix_ms = round(statistics.median(without), 2)
             if runs["small"] and runs["large"]:
                 self._page_growth(profile, trace, runs["small"], runs["large"], self.page_params[label])
             self.result.operations.append(profile)
@@ -385,9 +429,28 @@ def _p95(values: list[float]) -> float:
     return ordered[rank]
 
 
-def measure(target: Target, settings: DoctorSettings, *, label: str) -> DoctorPass:
-    """One full pass (raises ServiceStartError when the service cannot be started)."""
-    return _Pass(target, settings, label).run()
+def _set_indexes(engine: Any, indexes: list[IndexFix], *, present: bool) -> None:
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for index in indexes:
+            exists = any(i.get("name") == index.name for i in inspector.get_indexes(index.table))
+            if present and not exists:
+                conn.execute(text(index.create_sql))
+            elif not present and exists:
+                conn.execute(text(f'DROP INDEX "{index.name}"'))
+        for table in sorted({index.table for index in indexes}):
+            conn.execute(text(f'ANALYZE "{table}"'))
+
+
+def measure(
+    target: Target, settings: DoctorSettings, *, label: str, ab_indexes: list[IndexFix] | None = None
+) -> DoctorPass:
+    """One full pass (raises ServiceStartError when the service cannot be started).
+
+    With ``ab_indexes`` (the indexes a fix added) the timed requests alternate between the schema
+    with and without them, and each operation also gets ``p95_without_fix_ms``.
+    """
+    return _Pass(target, settings, label, ab_indexes).run()
 
 
 __all__ = ["DoctorSettings", "concrete_path", "measure", "settings_for"]

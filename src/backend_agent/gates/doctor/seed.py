@@ -32,6 +32,7 @@ class ColumnHints:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
+    examples: list[str] | None = None  # OpenAPI example values of a string property
 
 
 @dataclass
@@ -60,6 +61,10 @@ def openapi_hints(doc: dict[str, Any]) -> dict[str, ColumnHints]:
         for key, attr in (("minimum", "minimum"), ("maximum", "maximum"), ("maxLength", "max_length")):
             if isinstance(schema.get(key), int | float):
                 setattr(hints, attr, schema[key])
+        examples = ([schema["example"]] if "example" in schema else []) + list(schema.get("examples") or [])
+        strings = [e for e in examples if isinstance(e, str) and e]
+        if strings and schema.get("type") == "string":
+            hints.examples = strings
 
     for schema in ((doc.get("components") or {}).get("schemas") or {}).values():
         for name, prop in ((schema or {}).get("properties") or {}).items():
@@ -103,6 +108,7 @@ def _merge(*sources: ColumnHints | None) -> ColumnHints:
         if hints is None:
             continue
         merged.choices = merged.choices or hints.choices
+        merged.examples = merged.examples or hints.examples
         merged.minimum = merged.minimum if merged.minimum is not None else hints.minimum
         merged.maximum = merged.maximum if merged.maximum is not None else hints.maximum
         lengths = [n for n in (merged.max_length, hints.max_length) if n is not None]
@@ -153,6 +159,8 @@ class _Generator:
             value = f"u{index}.{table.name[:8]}@example.com"
         elif "hash" in name or "password" in name:
             value = "$argon2id$v=19$m=65536,t=3,p=4$" + f"{self.rng.getrandbits(128):032x}"
+        elif hints.examples:  # the API's own example, made unique by the row number
+            value = f"{hints.examples[index % len(hints.examples)]} {index}"
         else:
             value = f"{column.name[:10]} {index} {self.rng.choice(_WORDS)} {self.rng.choice(_WORDS)}"
         if len(value) > limit:
@@ -183,7 +191,7 @@ def seed_database(
     ``user_identity`` holds the signed-in user's username/email; the table and row holding one of
     them become the owner of every hot row.
     """
-    rng = random.Random(random_seed)
+    rng = random.Random(random_seed)  # nosec B311 - reproducible test data, not secrets
     generator = _Generator(rng)
     metadata = MetaData()
     metadata.reflect(bind=engine)
@@ -312,7 +320,7 @@ def _after_seeding(engine: Engine, metadata: MetaData) -> None:
                     if sequence:
                         conn.execute(
                             text(
-                                f'SELECT setval(:s, (SELECT coalesce(max("{pk[0].name}"), 1) FROM "{table.name}"))'
+                                f'SELECT setval(:s, (SELECT coalesce(max("{pk[0].name}"), 1) FROM "{table.name}"))'  # nosec B608 - reflected identifiers
                             ),
                             {"s": sequence},
                         )

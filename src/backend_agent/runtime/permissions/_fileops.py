@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 # Programs that only print things they are given as arguments (their operands are not files).
 NON_FILE = {
@@ -145,9 +146,7 @@ def file_operands(words: list[str]) -> FileOperands:
         result.writes += operands[1:]
         return result
     if name in _COPIERS:
-        target = next(
-            (v for o, v in zip(words, words[1:], strict=False) if o in ("-t", "--target-directory")), None
-        )
+        target = next((v for o, v in pairwise(words) if o in ("-t", "--target-directory")), None)
         if target is not None:
             result.writes.append(target)
             result.reads += operands

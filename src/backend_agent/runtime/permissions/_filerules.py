@@ -112,11 +112,12 @@ class FileRules:
                                    "Read/Edit rule denies", maybe_denied=True)  # fmt: skip
             return None
         candidates = self._paths(word, cwds)
-        if word.startswith("/proc/") or any(str(p).startswith("/proc/") for p in candidates):
-            if any(
-                SENSITIVE_READS.match(os.path.normpath(str(p))) for p in candidates
-            ) or SENSITIVE_READS.match(word):
-                return FileVerdict("ask", None, None, f"'{word}' holds the secrets of a running process")
+        in_proc = word.startswith("/proc/") or any(str(p).startswith("/proc/") for p in candidates)
+        if in_proc and (
+            SENSITIVE_READS.match(word)
+            or any(SENSITIVE_READS.match(os.path.normpath(str(p))) for p in candidates)
+        ):
+            return FileVerdict("ask", None, None, f"'{word}' holds the secrets of a running process")
         if not self.read_rules and not self.edit_rules and not self.read_maps and not self.edit_maps:
             return None
         if cwd_unknown and not word.startswith(("/", "~")) and self.has_deny:

@@ -184,10 +184,10 @@ def _find_bracket_end(source: str, start: int) -> int | None:
             i += 2
             continue
         if source.startswith("$(", i):
-            close = _matching_paren(source, i + 1)
-            if close is None:
+            paren = _matching_paren(source, i + 1)
+            if paren is None:
                 return None
-            i = close + 1
+            i = paren + 1
             continue
         if source.startswith("]]", i) and source[i - 1] in " \t" and _ends_word_or_op(source, i + 2):
             return i
@@ -248,10 +248,10 @@ def _quote_operators(body: str) -> str:
             i = close + 1
             continue
         if body.startswith("$(", i):
-            close = _matching_paren(body, i + 1)
-            close = n - 1 if close is None else close
-            current.append(body[i : close + 1])
-            i = close + 1
+            paren = _matching_paren(body, i + 1)
+            end = n - 1 if paren is None else paren
+            current.append(body[i : end + 1])
+            i = end + 1
             continue
         operator = next((op for op in _BRACKET_OPERATORS if body.startswith(op, i)), None)
         if operator and not current:

@@ -405,7 +405,7 @@ _FLAG_ALIASES: dict[str, dict[str, str]] = {
         "all": "a",
         "mirror": "mirror",
         "hard": "hard",
-    },  # fmt: skip
+    },
     "mv": {"force": "f"},
     "ln": {"force": "f", "symbolic": "s"},
     "kill": {"KILL": "9", "SIGKILL": "9"},

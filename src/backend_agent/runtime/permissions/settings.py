@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,12 @@ from backend_agent.runtime.permissions.rules import RuleSet
 
 # Lowest precedence first: for defaultMode the last file that sets it wins; rules from all files combine.
 USER_FILES = (".claude/settings.json", ".backend-agent/settings.json")
-PROJECT_FILES = (".claude/settings.json", ".backend-agent/settings.json", ".claude/settings.local.json")
+PROJECT_FILES = (
+    ".claude/settings.json",
+    ".backend-agent/settings.json",
+    ".claude/settings.local.json",
+    ".backend-agent/settings.local.json",
+)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -100,7 +106,20 @@ def load_permission_settings(workspace: Path, home: Path | None = None) -> RuleS
         path = workspace / rel
         if path.is_file():
             _apply_file(rules, path, label=f"settings:{rel}", base=workspace, home=home)
+    for path in managed_settings_files():  # highest precedence: its defaultMode wins, its rules add
+        if path.is_file():
+            _apply_file(rules, path, label=f"managed:{path}", base=workspace, home=home)
     return rules
+
+
+MANAGED_SETTINGS_ENV = "BACKEND_AGENT_MANAGED_SETTINGS"
+MANAGED_FILES = (Path("/etc/claude-code/managed-settings.json"), Path("/etc/backend-agent/managed-settings.json"))
+
+
+def managed_settings_files() -> list[Path]:
+    """Managed (administrator) settings: ``BACKEND_AGENT_MANAGED_SETTINGS`` or the /etc files."""
+    chosen = os.environ.get(MANAGED_SETTINGS_ENV)
+    return [Path(chosen)] if chosen else list(MANAGED_FILES)
 
 
 __all__ = ["load_permission_settings"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
 from app import db
 from app.routes import files, items, users
+from fastapi import FastAPI
 
 
 @asynccontextmanager

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from app.auth import Db, User
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel
-
-from app.auth import Db, User
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 

@@ -6,10 +6,9 @@ import threading
 import time
 from collections import defaultdict, deque
 
+from app.auth import Db
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-
-from app.auth import Db
 
 router = APIRouter(prefix="/api/login", tags=["login"])
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from app.auth import Db
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-
-from app.auth import Db
 
 router = APIRouter(prefix="/api/login", tags=["login"])
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from app.auth import Db, User
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
-
-from app.auth import Db, User
 
 router = APIRouter(prefix="/api/items", tags=["items"])
 

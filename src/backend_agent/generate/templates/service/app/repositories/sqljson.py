@@ -143,19 +143,20 @@ class json_decimal(_JsonFunction):  # noqa: N801
     inherit_cache = True
 
     def __init__(self, value: Any, scale: int) -> None:
-        super().__init__(value)
-        self.scale = scale
+        # the scale travels as a SQL literal argument, so it is part of the statement cache key
+        super().__init__(value, literal_column(str(int(scale))))
 
 
 @compiles(json_decimal, "sqlite")
 def _decimal_sqlite(element: json_decimal, compiler: SQLCompiler, **kw: Any) -> str:
-    value = element.args(compiler, **kw)[0]
-    return f"CASE WHEN ({value}) IS NULL THEN NULL ELSE printf('%.{element.scale}f', {value}) END"
+    value, scale = element.args(compiler, **kw)
+    return f"CASE WHEN ({value}) IS NULL THEN NULL ELSE printf('%.{scale}f', {value}) END"
 
 
 @compiles(json_decimal, "postgresql")
 def _decimal_postgresql(element: json_decimal, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(round({element.args(compiler, **kw)[0]}, {element.scale}) AS TEXT)"
+    value, scale = element.args(compiler, **kw)
+    return f"CAST(round({value}, {scale}) AS TEXT)"
 
 
 class json_time(_JsonFunction):  # noqa: N801
@@ -179,6 +180,7 @@ class json_base64(_JsonFunction):  # noqa: N801
     """Bytes as a base64 JSON string."""
 
     name = "json_base64"
+    inherit_cache = True
 
 
 @compiles(json_base64, "sqlite")

@@ -1,0 +1,88 @@
+"""check on two real, public FastAPI projects of different styles (issue 15).
+
+* fastapi/full-stack-fastapi-template (SQLModel, psycopg 3, POSTGRES_* settings read from ``../.env``,
+  OAuth2 form login under ``/api/v1``), at a commit whose ``requires-python`` is ``>=3.10``;
+* nsidnev/fastapi-realworld-example-app (pydantic v1, asyncpg with raw SQL, Poetry lock, wrapped
+  ``{"user": {...}}`` bodies and a ``Token`` scheme, pytest-cov + xdist ``addopts``).
+
+Their code is never copied into this repository: each test exports the project from a local mirror
+(``$BACKEND_AGENT_MIRRORS``, default ``/work/.mirror``, filled by fetching the GitHub repositories)
+into a temporary folder, and skips with the reason when the mirror is absent. Building each
+project's environment needs PyPI the first time (then it is cached by the lock file).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from backend_agent.gates import load_target, run_gates
+from backend_agent.gates._pgserver import server_bindir
+from backend_agent.report import CheckReport, report_from
+
+MIRRORS = Path(os.environ.get("BACKEND_AGENT_MIRRORS", "/work/.mirror"))
+FULL_STACK = ("fastapi+full-stack-fastapi-template", "f459c20a")  # 2026-06-16, requires-python >=3.10
+REALWORLD = ("nsidnev+fastapi-realworld-example-app", "029eb77")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(server_bindir() is None, reason="no PostgreSQL server binaries (apt-get install postgresql)"),
+]
+
+
+def export(tmp_path: Path, mirror: tuple[str, str]) -> Path:
+    name, commit = mirror
+    git_dir = MIRRORS / name / "repo"
+    if not git_dir.is_dir():
+        pytest.skip(f"no mirror of {name.replace('+', '/')} in {MIRRORS} (fetch the GitHub repository to run this test)")
+    dest = tmp_path / name.split("+", 1)[1]
+    dest.mkdir()
+    archive = subprocess.run(["git", "-C", str(git_dir), "archive", commit], capture_output=True, check=False)
+    if archive.returncode != 0:
+        pytest.skip(f"the mirror of {name} lacks commit {commit}: {archive.stderr.decode()[:200]}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def check(project: Path, gates: list[str]) -> CheckReport:
+    return report_from(run_gates(load_target(project, database_url=None), gates=gates))
+
+
+def _ran_or_said_why(report: CheckReport) -> None:
+    for gate in report.gates:
+        assert gate.status in ("pass", "fail", "error", "skip"), gate
+        if gate.status == "error":
+            assert gate.summary and gate.hint, f"{gate.gate} could not run without saying why: {gate}"
+            assert "crashed" not in gate.summary, gate.evidence.get("traceback")
+
+
+def test_full_stack_template(tmp_path: Path) -> None:
+    project = export(tmp_path, FULL_STACK) / "backend"
+    report = check(project, ["tests", "migrations", "contract", "security-probes"])
+    _ran_or_said_why(report)
+    migrations = report.gate("migrations")
+    assert migrations is not None and migrations.status == "pass", migrations
+    assert migrations.metrics["revisions"] == 5
+    assert "check's own PostgreSQL" in report.target.throwaway_databases["migrations"]
+    tests = report.gate("tests")
+    assert tests is not None and tests.metrics["tests"]["total"] > 40, tests
+    assert tests.metrics["coverage_percent"] and tests.metrics["coverage_percent"] > 50
+    contract = report.gate("contract")
+    assert contract is not None and contract.status in ("pass", "fail"), contract  # it ran against /api/v1
+    assert "/api/v1" in str(contract.metrics) + str(contract.evidence) + contract.summary or contract.status == "pass"
+
+
+def test_realworld_app(tmp_path: Path) -> None:
+    project = export(tmp_path, REALWORLD)
+    report = check(project, ["tests", "migrations", "contract", "security-probes"])
+    _ran_or_said_why(report)
+    migrations = report.gate("migrations")
+    assert migrations is not None and migrations.status == "pass", migrations
+    assert migrations.evidence["steps_status"]["drift check"] == "not applicable"  # env.py has no target_metadata
+    tests = report.gate("tests")
+    assert tests is not None and tests.status in ("pass", "fail"), tests
+    assert tests.evidence["coverage_measured_by"] == "pytest-cov"
+    assert "--cov-fail-under=100" in tests.evidence["addopts_left_out"]
