@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-PARTS = ["agents", "runtime", "tools", "blueprint", "design", "generate", "gates", "report", "cli"]
+PARTS = [
+    "agents", "runtime", "tools", "blueprint", "design", "generate", "gates", "report", "cli", "backend_tools",
+    "evaluation",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -163,8 +163,16 @@ def test_helm_chart_defaults_match_the_plain_manifests(tmp_path: Path, example_d
          lambda docs: docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
          == {"cpu": "4", "memory": "1Gi"} and docs["ConfigMap"]["data"]["WEB_CONCURRENCY"] == "4"),
         ({"migrations": {"enabled": False}}, lambda docs: "Job" not in docs),
+        ({"fullnameOverride": "shop-api", "serviceAccount": {"create": False, "name": "shared"}},
+         lambda docs: docs["Deployment"]["metadata"]["name"] == "shop-api" and "ServiceAccount" in docs
+         and docs["ServiceAccount"]["metadata"]["name"] == "shop-api-migrate"
+         and docs["Deployment"]["spec"]["template"]["spec"]["serviceAccountName"] == "shared"),
+        ({"imagePullSecrets": [{"name": "regcred"}], "nodeSelector": {"pool": "api"}},
+         lambda docs: docs["Deployment"]["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
+         and docs["Deployment"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "api"}),
     ],
-    ids=["replicas", "image-by-tag", "existing-secret", "toggles", "hosts", "resources-workers", "no-migrations"],
+    ids=["replicas", "image-by-tag", "existing-secret", "toggles", "hosts", "resources-workers", "no-migrations",
+         "names-and-service-account", "pull-secrets-and-scheduling"],
 )
 def test_helm_values_drive_the_release(tmp_path: Path, values: dict[str, Any], check: Any) -> None:
     from tests.deploy.conftest import EXAMPLES, design_of, write_files

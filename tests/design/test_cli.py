@@ -141,3 +141,27 @@ def test_unquoted_braces_in_a_flow_mapping_get_a_quoting_hint(tmp_path: Path) ->
     assert proc.returncode == 1
     assert f"{file}:5:" in proc.stderr and "YAML syntax error" in proc.stderr
     assert 'quote values that contain braces, e.g. {path: "/posts/{id}"}' in proc.stderr
+
+
+def test_from_openapi_drafts_a_blueprint_that_validates(tmp_path: Path) -> None:
+    spec = EXAMPLES_DIR / "monitors" / "openapi.yaml"
+    out = tmp_path / "drafts" / "monitors.blueprint.yaml"
+    out.parent.mkdir()
+    proc = run("blueprint", "from-openapi", str(spec), "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert (report["operations"], report["bound"]) == (7, 6)
+    assert "# guess:" in out.read_text()
+    assert run("blueprint", "validate", str(out)).returncode == 0
+    again = run("blueprint", "from-openapi", str(spec), "-o", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_from_openapi_of_a_broken_contract_is_located(tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+                    "        '200': {$ref: '#/components/responses/Nope'}\n")
+    proc = run("blueprint", "from-openapi", str(spec), "-o", str(tmp_path / "x.blueprint.yaml"))
+    assert proc.returncode == 1
+    assert "unresolvable $ref '#/components/responses/Nope'" in proc.stderr
+    assert not (tmp_path / "x.blueprint.yaml").exists()

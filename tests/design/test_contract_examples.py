@@ -21,7 +21,7 @@ REALWORLD = EXAMPLES / "realworld" / "realworld.blueprint.yaml"
 SHARED = REPO.parent / "shared" / "contracts" / "realworld-openapi.yml"
 ALL = [*OWN, *([REALWORLD] if SHARED.is_file() else [])]
 # Stated in each example's README: lines of custom code (non-blank, non-comment, outside docstrings).
-CUSTOM_LINES = {"cards": 8, "secrets": 5}
+CUSTOM_LINES = {"secrets": 5}
 
 
 def _contract_of(blueprint: Path) -> Path:
@@ -169,3 +169,19 @@ def test_every_single_token_change_gives_located_errors(blueprint: Path) -> None
     rejected, total = _run_mutations(blueprint, sample=None)
     print(f"{blueprint.parent.name}: {rejected}/{total} single-token changes rejected, none crashed")
     assert rejected >= total // 2
+
+
+def test_select_by_a_body_value_is_checked(tmp_path: Path) -> None:
+    source = EXAMPLES / "cards" / "cards.blueprint.yaml"
+    text = source.read_text()
+    assert "select: {number: number}" in text
+    for wrong, words in (("select: {numbr: number}", "did you mean 'number'"),
+                         ("select: {number: balance_cents}", "is integer"),
+                         ("select: {number: blocked}", "not unique")):
+        bp = parse_blueprint(text.replace("select: {number: number}", wrong), source=str(source))
+        with pytest.raises(BlueprintError) as info:
+            design(bp.with_base_dir(source.parent))
+        found = " ".join(f"{p.message} {p.expected} {p.hint}" for p in info.value.problems)
+        assert words in found, found
+        assert all(p.location and (p.location.key_path or "").startswith("bindings.lookupCard")
+                   for p in info.value.problems)

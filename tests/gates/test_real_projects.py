@@ -8,7 +8,9 @@
 Their code is never copied into this repository: each test exports the project from a local mirror
 (``$BACKEND_AGENT_MIRRORS``, default ``/work/.mirror``, filled by fetching the GitHub repositories)
 into a temporary folder, and skips with the reason when the mirror is absent. Building each
-project's environment needs PyPI the first time (then it is cached by the lock file).
+project's environment needs PyPI the first time (then it is cached by the lock file). Each test
+takes several minutes (a full gate run on a real project), so they run only when
+``BACKEND_AGENT_REAL_PROJECTS=1`` is set, keeping the suite within its time budget.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ REALWORLD = ("nsidnev+fastapi-realworld-example-app", "029eb77")
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.skipif(os.environ.get("BACKEND_AGENT_REAL_PROJECTS") != "1",
+                       reason="set BACKEND_AGENT_REAL_PROJECTS=1 to check the real public projects (minutes each)"),
     pytest.mark.skipif(server_bindir() is None, reason="no PostgreSQL server binaries (apt-get install postgresql)"),
 ]
 
@@ -44,6 +48,11 @@ def export(tmp_path: Path, mirror: tuple[str, str]) -> Path:
     if archive.returncode != 0:
         pytest.skip(f"the mirror of {name} lacks commit {commit}: {archive.stderr.decode()[:200]}")
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    # A fresh clone: one commit on main, so migrations lint sees every revision as already applied.
+    git = ["git", "-C", str(dest), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "clone"], check=True)
     return dest
 
 
@@ -66,13 +75,15 @@ def test_full_stack_template(tmp_path: Path) -> None:
     migrations = report.gate("migrations")
     assert migrations is not None and migrations.status == "pass", migrations
     assert migrations.metrics["revisions"] == 5
+    assert "no new revision to lint" in migrations.summary
     assert "check's own PostgreSQL" in report.target.throwaway_databases["migrations"]
     tests = report.gate("tests")
-    assert tests is not None and tests.metrics["tests"]["total"] > 40, tests
-    assert tests.metrics["coverage_percent"] and tests.metrics["coverage_percent"] > 50
+    assert tests is not None and tests.status == "pass", tests  # migrated first, as its CI does
+    assert tests.metrics["tests"]["total"] >= 60 and tests.metrics["coverage_percent"] > 80
+    assert "from uv.lock" in str(tests.evidence["steps"])  # the workspace's lock one folder up
     contract = report.gate("contract")
-    assert contract is not None and contract.status in ("pass", "fail"), contract  # it ran against /api/v1
-    assert "/api/v1" in str(contract.metrics) + str(contract.evidence) + contract.summary or contract.status == "pass"
+    assert contract is not None and contract.status in ("pass", "fail"), contract  # it ran, under /api/v1
+    assert contract.evidence.get("openapi_url", "").endswith("/api/v1/openapi.json")
 
 
 def test_realworld_app(tmp_path: Path) -> None:
@@ -81,8 +92,11 @@ def test_realworld_app(tmp_path: Path) -> None:
     _ran_or_said_why(report)
     migrations = report.gate("migrations")
     assert migrations is not None and migrations.status == "pass", migrations
-    assert migrations.evidence["steps_status"]["drift check"] == "not applicable"  # env.py has no target_metadata
+    assert migrations.evidence["steps_status"]["drift check"] == "not applicable"  # Alembic 1.8, no target_metadata
     tests = report.gate("tests")
-    assert tests is not None and tests.status in ("pass", "fail"), tests
+    assert tests is not None and tests.status == "pass", tests
+    assert tests.metrics["coverage_percent"] == 100.0  # its own --cov/xdist addopts no longer clash
     assert tests.evidence["coverage_measured_by"] == "pytest-cov"
     assert "--cov-fail-under=100" in tests.evidence["addopts_left_out"]
+    contract = report.gate("contract")
+    assert contract is not None and contract.evidence.get("test_user"), contract  # wrapped body + Token scheme

@@ -17,6 +17,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from backend_agent.backend_tools import BACKEND_TOOL_NAMES
+from tests.workflow.conftest import write_tiny_project
 
 REPO = Path(__file__).resolve().parents[2]
 VALID = """service:
@@ -84,8 +85,14 @@ def test_stdio_lists_and_calls_tools(project: Path, tmp_path: Path) -> None:
             await _exercise_blueprint(client)
             design = await client.call_tool("Blueprint", {"action": "design", "file": "notes.blueprint.yaml", "output": "out"})
             assert not design.is_error, _text(design)
+            check = await client.call_tool("Check", {"gates": ["static-security"]})
+            assert not check.is_error, _text(check)  # the check ran; the gate's verdict is in the data
+            assert check.structured_content["failed"] == ["static-security"]
+            finding = check.structured_content["gates"][0]["findings"][0]
+            assert finding["file"] == "app/main.py" and finding["line"] == 16
 
     (tmp_path / "home").mkdir()
+    write_tiny_project(project)  # a FastAPI app with an f-string SQL query on line 16
     asyncio.run(go())
     assert (project / "out" / "openapi.yaml").is_file()
     assert "/api/notes" in (project / "out" / "openapi.yaml").read_text()

@@ -116,9 +116,13 @@ def test_managed_settings_have_the_last_word(tmp_path: Path, monkeypatch: pytest
     (ws / ".claude" / "settings.local.json").write_text(json.dumps({"permissions": {"allow": ["Bash(make:*)"],
                                                                                   "defaultMode": "acceptEdits"}}))  # fmt: skip
     managed = tmp_path / "managed-settings.json"
-    managed.write_text(json.dumps({"permissions": {"deny": ["Bash(make deploy:*)"], "defaultMode": "default"}}))
+    managed.write_text(
+        json.dumps({"permissions": {"deny": ["Bash(make deploy:*)"], "defaultMode": "default"}})
+    )
     monkeypatch.setenv("BACKEND_AGENT_MANAGED_SETTINGS", str(managed))
     rules = load_permission_settings(ws, home=home)
-    assert [r.text for r in rules.allow] == ["Bash(make:*)"] and [r.text for r in rules.deny] == ["Bash(make deploy:*)"]
+    assert [r.text for r in rules.allow] == ["Bash(make:*)"] and [r.text for r in rules.deny] == [
+        "Bash(make deploy:*)"
+    ]
     assert rules.default_mode is not None and rules.default_mode.value == "default"
     assert any(r.source.startswith("managed:") for r in rules.deny)

@@ -28,6 +28,7 @@ class SilentServer:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.accepted = 0
+        self.first_accept: float | None = None
         self.held: list[socket.socket] = []
         self.stopping = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -41,6 +42,7 @@ class SilentServer:
             except OSError:
                 continue
             self.accepted += 1
+            self.first_accept = self.first_accept or time.monotonic()
             self.held.append(conn)
 
     def close(self) -> None:
@@ -68,17 +70,20 @@ def test_a_silent_model_server_ends_the_run_with_a_clear_error(
         "BACKEND_AGENT_MODEL_CONNECT_TIMEOUT": "1",
         "BACKEND_AGENT_MODEL_RETRIES": "1",
     }
-    started = time.monotonic()
     proc = cli("run", "-p", "hello", "--model", "openai-compat:test-model", "--output-format", "json",
                cwd=workspace, env=env, timeout=60)  # fmt: skip
-    took = time.monotonic() - started
+    ended = time.monotonic()
     assert proc.returncode == 1, proc.stderr
     result = json.loads(proc.stdout)
     assert result["status"] == "error"
     error = result["error"]
     assert url in error and "did not answer in time" in error and "read timeout 1 s" in error, error
     assert "2 attempts" in error and silent_server.accepted == 2  # the retry really happened
-    assert took < 20, f"took {took:.1f} s"  # 2 attempts x 1 s read timeout, plus start-up and back-off
+    # from the first connection to the end of the run: 2 attempts x 1 s read timeout, the SDK's retry
+    # back-off (under a second) and the shutdown; start-up time (slow on a loaded machine) is not counted
+    assert silent_server.first_accept is not None
+    took = ended - silent_server.first_accept
+    assert took < 10, f"took {took:.1f} s after the first connection"
 
 
 def test_a_refused_connection_names_the_url(workspace: Path, cli) -> None:

@@ -9,16 +9,20 @@ import pytest
 from backend_agent.backend_tools import BACKEND_TOOL_NAMES
 from tests.runtime.conftest import write_script
 
-BUILTINS = ["Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob"]
+BUILTINS = [
+    "Read", "Write", "Edit", "Bash", "BashOutput", "KillShell", "Grep", "Glob",
+    "NotebookEdit", "TodoWrite", "WebFetch", "WebSearch",
+]  # fmt: skip
 SIX = ["Read", "Write", "Edit", "Bash", "Grep", "Glob"]
 INHERITED = [*BUILTINS, *BACKEND_TOOL_NAMES]  # `tools` omitted: the built-ins and the backend tools
-# seed prefix → (tools the model must be offered, a tool call the seed does not grant)
+# seed prefix → (tools the model must be offered, a tool call the run does not offer). Seeds that omit
+# `tools` inherit everything, so their refused call is ExitPlanMode, offered only in plan mode.
 SEEDS = {
     "000": (SIX, "Task"),
-    "001": ([*INHERITED, "Agent", "Task", "Skill"], "WebFetch"),
-    "002": ([*INHERITED, "Agent", "Task", "Skill"], "WebFetch"),
+    "001": ([*INHERITED, "Agent", "Task", "Skill"], "ExitPlanMode"),
+    "002": ([*INHERITED, "Agent", "Task", "Skill"], "ExitPlanMode"),
     "003": (SIX, "Agent"),
-    "004": ([*INHERITED, "Agent", "Task", "Skill"], "NotebookEdit"),
+    "004": ([*INHERITED, "Agent", "Task", "Skill"], "ExitPlanMode"),
 }
 
 

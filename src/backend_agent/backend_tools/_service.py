@@ -21,9 +21,10 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 HOST = "127.0.0.1"
 READY_PATHS = ("/health", "/healthz", "/api/health", "/openapi.json")
@@ -141,6 +142,8 @@ def _migrate(root: Path, env: dict[str, str]) -> None:
 
 
 def _wait_ready(started: Started, timeout_s: float) -> None:
+    import httpx  # imported on use: listing the tools must stay cheap
+
     deadline = time.monotonic() + timeout_s
     with httpx.Client(timeout=2.0, trust_env=False) as client:
         while time.monotonic() < deadline:
@@ -217,6 +220,8 @@ def stop_all() -> None:
 
 
 def request(started: Started, method: str, path: str, *, headers: dict[str, str], body: Any, timeout_s: float) -> httpx.Response:
+    import httpx
+
     with httpx.Client(base_url=started.base_url, timeout=timeout_s, trust_env=False) as client:
         return client.request(method, path, headers=headers, json=body if body is not None else None)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
 from backend_agent.backend_tools import _service
@@ -85,6 +84,8 @@ def _start(key: int, root: Any, ctx: ToolContext) -> ToolResult:
 
 
 def _request(started: _service.Started, input: ServiceInput) -> ToolResult:
+    import httpx
+
     if not input.url:
         return ToolResult.failure("bad_input", "action=request needs url: the path to call, e.g. /api/items.")
     if "://" in input.url:

@@ -18,6 +18,7 @@ from backend_agent.blueprint.schema import Blueprint, Entity
 from backend_agent.blueprint.types import NUMERIC_KINDS, TEXT_KINDS, FieldKind
 
 RESERVED = ("id", "created_at", "updated_at", "deleted_at")
+VARCHAR_LIMIT = 10_485_760  # PostgreSQL's largest VARCHAR(n)
 # Names the generated Python models cannot carry: keywords, pydantic and SQLAlchemy attributes.
 PYTHON_RESERVED = frozenset(keyword.kwlist) | {
     "copy", "dict", "json", "schema", "schema_json", "validate", "construct", "register", "parse_obj",
@@ -152,6 +153,11 @@ class _Checker:
             if value is not None and value < (1 if key == "max_length" else 0):
                 self.add(Issue((*path, key), f"{key} {value} is not allowed", "a positive length",
                                "use a length of at least 1"))
+        if (field.max_length is not None and field.max_length > VARCHAR_LIMIT
+                and kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL)):
+            self.add(Issue((*path, "max_length"), f"max_length {field.max_length} is more than a VARCHAR holds "
+                           f"in PostgreSQL ({VARCHAR_LIMIT})", f"at most {VARCHAR_LIMIT}",
+                           "use type: text for long text"))
         if field.min_length is not None and field.max_length is not None and field.min_length > field.max_length:
             self.add(Issue((*path, "min_length"), f"min_length {field.min_length} exceeds max_length "
                            f"{field.max_length}", "min_length <= max_length", "swap the values"))

@@ -85,10 +85,35 @@ class Contract:
         return next((op for op in self.operations if key in (op.key, op.route, op.operation_id)), None)
 
 
+def _line_of(source: str, pointer: str) -> tuple[int | None, int | None]:
+    """Line and column of the JSON pointer ``pointer`` in the YAML/JSON file ``source`` (the deepest node found)."""
+    try:
+        node: Any = yaml.compose(Path(source).read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None, None
+    if node is None:
+        return None, None
+    mark = node.start_mark
+    for raw in [p for p in pointer.split("/") if p]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            if found is None:
+                break
+            mark, node = found[0].start_mark, found[1]
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            mark = node.start_mark
+        else:
+            break
+    return mark.line + 1, mark.column + 1
+
+
 def _fail(source: str, message: str, *, pointer: str = "", expected: str | None = None,
           hint: str | None = None) -> BlueprintError:
-    problem = Problem(message=message, location=Location(source, key_path=pointer or None), expected=expected,
-                      hint=hint)
+    line, column = _line_of(source, pointer) if Path(source).is_file() else (None, None)
+    location = Location(source, line, column, key_path=pointer or None)
+    problem = Problem(message=message, location=location, expected=expected, hint=hint)
     return BlueprintError(f"{source}: contract problem", problems=[problem])
 
 

@@ -83,6 +83,8 @@ def _resource(path: str) -> tuple[str | None, bool, str | None]:
     reads as a plural, else it is an action (``/articles/{slug}/favorite``); one after a collection
     (``/articles/feed``, ``/users/login``) is an action on it."""
     segments = [s for s in path.strip("/").split("/") if s]
+    while len(segments) > 1 and re.fullmatch(r"api|rest|rpc|v\d+", segments[0]):  # /api/v1/things
+        segments = segments[1:]
     resource: str | None = None
     item = False
     action: str | None = None
@@ -120,7 +122,8 @@ def _row(schema: Schema | None, depth: int = 0) -> Schema | None:
         only = next(iter(props.values()))
         if isinstance(only, dict) and only.get("properties"):
             return _row(only, depth + 1)
-    scalars = [k for k, v in props.items() if isinstance(v, dict) and not (_types(v) & {"object", "array"})]
+    scalars = [k for k, v in props.items() if isinstance(v, dict) and not (_types(v) & {"object", "array"})
+               and k not in ("token", "access_token", "refresh_token", "ok", "message")]
     if len(scalars) >= 1 and len(scalars) >= len(props) / 3:
         return schema
     nested = [v for v in props.values() if isinstance(v, dict) and (_types(v) & {"object", "array"}
@@ -165,6 +168,7 @@ class _Drafter:
         self.bindings: dict[str, str | Schema] = {}
         self.comments: dict[str, str] = {}
         self.camel = False
+        self.auth_ops: dict[str, str] = {}  # auth operation -> contract path
 
     def entity_for(self, resource: str) -> _Entity:
         name = _pascal(_singular(resource))
@@ -182,6 +186,12 @@ class _Drafter:
                 self.camel = True
             if key in ("token", "access_token", "refresh_token"):
                 continue  # issued by auth, not stored
+            if key.lower() in (f"{ent.name.lower()}id", f"{ent.name.lower()}_id") and _types(sub) & {
+                    "integer", "string"}:
+                ent.wire["id"] = key  # userId: the primary key under another name
+                if sub.get("format") == "uuid":
+                    ent.id_type = "uuid"
+                continue
             if key in _BUILTIN:
                 if _BUILTIN[key] == "id" and "string" in _types(sub) and sub.get("format") == "uuid":
                     ent.id_type = "uuid"
@@ -196,12 +206,43 @@ class _Drafter:
             if key in need and not nullable:
                 spec["required"] = True
                 if required is not None and key not in required and "default" not in spec:
-                    spec["default"] = _default(spec)
+                    default = _default(spec)
+                    if spec["type"] in ("datetime", "date", "uuid"):  # the service makes it on create
+                        spec["generate"] = "uuid" if spec["type"] == "uuid" else "now"
+                    elif default is None:  # no neutral value: clients cannot leave it out
+                        spec.pop("required")
+                    else:
+                        spec["default"] = default
             ent.fields[name] = spec
             ent.wire[name] = key
 
+    def auth_behaviour(self, op: ContractOperation) -> str | None:
+        """Sign-up, sign-in, the current user, sign-out: recognised by their path words."""
+        words = set(re.split(r"[^a-z]+", op.path.lower()))
+        body = _row(op.request.schema if op.request else None) or {}
+        sends_password = any("password" in k.lower() for k in (body.get("properties") or {}))
+        if words & {"login", "signin", "sessions", "session", "token"} and op.method == "POST" and sends_password:
+            return "login"
+        if words & {"signup", "register", "registration"} and op.method == "POST" and sends_password:
+            return "register"
+        if words & {"logout", "signout"} and op.method == "POST":
+            return "logout"
+        if words & {"me", "user", "profile", "account"} and not words & {"users", "profiles", "accounts"}:
+            return {"GET": "me", "PUT": "update_me", "PATCH": "update_me"}.get(op.method)
+        return None
+
     def draft(self) -> None:
         for op in self.contract.operations:
+            auth_op = self.auth_behaviour(op)
+            if auth_op is not None:
+                self.auth_ops[auth_op] = op.path
+                self.bindings[op.key] = f"auth.{auth_op}"
+                self.comments[op.key] = f"guess: {op.route} looks like {auth_op.replace('_', ' ')}"
+                user = self.entities.setdefault("User", _Entity("User"))
+                self.absorb(user, op.request.schema if op.request and auth_op == "register" else None)
+                success = next((b for code, b in op.responses.items() if 200 <= code < 300), None)
+                self.absorb(user, success.schema if success else None, required=set())
+                continue
             resource, item, action = _resource(op.path)
             if resource is None:
                 self.custom(op, "no resource in the path")
@@ -247,6 +288,10 @@ class _Drafter:
                     spec.setdefault("required", True)
             ent.ops[behaviour] = not op.needs_token
             self.bindings[op.key] = f"{ent.name}.{behaviour}"
+            if success is not None and success.content_type in ("text/html", "text/plain"):
+                suffix = "html" if success.content_type == "text/html" else "txt"
+                self.bindings[op.key] = {"operation": f"{ent.name}.{behaviour}",
+                                         "template": f"{_snake(ent.name)}.{suffix}.j2"}
             self.comments[op.key] = f"guess: {op.route} looks like {behaviour}"
 
     @staticmethod
@@ -274,11 +319,11 @@ class _Drafter:
         ]
         if self.camel:
             out.append("  naming: camelCase")
-        if self.needs_auth():
+        if self.needs_auth() or self.auth_ops:
+            flags = ", ".join(f"{name}: {{enabled: {'true' if name in self.auth_ops else 'false'}}}"
+                              for name in ("register", "login", "me", "update_me", "refresh", "logout"))
             out += ["# guess: the contract requires tokens; sign-in is by email and password",
-                    "auth:", "  user_entity: User", "  identity: [email]",
-                    "  operations: {register: {enabled: false}, login: {enabled: false}, me: {enabled: false}, "
-                    "update_me: {enabled: false}, refresh: {enabled: false}}"]
+                    "auth:", "  user_entity: User", "  identity: [email]", f"  operations: {{{flags}}}"]
             user = self.entities.setdefault("User", _Entity("User"))
             user.fields.setdefault("email", {"type": "email", "required": True})
             user.fields["email"]["unique"] = True
@@ -296,6 +341,9 @@ class _Drafter:
                 options.append("id_type: uuid")
             if options:
                 out.append("    options: {" + ", ".join(options) + "}")
+            renamed = {name: wire for name, wire in ent.wire.items() if name == "id"}
+            if renamed:
+                out.append("    wire_names: " + _flow(renamed) + "  # guess: the key's name in the contract")
             out.append("    fields:")
             fields = ent.fields or {"name": {"type": "string"}}
             for name, spec in fields.items():
@@ -400,7 +448,8 @@ def from_openapi(spec: str | Path, *, output: str | Path | None = None, service:
                 op = contract.operation(key)
                 assert op is not None
                 bound = drafter.bindings[key]
-                entity = bound.split(".")[0] if isinstance(bound, str) else None
+                head = bound.split(".")[0] if isinstance(bound, str) else None
+                entity = head if head in drafter.entities else None
                 drafter.custom(op, "a standard binding did not fit: " + _first_reason(exc, key), entity=entity)
             text = drafter.render(relative, name)
     custom = [k for k, v in drafter.bindings.items() if isinstance(v, dict) and v.get("operation") == "custom"]

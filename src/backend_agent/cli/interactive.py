@@ -227,7 +227,7 @@ class InteractiveApp:
         if self.session_id is None:
             self.console.print("[dim]nothing to compact yet[/]")
             return
-        with SessionStore.for_workspace(self.options.cwd.resolve()) as store:
+        with SessionStore.for_workspace(self.options.cwd.resolve(), session_dir=self.options.session_dir) as store:
             messages = store.load_messages(self.session_id)
             compacted = compact(messages, keep_recent=MANUAL_KEEP_RECENT)
             if compacted is None:
@@ -248,7 +248,7 @@ class InteractiveApp:
         from backend_agent.runtime import SessionStore
 
         workspace = str(self.options.cwd.resolve())
-        with SessionStore.for_workspace(self.options.cwd.resolve()) as store:
+        with SessionStore.for_workspace(self.options.cwd.resolve(), session_dir=self.options.session_dir) as store:
             sessions = [s for s in store.list(limit=20) if str(getattr(s, "workspace", workspace)) == workspace]
         if argument:
             chosen = next((s for s in sessions if s.id.startswith(argument)), None)

@@ -22,7 +22,7 @@ from backend_agent.design.model import (
     WireBody,
     WireDesign,
 )
-from backend_agent.design.wire import Annotator, WireProblem, fits, members
+from backend_agent.design.wire import Annotator, WireProblem, clone, fits, members
 
 Schema = dict[str, Any]
 
@@ -314,12 +314,18 @@ class _Binder:
             if op.kind == "login" and self.bp.auth is not None:
                 login = (list(self.bp.auth.identity), self.bp.auth.password_field)
             target = ename if op.kind in (*_WRITES, "login") else None
-            if op.kind not in (*_WRITES, "login", "custom", "refresh", "verify_email", "request_password_reset",
-                               "reset_password"):
-                self.problem(origin, f"the contract sends a request body to {cop.key}, but {op.entity}.{op.name} "
-                             "reads none", "an operation that takes input (create, update, custom, auth)",
-                             "bind a custom handler, or remove the body from the contract")
-            schema = ann.request(cop.request.schema, target, create=_WRITES.get(op.kind, False), login=login)
+            params = {p.name for p in cop.parameters}
+            by_body = {k: v for k, v in binding.select.items() if k not in params}
+            if by_body and ename is not None and op.kind not in (*_WRITES, "custom"):
+                schema = self.body_select(cop.request.schema, ename, by_body, origin, cop.key)
+            else:
+                if op.kind not in (*_WRITES, "login", "custom", "refresh", "verify_email", "request_password_reset",
+                                   "reset_password"):
+                    self.problem(origin, f"the contract sends a request body to {cop.key}, but {op.entity}."
+                                 f"{op.name} reads none", "an operation that takes input, or select: {<body "
+                                 "property>: <unique field>} to pick the row by a body value",
+                                 "bind a custom handler, select the row by a body value, or remove the body")
+                schema = ann.request(cop.request.schema, target, create=_WRITES.get(op.kind, False), login=login)
             if op.kind in ("create", "register") and ename is not None:
                 ed = self.entities[ename]
                 needed = [fd for fd in ed.fields if fd.in_create and fd.required and not fd.has_default
@@ -380,6 +386,32 @@ class _Binder:
                                           status=status, outcome="other", description=body.description))
         self.result.problems.extend(ann.problems)
         return WireDesign(request=request, responses=responses)
+
+    def body_select(self, schema: Schema | None, ename: str, by_body: dict[str, str], origin: str,
+                    key: str) -> Schema | None:
+        """RPC style: the row is selected by body values (``x-target: select:Entity.field``)."""
+        out = clone(schema) if schema is not None else None
+        props = (out or {}).get("properties") or {}
+        for prop, fname in by_body.items():
+            where = f"{origin}.select.{prop}"
+            if prop not in props:
+                close = did_you_mean(prop, list(props))
+                self.problem(where, f"select names '{prop}', which is neither a parameter nor a request property "
+                             f"of {key}", "one of " + ", ".join(props) if props else "a request property",
+                             f"did you mean '{close}'?" if close else None)
+                continue
+            fake = ContractParameter(prop, "body", True, props[prop])
+            found = self.row_field(ename, fname, fake, where)
+            if found is not None:
+                if self._unique_field(self.entities[ename], fname) is None:
+                    self.problem(where, f"{ename}.{fname} is not unique, so it cannot select one row",
+                                 "a unique field", f"add unique: true to {ename}.{fname}")
+                props[prop]["x-target"] = f"select:{found}"
+        for prop, sub in props.items():
+            if prop not in by_body and isinstance(sub, dict):
+                self.problem(origin, f"request property {prop} of {key} is not used to select the row",
+                             "only select properties", f"add it to select, or bind {key} to a custom handler")
+        return out
 
     @staticmethod
     def templates_statuses(op: OperationDesign) -> list[int]:

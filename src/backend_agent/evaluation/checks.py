@@ -63,7 +63,7 @@ def run_tests(task: EvalTask, workspace: Path, checks: Path) -> list[TestOutcome
     env = {**os.environ, "PYTHONPATH": str(workspace), "PYTHONDONTWRITEBYTECODE": "1",
            "EVAL_WORKSPACE": str(workspace)}  # fmt: skip
     command = [project_python(workspace), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-               "--rootdir", str(checks), f"--junitxml={report}", *[str(checks / f) for f in files]]  # fmt: skip
+               "--rootdir", str(checks), "-o", "junit_logging=all", f"--junitxml={report}", *[str(checks / f) for f in files]]  # fmt: skip
     try:
         proc = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True,
                               timeout=TEST_TIMEOUT_S, stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
@@ -89,6 +89,9 @@ def _parse_junit(report: Path, security: set[str]) -> list[TestOutcome]:
         message = None
         if problem is not None:
             message = (problem.get("message") or problem.text or "")[:MESSAGE_CHARS]
+            output = next((child.text or "" for child in case if child.tag == "system-out"), "")
+            if output.strip():  # e.g. the service's traceback behind a 500
+                message += "\n--- output ---\n" + output[-MESSAGE_CHARS * 3 :]
         elif skipped:
             message = "skipped (a skipped hidden test does not count as passed)"
         outcomes.append(TestOutcome(file=file, name=case.get("name", ""), passed=problem is None and not skipped,

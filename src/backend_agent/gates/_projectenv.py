@@ -264,7 +264,9 @@ def matching_python(spec: str | None) -> tuple[str, str]:
     for python, version in available:
         if wanted.contains(version, prereleases=True):
             return python, version
-    have = ", ".join(sorted({v for _, v in available}))
+    from packaging.version import Version
+
+    have = ", ".join(sorted({v for _, v in available}, key=Version))
     raise EnvironmentUnavailable(
         f"the project needs Python {spec}, and no installed interpreter matches (found {have})",
         hint="install a matching Python (e.g. `uv python install`, pyenv, or your package manager) or set "

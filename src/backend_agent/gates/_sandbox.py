@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend_agent.gates._database import ThrowawayDatabase
+from backend_agent.gates._relay import SCRIPT as RELAY_SCRIPT
 from backend_agent.gates._relay import Relay, tcp_to_unix, unix_to_tcp
 
 # Inherited variables that could lead a project process to some other database.
@@ -300,7 +301,7 @@ class Sandbox:
                 "--ro-bind", str(self.root), str(self.root)]
         for original, replacement in self.env_files.items():
             args += ["--ro-bind", str(replacement), str(original)]
-        args += ["--chdir", str(self.root), sys.executable, "-m", "backend_agent.gates._netns"]
+        args += ["--chdir", str(self.root), sys.executable, "-I", str(RELAY_SCRIPT)]
         if self.db_socket is not None and self.db_port is not None:
             args += ["--db", f"{self.db_port}={self.db_socket}"]
         if expose is not None:

@@ -211,6 +211,11 @@ class MigrationsGate(Gate):
             note("alembic check: env.py sets no target_metadata; drift cannot be checked")
             evidence["drift_check"] = "not applicable: env.py does not set target_metadata (autogenerate is off)"
             return []
+        if not result.ok and "invalid choice: 'check'" in output:
+            steps["drift check"] = "not applicable"
+            note("alembic check: the project's Alembic is older than 1.9 and has no `alembic check`")
+            evidence["drift_check"] = "not applicable: the project's Alembic has no `alembic check` (added in 1.9)"
+            return []
         steps["drift check"] = "ok" if result.ok else "drift"
         note(f"alembic check: {steps['drift check']}")
         if not result.ok:

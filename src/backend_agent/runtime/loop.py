@@ -84,8 +84,12 @@ def next_request_worst_case(
     output_tokens = max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS
     for provider_id in (provider, None):  # then by the model name alone
         try:
-            per_input = float(calc_price(Usage(input_tokens=1_000_000), name, provider_id=provider_id).total_price)
-            per_output = float(calc_price(Usage(output_tokens=1_000_000), name, provider_id=provider_id).total_price)
+            per_input = float(
+                calc_price(Usage(input_tokens=1_000_000), name, provider_id=provider_id).total_price
+            )
+            per_output = float(
+                calc_price(Usage(output_tokens=1_000_000), name, provider_id=provider_id).total_price
+            )
         except Exception:  # unknown model or provider: no price
             continue
         return (input_tokens * per_input + output_tokens * per_output) / 1_000_000

@@ -12,8 +12,8 @@ import asyncio
 import os
 import signal
 import time
-from contextvars import ContextVar
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, Protocol
 

@@ -84,3 +84,12 @@ def test_probes_survive_a_connection_reset_and_report_it_once_per_operation(tmp_
     assert set(result.evidence["connections_dropped"]) == {"GET /api/tags/{tag_id}"}
     # The probes went on after the reset: headers and rate limiting were still checked.
     assert "headers_checked" in result.evidence and "rate_limit" in result.evidence
+
+
+@pytest.mark.parametrize(("defect", "expected"), [(None, []), ("ddl-at-start", ["column users.nickname was added"])])
+def test_schema_changes_made_at_start_up_are_found(tmp_path: Path, defect: str | None, expected: list[str]) -> None:
+    from backend_agent.gates.startup_schema import startup_schema_changes
+
+    findings, evidence = startup_schema_changes(target(build(tmp_path, defect)))
+    assert evidence["changes_at_startup"] == expected
+    assert [f.rule for f in findings] == (["migrations:ddl-at-startup"] if expected else [])

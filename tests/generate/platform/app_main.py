@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -209,6 +210,12 @@ async def item_names(item_id: int) -> Response:
         raise not_found("no such item")
     return json_response({"names": await run_read(ITEM_NAMES.scalars, first=item_id),
                           "row": await run_read(ITEM_NAMES.first, first=item_id)})
+
+
+@api.get("/slow")
+async def slow() -> Response:
+    await asyncio.sleep(1.5)
+    return json_response({"finished": True})
 
 
 @api.get("/boom")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -183,3 +186,20 @@ def test_prepared_statements_run_precompiled_sql(sqlite_server: Server, auth: di
         missing = client.get("/api/items/999999/names")
     assert names == {"names": ["p1", "p2"], "row": ["p1"]}
     assert missing.status_code == 404
+
+
+def test_sigterm_lets_in_flight_requests_finish(spawn: Callable[..., Server]) -> None:
+    server = spawn()
+    result: dict[str, httpx.Response] = {}
+
+    def call() -> None:
+        result["slow"] = httpx.get(server.url + "/api/slow", timeout=30)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    time.sleep(0.5)  # the request is in flight
+    server.process.send_signal(signal.SIGTERM)
+    worker.join(timeout=30)
+    assert result["slow"].status_code == 200 and result["slow"].json() == {"finished": True}
+    assert server.process.wait(timeout=15) == 0
+    assert "Application shutdown complete" in server.logs()

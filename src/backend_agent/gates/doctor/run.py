@@ -26,6 +26,7 @@ from backend_agent.gates._openapi import Operation, operations, param_sample
 from backend_agent.gates._service import RunningService, database_for, option, start_service
 from backend_agent.gates.base import Target, note
 from backend_agent.gates.doctor.analyze import (
+    IndexSuggestion,
     equality_columns,
     explain,
     leading_columns,
@@ -177,6 +178,12 @@ class _Pass:
                     self._traffic(service, user, seeded, engine)
                 trace = Trace(Path(trace_dir))
                 self._profile_operations(trace)
+                if self.ab_indexes:
+                    # Fresh statistics and connections after the index switches, so the plans shown
+                    # are the ones the final schema gets.
+                    engine.dispose()
+                    with engine.begin() as conn:
+                        conn.execute(text("ANALYZE"))
                 self._profile_statements(engine, trace, seeded)
             finally:
                 engine.dispose()
@@ -386,6 +393,9 @@ class _Pass:
     ) -> None:
         candidates = equality_columns(shape["sql"])
         before_ms: float | None = None
+        # Per table, only the index that helped most: several single-column indexes on one table
+        # can leave the planner worse off than one (SQLite then scans), so one is suggested.
+        best: dict[str, IndexSuggestion] = {}
         for table, columns in candidates.items():
             if seeded.rows.get(table, 0) < LARGE_TABLE_ROWS:
                 continue
@@ -405,20 +415,22 @@ class _Pass:
                     before_ms=before_ms,
                     plan_before=profile.plan,
                 )
-                if suggestion is not None:
-                    self.result.indexes.append(
-                        IndexFix(
-                            table=suggestion.table,
-                            columns=suggestion.columns,
-                            name=suggestion.name,
-                            create_sql=suggestion.create_sql,
-                            statement=profile.sql,
-                            before_ms=round(suggestion.before_ms, 3),
-                            after_ms=round(suggestion.after_ms, 3),
-                            plan_before=suggestion.plan_before,
-                            plan_after=suggestion.plan_after,
-                        )
-                    )
+                if suggestion is not None and (table not in best or suggestion.after_ms < best[table].after_ms):
+                    best[table] = suggestion
+        for suggestion in best.values():
+            self.result.indexes.append(
+                IndexFix(
+                    table=suggestion.table,
+                    columns=suggestion.columns,
+                    name=suggestion.name,
+                    create_sql=suggestion.create_sql,
+                    statement=profile.sql,
+                    before_ms=round(suggestion.before_ms, 3),
+                    after_ms=round(suggestion.after_ms, 3),
+                    plan_before=suggestion.plan_before,
+                    plan_after=suggestion.plan_after,
+                )
+            )
 
 
 def _p95(values: list[float]) -> float:

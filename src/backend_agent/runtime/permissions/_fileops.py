@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 # Programs that only print things they are given as arguments (their operands are not files).
@@ -95,7 +96,13 @@ def _split_options(name: str, words: list[str]) -> tuple[list[str], list[str], l
 
 
 def file_operands(words: list[str]) -> FileOperands:
-    """Sort the operands of one simple command into reads, writes and unknown."""
+    """Sort the operands of one simple command into reads, writes and unknown (treat as read-only)."""
+    return _file_operands(tuple(words))
+
+
+@lru_cache(maxsize=1024)
+def _file_operands(words_tuple: tuple[str, ...]) -> FileOperands:
+    words = list(words_tuple)
     name = _program(words)
     result = FileOperands()
     if not words or name in NON_FILE:

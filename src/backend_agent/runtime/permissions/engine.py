@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from backend_agent.runtime.permissions.rules import (
     bash_spec_matches_equivalent,
     canonical_tool,
     opencode_could_match,
+    split_words,
     target_path,
     tool_covered,
 )
@@ -347,10 +348,8 @@ class PermissionEngine:
             hit = next(
                 (
                     (r.text, r.source)
-                    for r in bash_rules
-                    if r.action == "allow"
-                    and (risk is None or _names_exactly(r.spec))
-                    and bash_spec_matches(r.spec, form)
+                    for r in context.allow_candidates(form)
+                    if (risk is None or _names_exactly(r.spec)) and bash_spec_matches(r.spec, form)
                 ),
                 None,
             )
@@ -454,6 +453,37 @@ class _Context:
     maps: list[PatternMap]
     cwds: list[Path]
     moved_out: bool
+    _by_word: dict[str, list[Rule]] = field(default_factory=dict)
+    _any_word: list[Rule] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Allow rules indexed by their first word, so each command meets only the rules that may match.
+        for rule in self.bash_rules:
+            if rule.action != "allow":
+                continue
+            first = _first_word(rule.spec)
+            if first is None:
+                self._any_word.append(rule)
+            else:
+                self._by_word.setdefault(first, []).append(rule)
+
+    def allow_candidates(self, words: list[str]) -> list[Rule]:
+        specific = self._by_word.get(words[0], []) if words else []
+        if not self._any_word:
+            return specific
+        order = {id(r): i for i, r in enumerate(self.bash_rules)}
+        return sorted([*specific, *self._any_word], key=lambda r: order[id(r)])
+
+
+def _first_word(spec: str | None) -> str | None:
+    """The literal first word every command a spec matches starts with; None when it may be any."""
+    if spec is None:
+        return None
+    body = spec[:-2] if spec.endswith(":*") else spec
+    words = split_words(body)
+    if not words or "*" in words[0]:
+        return None
+    return words[0]
 
 
 def _names_exactly(spec: str | None) -> bool:

@@ -113,7 +113,10 @@ def load_permission_settings(workspace: Path, home: Path | None = None) -> RuleS
 
 
 MANAGED_SETTINGS_ENV = "BACKEND_AGENT_MANAGED_SETTINGS"
-MANAGED_FILES = (Path("/etc/claude-code/managed-settings.json"), Path("/etc/backend-agent/managed-settings.json"))
+MANAGED_FILES = (
+    Path("/etc/claude-code/managed-settings.json"),
+    Path("/etc/backend-agent/managed-settings.json"),
+)
 
 
 def managed_settings_files() -> list[Path]:
