@@ -75,8 +75,9 @@ def test_clean_deploy_files_pass(tmp_path: Path, checkov: str) -> None:
     assert files["charts"] == ["deploy/helm/tasks-api"]
     assert "deploy/terraform/main.tf" in files["terraform"]
     assert set(result.evidence["checkov_summary"]) >= {"dockerfile", "kubernetes", "terraform"}
-    if policy_module.find_tool("helm") is None:
-        assert "1 helm chart not rendered (helm not installed)" in result.summary
+    if policy_module.find_tool("helm") is None:  # rendered by our own renderer and held to the same policy
+        assert result.evidence["charts_rendered_without_helm"] == ["deploy/helm/tasks-api"]
+        assert "rendered with backend-agent's built-in renderer" in result.summary
 
 
 def test_schema_errors_fail_even_without_checkov(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,3 +176,18 @@ def test_rendered_helm_charts_are_schema_checked_when_helm_exists(
     [schema] = [f for f in result.findings if f.rule == "kubernetes-validate:schema"]
     assert schema.file == "chart (rendered)" and "replica" in schema.message
     assert "not rendered" not in result.summary
+
+
+@pytest.mark.slow
+def test_chart_defects_are_caught_without_helm(tmp_path: Path, checkov: str) -> None:
+    if policy_module.find_tool("helm") is not None:
+        pytest.skip("helm is installed: the chart goes through `helm template` instead")
+    project = clean_copy(tmp_path)
+    template = project / "deploy" / "helm" / "tasks-api" / "templates" / "deployment.yaml"
+    text = template.read_text()
+    assert "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n" in text
+    template.write_text(text.replace("          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n", ""))
+    result = run_gates(load_target(project), gates=["iac-policy"]).gates[0]
+    assert result.status == "fail"
+    chart_rules = {f.rule for f in result.findings if f.file == "deploy/helm/tasks-api (rendered without helm)"}
+    assert {"checkov:CKV_K8S_10", "checkov:CKV_K8S_11", "checkov:CKV_K8S_12", "checkov:CKV_K8S_13"} <= chart_rules

@@ -68,9 +68,10 @@ def generator_problem(workspace: Path, blueprint_text: str) -> str | None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="integration bug between gates and generate: static-security's secret scan flags the sha256 hashes "
-    "in the generated .backend-agent/manifest.json (94 findings), so a generated service never passes it "
-    "(remove this marker when fixed)",
+    reason="integration bugs between gates and generate: static-security's secret scan flags the sha256 hashes "
+    "in the generated .backend-agent/manifest.json (94 findings), so a generated service never passes it; and "
+    "with the custom handler written, the generated service's own tests report 1 failing test of 28 "
+    "(remove this marker when both are fixed)",
 )
 def test_from_a_paragraph_to_a_verified_service(workspace: Path, run_agent) -> None:
     problem = generator_problem(workspace, BLUEPRINT.replace("strng", "string"))
@@ -90,7 +91,7 @@ def test_from_a_paragraph_to_a_verified_service(workspace: Path, run_agent) -> N
          "tool_calls": [{"tool": "Read", "input": {"file_path": rules}}]},
         {"tool_calls": [{"tool": "Write", "input": {"file_path": rules, "content": UNSAFE_RULE}}]},
         {"tool_calls": [{"tool": "Check", "input": {"path": "svc", "gates": ["tests", "static-security"]}}]},
-        {"expect": [{"tool": "Check", "contains": "check FAILED: static-security"},
+        {"expect": [{"tool": "Check", "contains": '"failed":["static-security"]'},
                     {"tool": "Check", "contains": '"file":"svc/app/custom/note_rules.py"'}],
          "tool_calls": [{"tool": "Edit", "input": {"file_path": rules, "old_string": UNSAFE_QUERY,
                                                    "new_string": SAFE_QUERY}}]},

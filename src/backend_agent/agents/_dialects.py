@@ -54,7 +54,10 @@ PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissi
 # Hook events the runtime runs (the same tuple as backend_agent.runtime.hooks.HOOK_EVENTS, which
 # depends on this part and so cannot be imported here; tests/agents keeps the two equal). A run
 # refuses a definition with any other event, so validation reports it as an error.
-HOOK_EVENTS = ("PreToolUse", "PostToolUse", "Stop", "SubagentStop", "SessionStart", "UserPromptSubmit")
+HOOK_EVENTS = (
+    "PreToolUse", "PostToolUse", "Stop", "SubagentStop", "SessionStart", "SessionEnd", "UserPromptSubmit",
+    "Notification", "PreCompact",
+)
 # OpenCode sampling ranges (temperature 0..2, top_p 0..1).
 _RANGES = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 _TRUE = ("true", "yes", "on", "1")

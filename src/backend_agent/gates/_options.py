@@ -53,6 +53,9 @@ class MigrationsOptions(_GateOptions):
     base_branch: str | None = Field(
         None, description="Lint only revisions not yet in this git branch (default: origin/main, main or master)."
     )
+    startup_schema: bool = Field(
+        True, description="Also start the application on a migrated database and report schema changes it makes."
+    )
 
 
 class ContractOptions(_ServiceOptions):

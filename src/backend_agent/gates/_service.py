@@ -117,7 +117,11 @@ def service_command(target: Target, *, port: int, uds: Path | None = None) -> li
             hint='set app = "package.module:app" (or start = "...{port}...") in [tool.backend-agent]',
         )
     python = project_python(target.root, target.options.get("python"))
-    where = ["--uds", str(uds)] if uds is not None else ["--host", HOST, "--port", str(port)]
+    # On a socket file only check's relay connects: trust its forwarded headers as uvicorn trusts
+    # 127.0.0.1 by default on TCP (an HTTPS-only header such as HSTS depends on X-Forwarded-Proto).
+    where = (
+        ["--uds", str(uds), "--forwarded-allow-ips", "*"] if uds is not None else ["--host", HOST, "--port", str(port)]
+    )
     command = [python, "-m", "uvicorn", target.app, *where, "--no-access-log"]
     top = target.app.split(":", 1)[0].split(".")[0]
 

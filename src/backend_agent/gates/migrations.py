@@ -31,6 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
+from backend_agent.errors import GateError
 from backend_agent.gates._alembic import (
     MisdirectedDatabase,
     applied_revisions,
@@ -46,7 +47,7 @@ from backend_agent.gates._proc import ProcResult, find_tool, install_hint, run_p
 from backend_agent.gates._project import project_python, relative
 from backend_agent.gates._projectenv import EnvironmentUnavailable
 from backend_agent.gates._sandbox import Sandbox, database_env, project_sandbox
-from backend_agent.gates._service import database_for
+from backend_agent.gates._service import cannot_start, database_for, option
 from backend_agent.gates.base import Finding, Gate, GateResult, Target, could_not_run, note
 
 SQUAWK_EXCLUDED = (
@@ -148,6 +149,7 @@ class MigrationsGate(Gate):
             return could_not_run(self.name, environment.message, environment.hint or "",
                                  evidence={**evidence, "steps_status": steps})
         findings += squawk_findings
+        findings += self._startup_schema(target, evidence)
         evidence["steps_status"] = steps
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
         rules = sorted({f.rule.split(":", 1)[1] for f in blocking})
@@ -167,6 +169,22 @@ class MigrationsGate(Gate):
             evidence=evidence,
             hint=blocking[0].hint if blocking else None,
         )
+
+    @staticmethod
+    def _startup_schema(target: Target, evidence: dict[str, Any]) -> list[Finding]:
+        """DDL the application runs when it starts, outside the migrations (when there is an app to start)."""
+        if not option(target, "migrations", "startup_schema", True) or cannot_start(target) is not None:
+            return []
+        from backend_agent.gates.startup_schema import startup_schema_changes
+
+        try:
+            found, details = startup_schema_changes(target)
+        except GateError as exc:  # the comparison could not run: say so, the round trip still stands
+            evidence["startup_schema"] = f"not compared: {exc}"
+            return []
+        evidence["startup_schema"] = details
+        note(f"start-up schema: {len(found)} finding(s)")
+        return found
 
     def _round_trip(
         self, target: Target, db: ThrowawayDatabase, sandbox: Sandbox, steps: dict[str, str],

@@ -201,8 +201,7 @@ class IacPolicyGate(Gate):
         findings += self._hadolint(target, files, options, skipped)
         findings += self._kubeval(target, files, helm, skipped)
         if files.charts and helm is None:
-            count = len(files.charts)
-            skipped.append(f"{count} helm chart{'s' if count > 1 else ''} not rendered (helm not installed)")
+            findings += self._charts_without_helm(target, files, options, evidence, skipped)
             evidence["helm"] = install_hint("helm")
         blocking = [f for f in findings if f.severity in ("medium", "high", "critical")]
         evidence["skipped"] = skipped
@@ -288,6 +287,49 @@ class IacPolicyGate(Gate):
             for chart in files.charts:
                 findings += self._rendered_chart(target, chart, helm, base)
         note(f"kubernetes-validate: {len(findings)} schema errors")
+        return findings
+
+    def _charts_without_helm(self, target: Target, files: IacFiles, options: dict[str, Any],
+                             evidence: dict[str, Any], skipped: list[str]) -> list[Finding]:
+        """Render each chart with backend-agent's own renderer and hold the result to the same policy."""
+        from backend_agent.generate import HelmTemplateError, render_chart_manifest
+
+        validator = find_tool("kubernetes-validate")
+        checkov = isolated_tool("checkov") or find_tool("checkov")
+        findings: list[Finding] = []
+        rendered_with: list[str] = []
+        for chart in files.charts:
+            label = f"{relative(chart, target.root)} (rendered without helm)"
+            try:
+                text = render_chart_manifest(chart, release="check", namespace="check")
+            except HelmTemplateError as exc:
+                skipped.append(f"{relative(chart, target.root)} not rendered: {exc} (install helm to validate it)")
+                continue
+            rendered_with.append(relative(chart, target.root))
+            with tempfile.TemporaryDirectory(prefix="ba-chart-") as tmp:
+                manifest = Path(tmp) / "rendered.yaml"
+                manifest.write_text(text, encoding="utf-8")
+                if validator:
+                    result = run_process([validator, "--strict", "--quiet", "--no-warn", str(manifest)],
+                                         cwd=target.root, timeout_s=120)
+                    findings += kubeval_findings(result.stdout + "\n" + result.stderr, target.root, label=label)
+                if checkov:
+                    skips = [*DEFAULT_SKIPPED_CHECKS, *[str(c) for c in options.get("skip_checks", [])]]
+                    result = run_process([checkov, "-d", tmp, "--framework", "kubernetes", "--skip-download", "-o",
+                                          "json", "--quiet", "--compact", "--skip-check", ",".join(skips)],
+                                         cwd=target.root, timeout_s=self.timeout_s, env={"BC_SKIP_MAPPING": "TRUE"})
+                    try:
+                        found, _ = checkov_findings(json.loads(result.stdout or "[]"), Path(tmp))
+                    except json.JSONDecodeError:
+                        skipped.append(f"{label}: checkov output unreadable")
+                        found = []
+                    for finding in found:
+                        finding.file = label
+                    findings += found
+        if rendered_with:
+            skipped.append(f"helm not installed: {len(rendered_with)} chart(s) rendered with backend-agent's "
+                           "built-in renderer and validated (kubernetes-validate --strict, checkov)")
+            evidence["charts_rendered_without_helm"] = rendered_with
         return findings
 
     @staticmethod

@@ -6,6 +6,15 @@ writes the project atomically (recorded hashes make ``--update`` keep user edits
 """
 
 from backend_agent.generate.deploy import render_deploy
+from backend_agent.generate.helm_template import HelmTemplateError, render_chart_manifest
 from backend_agent.generate.project import MANIFEST, GenerationResult, generate_service, render_project
 
-__all__ = ["MANIFEST", "GenerationResult", "generate_service", "render_deploy", "render_project"]
+__all__ = [
+    "MANIFEST",
+    "GenerationResult",
+    "HelmTemplateError",
+    "generate_service",
+    "render_chart_manifest",
+    "render_deploy",
+    "render_project",
+]

@@ -226,7 +226,7 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
             custom_modules.setdefault(module, []).append({"func": func, "op": op})
     auth_ops = [op for e in entity_plans for op in e["operations"] if op["kind"] in AUTH_KINDS]
     for op in auth_ops:
-        op["reply_keys"] = [(k["key"], k["source"]) for k in op["response_keys"]]
+        op["reply_keys"] = op.get("_reply_keys") or [(k["key"], k["source"]) for k in op["response_keys"]]  # CONTRACT hook
     user_plan = next((e for e in entity_plans if auth and e["name"] == auth["user_entity"]), None)
     if user_plan is not None and auth:
         _auth_plan(openapi, auth, user_plan, auth_ops)
@@ -274,7 +274,7 @@ def _auth_plan(openapi: Json, auth: Json, user: Json, auth_ops: list[Json]) -> N
         op = next((o for o in auth_ops if o["kind"] == kind), None)
         if op is None or not op.get("request_schema"):
             return {}
-        schema = openapi["components"]["schemas"].get(op["request_schema"], {})
+        schema = op.get("_request_row") or openapi["components"]["schemas"].get(op["request_schema"], {})  # CONTRACT hook
         return {k: by_json[k] for k in schema.get("properties", {}) if k in by_json}
 
     user["register_columns"] = columns_of("register") or {

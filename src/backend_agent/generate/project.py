@@ -137,10 +137,6 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
     except BlueprintError as exc:
         raise locate_problems(exc, blueprint) from None
     resolved = json.loads(json.dumps(result.resolved(), default=str))
-    if resolved.get("mode") == "contract":
-        raise GenerationError(
-            f"{blueprint}: contract-first blueprints (service.contract) are not generated yet",
-            hint="`backend-agent design` designs them; `new` currently generates blueprint-first services only")
     design_files: dict[str, str | bytes] = {
         "openapi.yaml": openapi_yaml(result),
         "design.json": json.dumps(resolved, indent=2) + "\n",
@@ -150,6 +146,10 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
     }
     openapi = json.loads(json.dumps(result.openapi, default=str))
     resolved["_ddl"] = dict(result.ddl)  # the migrations run the design's own DDL
+    if resolved.get("mode") == "contract":  # CONTRACT hook: contract-first designs (contract_context.py)
+        from backend_agent.generate.contract_context import prepare_contract_design
+
+        resolved = prepare_contract_design(resolved, blueprint, openapi)
 
     say(f"render: {len(result.operations)} operations, {len(result.tables)} tables")
     files, stubs = render_project(design_files, resolved, openapi)

@@ -22,10 +22,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 from pydantic_core import to_jsonable_python
+
+if TYPE_CHECKING:  # pydantic-ai costs most of a second to import: listing sessions needs none of it
+    from pydantic_ai.messages import ModelMessage
 
 from backend_agent.errors import ConfigError, Location, Problem, UsageError
 from backend_agent.runtime._userdata import data_dir, workspace_key
@@ -337,6 +339,8 @@ class SessionStore:
         ).fetchall()
         if not rows:
             return []
+        from pydantic_ai.messages import ModelMessagesTypeAdapter
+
         messages = ModelMessagesTypeAdapter.validate_json("[" + ",".join(row[0] for row in rows) + "]")
         self._saved[session_id] = [(message, row[0]) for message, row in zip(messages, rows, strict=True)]
         return list(messages)

@@ -93,3 +93,12 @@ def test_schema_changes_made_at_start_up_are_found(tmp_path: Path, defect: str |
     findings, evidence = startup_schema_changes(target(build(tmp_path, defect)))
     assert evidence["changes_at_startup"] == expected
     assert [f.rule for f in findings] == (["migrations:ddl-at-startup"] if expected else [])
+
+
+def test_migrations_gate_reports_ddl_made_at_start_up(tmp_path: Path) -> None:
+    from backend_agent.gates.migrations import MigrationsGate
+
+    result = MigrationsGate().run(target(build(tmp_path, "ddl-at-start")))
+    [finding] = [f for f in result.findings if f.rule == "migrations:ddl-at-startup"]
+    assert "column users.nickname was added" in finding.message and finding.severity == "high"
+    assert result.status == "fail" and "ddl-at-startup" in result.summary

@@ -201,5 +201,6 @@ def test_sigterm_lets_in_flight_requests_finish(spawn: Callable[..., Server]) ->
     server.process.send_signal(signal.SIGTERM)
     worker.join(timeout=30)
     assert result["slow"].status_code == 200 and result["slow"].json() == {"finished": True}
-    assert server.process.wait(timeout=15) == 0
+    # uvicorn re-raises SIGTERM once the shutdown is complete, so the exit status is the signal's.
+    assert server.process.wait(timeout=15) in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in server.logs()

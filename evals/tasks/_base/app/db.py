@@ -28,7 +28,9 @@ def database_path() -> str:
 
 
 def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(database_path(), timeout=30)  # wait for a concurrent writer's commit
+    # One connection per request, used by one request at a time; FastAPI may run the dependency's
+    # teardown (commit, close) on another worker thread than its setup, hence check_same_thread=False.
+    conn = sqlite3.connect(database_path(), timeout=30, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
 

@@ -13,8 +13,6 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-import bashlex
-
 from backend_agent.runtime.permissions._fastlex import split_plain
 from backend_agent.runtime.permissions._preparse import preparse
 from backend_agent.runtime.permissions._unwrap import (
@@ -133,6 +131,8 @@ def _analyze_into(source: str, out: list[SimpleCommand], *, depth: int) -> str |
             walker.simple(plain.words, assigned=plain.assigned, writes=plain.writes, reads=plain.reads,
                           dynamic=set(), name_problem=None)  # fmt: skip
         return None
+    import bashlex  # building its parser tables costs ~80 ms: only lines the fast tokenizer cannot read pay it
+
     source = preparse(source)
     try:
         trees = bashlex.parse(source)

@@ -1,0 +1,366 @@
+"""Contract-first designs (``design.json`` ``"mode": "contract"``) prepared for the service generator.
+
+A contract-mode design holds the same entities, tables and operation kinds as a blueprint-mode one;
+``wire`` is authoritative for statuses and shapes, and the older keys are filled "as far as they
+apply" (``docs/design-json.md``). ``prepare_contract_design`` returns a copy in the form the
+generator's context (``context.py``) already serves:
+
+* parent path keys ``maps_to: "article.slug"`` (relation.field) become ``"Article.slug"``;
+* request/response envelope keys, list and count keys and bare arrays are read off ``wire``;
+* each response row's view is derived from its schema (``x-source`` per property), so exactly the
+  contract's keys are written (e.g. no ``id`` in a RealWorld article);
+* paging style (cursor/offset) from the contract's list parameters;
+* per operation, the status, body schema and content type of every error outcome
+  (``_wire_errors``), which the generated ``app/api/wire_errors.py`` answers with.
+
+Operations whose contract needs a construct the generator does not emit yet (text bodies, custom
+handlers, transitions, generated values, aggregates, row selection by body field...) are refused
+all at once and by name, so nothing is generated that would silently differ from its contract.
+The served ``/openapi.json`` is the design's normalized contract as written.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from backend_agent.errors import GenerationError
+from backend_agent.generate.context import snake
+
+Json = dict[str, Any]
+
+# Operation kinds whose behaviour the generator emits for contract bindings.
+SERVED_KINDS = frozenset({
+    "list", "get", "create", "update", "delete", "toggle_add", "toggle_remove", "feed",
+    "register", "login", "me", "update_me",
+})
+# JSON response content types the generated routers write; text bodies need templates not emitted yet.
+SERVED_CONTENT = (None, "application/json")
+
+
+def prepare_contract_design(design: Json, blueprint: Path | str, openapi: Json | None = None) -> Json:
+    """A copy of ``design`` in the form the generator serves, or a GenerationError naming what is missing."""
+    prepared = copy.deepcopy(design)
+    problems = [problem for op in prepared["operations"] for problem in _unserved(prepared, op)]
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise GenerationError(
+            f"{blueprint}: {len(problems)} contract operation(s) need constructs the generator does not emit yet:\n"
+            f"{listed}",
+            hint="`backend-agent design` still designs this contract; `new` serves contract-first services whose "
+                 "operations are standard entity or auth bindings with JSON bodies (e.g. examples/realworld)")
+    views = WireViews(prepared)
+    for op in prepared["operations"]:
+        _parent_keys_as_entity_fields(prepared, op)
+        _shape_keys_from_wire(op)
+        views.apply(op)
+        _request_schema_of_contract(op, (openapi or {}).get("components", {}).get("schemas", {}))
+    _entity_envelopes_from_wire(prepared)
+    _pagination_from_parameters(prepared)
+    # error body schemas, each once; per operation: outcome -> (status, index of the body schema or None, declared,
+    # content type)
+    bodies: list[Json] = []
+    table: dict[str, dict[str, tuple[int, int | None, bool, str]]] = {}
+    for op in prepared["operations"]:
+        for outcome, (status, schema, declared, content) in wire_errors(op).items():
+            if schema is not None and schema not in bodies:
+                bodies.append(schema)
+            index = bodies.index(schema) + 1 if schema is not None else None
+            table.setdefault(op["operation_id"], {})[outcome] = (status, index, declared, content)
+    prepared["_wire_error_bodies"], prepared["_wire_errors"] = bodies, table
+    if views.problems:
+        raise GenerationError(f"{blueprint}: response shapes the generator cannot build yet:\n"
+                              + "\n".join(f"  - {p}" for p in views.problems),
+                              hint="`backend-agent design` still designs this contract")
+    return prepared
+
+
+def _unserved(design: Json, op: Json) -> list[str]:
+    name = f"{op['operation_id']} ({op['method']} {op['path']})"
+    out: list[str] = []
+    if op["kind"] not in SERVED_KINDS:
+        out.append(f"{name}: behaviour {op['kind']!r}"
+                   + (f" (handler {op['handler']})" if op.get("handler") else ""))
+    if not op.get("entity") or op["entity"] not in design["entities"]:
+        out.append(f"{name}: binding without an entity")
+    wire = op.get("wire") or {}
+    for response in wire.get("responses", []):
+        content = response.get("content_type")
+        json_error = response.get("outcome") != "success" and str(content).endswith("+json")
+        if content not in SERVED_CONTENT and not json_error:
+            out.append(f"{name}: {response['status']} answers {content}")
+    request = wire.get("request")
+    if request and request.get("content_type") != "application/json":
+        out.append(f"{name}: request body {request.get('content_type')}")
+    if request and _has_target(request.get("schema"), ("select:", "param:")):
+        out.append(f"{name}: request selects its row or passes handler parameters (x-target select:/param:)")
+    success = _success_schema(op) or {}
+    if success.get("type") == "array" and (op.get("values_of") or (design["service"].get("pagination") == "cursor"
+                                           and op.get("paginated"))):
+        out.append(f"{name}: bare JSON array of values or of cursor pages")
+    entity = design["entities"].get(op.get("entity") or "")
+    if entity is not None:
+        for field in entity["fields"]:
+            if field.get("encrypted"):
+                out.append(f"{name}: {entity['name']}.{field['name']} is encrypted at rest")
+            if field.get("generate"):
+                out.append(f"{name}: {entity['name']}.{field['name']} is generated ({field['generate']})")
+        for comp in entity.get("computed", []):
+            if comp.get("kind") not in ("count", "membership", "exists", None):
+                out.append(f"{name}: computed {comp['name']} is an aggregate ({comp['kind']})")
+        if entity.get("hooks"):
+            out.append(f"{name}: {entity['name']} has after-write hooks")
+    return out
+
+
+def _has_target(schema: Any, prefixes: tuple[str, ...]) -> bool:
+    if isinstance(schema, dict):
+        target = schema.get("x-target")
+        if isinstance(target, str) and target.startswith(prefixes):
+            return True
+        return any(_has_target(value, prefixes) for value in schema.values())
+    if isinstance(schema, list):
+        return any(_has_target(item, prefixes) for item in schema)
+    return False
+
+
+def _success_schema(op: Json) -> Json | None:
+    for response in (op.get("wire") or {}).get("responses", []):
+        if response.get("outcome") == "success":
+            schema = response.get("schema")
+            return schema if isinstance(schema, dict) else None
+    return None
+
+
+def _keys_by_annotation(schema: Json | None, annotation: str) -> dict[str, str]:
+    """The top-level properties of an envelope object and their ``x-source``/``x-target`` values."""
+    if not schema or schema.get("type") != "object" or schema.get(annotation):
+        return {}
+    return {key: prop[annotation] for key, prop in (schema.get("properties") or {}).items()
+            if isinstance(prop, dict) and isinstance(prop.get(annotation), str)}
+
+
+def _shape_keys_from_wire(op: Json) -> None:
+    """The envelope keys of the older shape fields, taken from ``wire`` (authoritative in contract mode)."""
+    wire = op.get("wire") or {}
+    request = wire.get("request") or {}
+    targets = _keys_by_annotation(request.get("schema"), "x-target")
+    envelope = next((key for key, target in targets.items() if target == "row"), None)
+    if envelope is not None:
+        op["request_envelope"] = envelope
+    if (_success_schema(op) or {}).get("type") == "array" and op["kind"] in ("list", "feed", "query"):
+        op["list_key"] = op["count_key"] = None  # a bare JSON array
+        return
+    sources = _keys_by_annotation(_success_schema(op), "x-source")
+    rows = next((key for key, source in sources.items() if source == "rows"), None)
+    if rows is not None:
+        op["list_key"] = rows
+        op["count_key"] = next((key for key, source in sources.items() if source == "total"), None)
+    row = next((key for key, source in sources.items() if source == "row"), None)
+    if row is not None and op["kind"] not in ("list", "feed"):
+        op["response_envelope"] = row
+    if op["kind"] in ("register", "login", "me", "update_me") and row is not None and len(sources) > 1:
+        # the reply has keys beside the row (e.g. {"token", "account"}): the auth routes write them in order
+        replies = {"row": "document", "token": "token", "refresh_token": "refresh_token", "const": "message"}
+        op["_reply_keys"] = [(key, replies[source]) for key, source in sources.items() if source in replies]
+        const = next((p for p in (_success_schema(op) or {}).get("properties", {}).values()
+                      if isinstance(p, dict) and p.get("x-source") == "const"), None)
+        if const is not None:
+            op["message"] = const.get("x-value")
+
+
+
+def _pagination_from_parameters(design: Json) -> None:
+    """The service's paging style is what the contract's list parameters say (``cursor`` or ``offset``)."""
+    roles = {p.get("maps_to") for op in design["operations"] for p in op["parameters"] if p["location"] == "query"}
+    if "cursor" in roles and "offset" in roles:
+        raise GenerationError("the contract pages some lists by cursor and others by offset",
+                              hint="the generator serves one paging style per service")
+    for op in design["operations"]:
+        for param in op["parameters"]:
+            if param.get("maps_to") == "offset" and "default" not in param["json_schema"]:
+                # no offset means the first page (the served /openapi.json stays the contract as written)
+                param["json_schema"] = {**param["json_schema"], "default": 0}
+    if "cursor" in roles:
+        design["service"]["pagination"] = "cursor"
+    elif "offset" in roles:
+        design["service"]["pagination"] = "offset"
+
+
+def _entity_envelopes_from_wire(design: Json) -> None:
+    """``envelope_item``/``envelope_list``/``envelope_count`` of each entity, from its create/get/list responses."""
+    for op in design["operations"]:
+        entity = design["entities"].get(op.get("entity") or "")
+        if entity is None or op["kind"] in ("register", "login", "me", "update_me"):
+            continue
+        if op["kind"] in ("create", "get") and op.get("response_envelope"):
+            entity["envelope_item"] = op["response_envelope"]
+        if op["kind"] == "list" and op.get("list_key"):
+            entity["envelope_list"] = op["list_key"]
+            entity["envelope_count"] = op.get("count_key")
+
+
+def _row_schema(op: Json) -> Json | None:
+    """The schema node of the row a success response shows (inside its envelope or list), if any."""
+    schema = _success_schema(op)
+    if schema is None:
+        return None
+    candidates = [schema, *(schema.get("properties") or {}).values()]
+    for node in candidates:
+        if not isinstance(node, dict):
+            continue
+        if node.get("x-source") == "row":
+            return node
+        if node.get("x-source") == "rows" and isinstance(node.get("items"), dict) \
+                and node["items"].get("x-source") == "row":
+            items: Json = node["items"]
+            return items
+    return None
+
+
+class WireViews:
+    """Entity views whose documents are exactly the rows of the contract's response schemas.
+
+    The generator builds each response document from a view in SQL; in contract mode the view is
+    read off the response schema (``x-source`` per property), so no key the contract lacks is
+    written (e.g. ``id`` of a RealWorld article) and every key it names has its source. A derived
+    view equal to a designed one reuses the designed name.
+    """
+
+    def __init__(self, design: Json) -> None:
+        self.design = design
+        self.problems: list[str] = []
+
+    def apply(self, op: Json) -> None:
+        row = _row_schema(op)
+        if row is None or not op.get("entity"):
+            return
+        name = self.view_for(op["entity"], row, f"{op['operation_id']}: ", snake(op["operation_id"]))
+        if name is not None:
+            op["view"] = name
+        if op["kind"] in ("register", "login", "me", "update_me"):
+            token_keys = [k for k, p in (row.get("properties") or {}).items() if p.get("x-source") == "token"]
+            if token_keys == ["token"]:
+                op["token"] = "in_object"
+            elif token_keys:
+                self.problems.append(f"{op['operation_id']}: token under key {token_keys[0]!r}")
+
+    def view_for(self, entity_name: str, row: Json, where: str, hint: str) -> str | None:
+        """The name of the view of ``entity_name`` whose document is ``row`` (``hint`` names a new one)."""
+        entity = self.design["entities"][entity_name]
+        relations = {rel["name"]: rel for rel in entity["relations"]}
+        by_json = {rel["json_name"]: rel for rel in entity["relations"]}
+        required = set(row.get("required") or [])
+        fields: list[Json] = []
+        for key, prop in (row.get("properties") or {}).items():
+            source = str(prop.get("x-source") or "")
+            base = {"json_name": key, "json_schema": _plain(prop), "required": key in required, "relation_as": None}
+            kind, _, name = source.partition(":")
+            if kind in ("field", "computed"):
+                fields.append({**base, "name": name, "source": kind})
+                self._number_decimal(entity, name, prop)
+            elif source == "token":
+                fields.append({**base, "name": "token", "source": "token"})
+            elif kind == "relation" and name in relations and prop.get("x-field"):
+                rel = relations[name]
+                shown = "id" if prop["x-field"] == "id" else "values"
+                if shown == "values" and rel.get("response_field") not in (None, prop["x-field"]):
+                    self.problems.append(f"{where}{key}: relation {name} shown by {prop['x-field']}")
+                    continue
+                rel["response_field"] = prop["x-field"]
+                fields.append({**base, "name": name, "source": "relation", "relation_as": shown})
+            elif source in ("row", "rows") or kind == "relation":
+                rel = relations.get(name) or by_json.get(key) or relations.get(key)
+                node = prop if source != "rows" and prop.get("type") != "array" else prop.get("items") or {}
+                if rel is None or not isinstance(node, dict):
+                    self.problems.append(f"{where}{key}: no relation of {entity_name} shows it")
+                    continue
+                target_view = self.view_for(rel["target"], node, f"{where}{key}.", f"{hint}_{snake(key)}")
+                if target_view is None:
+                    continue
+                if rel.get("response_view") not in (None, target_view) and rel.get("_wire_view"):
+                    self.problems.append(f"{where}{key}: {entity_name}.{rel['name']} is shown in two shapes")
+                    continue
+                rel["response_view"], rel["_wire_view"] = target_view, True
+                fields.append({**base, "name": rel["name"], "source": "relation", "relation_as": "view"})
+            else:
+                self.problems.append(f"{where}{key}: value source {source or '(none)'!r}")
+        return self._named(entity, fields, hint)
+
+    @staticmethod
+    def _number_decimal(entity: Json, name: str, prop: Json) -> None:
+        """A decimal the contract shows as a JSON number (not the string a blueprint writes) is read as a number."""
+        declared = prop.get("type")
+        types: list[Any] = declared if isinstance(declared, list) else [declared]
+        field = next((f for f in entity["fields"] if f["name"] == name), None)
+        if field is not None and field["python_type"] == "Decimal" and "number" in types and "string" not in types:
+            field["python_type"] = "float"
+
+    @staticmethod
+    def _named(entity: Json, fields: list[Json], hint: str) -> str:
+        def signature(items: list[Json]) -> list[tuple[Any, ...]]:
+            return [(f["name"], f["json_name"], f["source"], f["relation_as"]) for f in items]
+
+        for name, view in entity["views"].items():
+            if signature(view["fields"]) == signature(fields):
+                return str(name)
+        name = hint if hint not in entity["views"] else f"{hint}_{len(entity['views'])}"
+        entity["views"][name] = {"name": name, "schema_name": None, "fields": fields, "envelope": None,
+                                 "path": None, "lookup": None}
+        return name
+
+
+def _plain(schema: Json) -> Json:
+    return {k: v for k, v in schema.items() if not k.startswith("x-")}
+
+
+def _request_schema_of_contract(op: Json, components: Json) -> None:
+    """``request_schema`` named after the contract component of the request's row (auth column plans read it)."""
+    request = (op.get("wire") or {}).get("request") or {}
+    schema = request.get("schema") or {}
+    row = schema if schema.get("x-target") == "row" else next(
+        (p for p in (schema.get("properties") or {}).values() if isinstance(p, dict) and p.get("x-target") == "row"),
+        None)
+    if row is None:
+        return
+    op["_request_row"] = row  # the auth column plans read the row's properties (wire names)
+    keys = set(row.get("properties") or {})
+    match = next((name for name, component in components.items()
+                  if isinstance(component, dict) and set(component.get("properties") or {}) == keys), None)
+    if match is not None:
+        op["request_schema"] = match
+
+
+def wire_errors(op: Json) -> dict[str, tuple[int, Json | None, bool, str]]:
+    """outcome -> (status, error body schema or None for no body, declared by the contract, content type).
+
+    A status with content but no schema (an outcome the contract does not list) is answered with
+    the service's own error body, so it is recorded as not declared.
+    """
+    out: dict[str, tuple[int, Json | None, bool, str]] = {}
+    for response in (op.get("wire") or {}).get("responses", []):
+        outcome = response.get("outcome")
+        if outcome in (None, "success", "other") or outcome in out:
+            continue
+        schema = response.get("schema")
+        declared = bool(response.get("declared")) and not (response.get("content_type") and schema is None)
+        content = response.get("content_type")
+        out[outcome] = (int(response["status"]), schema if content else None, declared, content or "application/json")
+    return out
+
+
+def _parent_keys_as_entity_fields(design: Json, op: Json) -> None:
+    """``maps_to: "article.slug"`` (relation.field) becomes ``"Article.slug"`` (the parent entity's field)."""
+    entity = design["entities"][op["entity"]]
+    relations = {rel["name"]: rel for rel in entity["relations"]}
+    for param in op["parameters"]:
+        target = param.get("maps_to") or ""
+        if param["location"] != "path" or "." not in target:
+            continue
+        head, field = target.split(".", 1)
+        if head in relations:
+            param["maps_to"] = f"{relations[head]['target']}.{field}"
+
+
+__all__ = ["SERVED_KINDS", "prepare_contract_design"]
