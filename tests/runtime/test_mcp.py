@@ -187,3 +187,28 @@ def test_user_settings_can_approve_but_project_settings_cannot(workspace: Path, 
     (home / ".claude" / "settings.json").write_text(json.dumps({"enableAllProjectMcpServers": True,
                                                                 "disabledMcpjsonServers": ["evil"]}))  # fmt: skip
     assert approval_states(workspace, home=home) == {"evil": "disabled"}
+
+
+def test_servers_inline_in_a_project_definition_need_the_users_consent(workspace: Path, home: Path, run_agent) -> None:
+    agents = workspace / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    server = {"command": sys.executable, "args": [str(SERVER)]}
+    (agents / "helper.md").write_text(
+        "---\nname: helper\ndescription: d\nmcpServers:\n  demo: " + json.dumps(server) + "\n---\nUse demo.\n"
+    )
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "mcp__demo__add", "input": {"a": 1, "b": 2}}]},
+        {"text": "done"},
+    ])  # fmt: skip
+    result, events = run_agent(workspace, agent="helper", permission_mode="bypassPermissions")
+    assert not any(e.name == "mcp__demo__add" and e.ok for e in events.of("tool_result"))
+    assert any("were not started: demo" in w and "enabledMcpjsonServers" in w for w in result.warnings)
+    # Only the user's own settings can enable it (a repository cannot write them).
+    (home / ".claude").mkdir(exist_ok=True)
+    (home / ".claude" / "settings.json").write_text(json.dumps({"enabledMcpjsonServers": ["demo"]}))
+    write_script(workspace, [
+        {"tool_calls": [{"tool": "mcp__demo__add", "input": {"a": 1, "b": 2}}]},
+        {"expect": {"tool": "mcp__demo__add", "ok": True, "contains": "3"}, "text": "done"},
+    ])  # fmt: skip
+    result, _ = run_agent(workspace, agent="helper", permission_mode="bypassPermissions")
+    assert result.status == "success", result.error

@@ -157,7 +157,7 @@ def plan_mcp(
     if mentioned:
         warn(f"agent '{defn.name}' mentions MCP modules that are not configured: {', '.join(mentioned)} "
              "(add them to .mcp.json if it needs them)")  # fmt: skip
-    inline = defn.mcp_servers if isinstance(defn.mcp_servers, dict) else {}
+    inline = trusted_inline_servers(defn, workspace=workspace, home=home, warn=warn)
     if inline:
         from backend_agent.runtime.mcp import parse_mcp_config
 
@@ -180,6 +180,42 @@ def plan_mcp(
         )
         toolsets.append(OptionalServer(toolset, name=server.name))
     return toolsets
+
+
+def trusted_inline_servers(
+    defn: AgentDefinition, *, workspace: Path, home: Path | None, warn: Callable[[str], None]
+) -> dict[str, Any]:
+    """The ``mcpServers`` written inline in a definition that may start.
+
+    A definition that lives in the project (``.claude/agents``, ``.opencode/agent``, any file in the
+    workspace) is repository content, like ``.mcp.json``: its servers start only when the user's own
+    settings enable them (``enableAllProjectMcpServers`` or ``enabledMcpjsonServers``).
+    """
+    inline = defn.mcp_servers if isinstance(defn.mcp_servers, dict) else {}
+    if not inline or not _from_project(defn, workspace):
+        return dict(inline)
+    from backend_agent.runtime.mcp import user_enabled_servers
+
+    enable_all, enabled, disabled = user_enabled_servers(home)
+    allowed = {name: entry for name, entry in inline.items() if name not in disabled and (enable_all or name in enabled)}
+    held = sorted(set(inline) - set(allowed))
+    if held:
+        warn(f"MCP servers written in the project's agent definition '{defn.name}' were not started: "
+             f"{', '.join(held)} (a definition in the repository can run any program; review "
+             f"{defn.source_path or defn.name}, then list them in enabledMcpjsonServers in ~/.claude/settings.json)")  # fmt: skip
+    return allowed
+
+
+def _from_project(defn: AgentDefinition, workspace: Path) -> bool:
+    if defn.scope == "project":
+        return True
+    source = (defn.source_path or "").split("#", 1)[0]
+    if not source or defn.scope in ("builtin", "user"):
+        return False
+    try:
+        return Path(source).resolve().is_relative_to(workspace.resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def check_definition_usable(defn: AgentDefinition) -> None:

@@ -208,6 +208,12 @@ def _user_mcp_settings(home: Path) -> tuple[bool, set[str], set[str]]:
     return enable_all, enabled, disabled
 
 
+def user_enabled_servers(home: Path | None = None) -> tuple[bool, set[str], set[str]]:
+    """The user's own MCP switches (``enableAllProjectMcpServers``, ``enabledMcpjsonServers``,
+    ``disabledMcpjsonServers``) from their settings files, which no repository can write."""
+    return _user_mcp_settings(home if home is not None else Path.home())
+
+
 def _approval_path() -> Path:
     return data_dir() / APPROVAL_FILE
 
