@@ -55,12 +55,6 @@ def _generated_service_imports(root: Path) -> str | None:
     return None if proc.returncode == 0 else proc.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integration bug between gates and generate: the gates start a service with SECRET_KEY, a generated "
-    "service requires APP_SECRET, so `alembic upgrade head` fails before the doctor can measure (remove this "
-    "marker when fixed)",
-)
 def test_doctor_reports_statements_per_operation(ctx: ToolContext) -> None:
     (ctx.workspace / "notes.blueprint.yaml").write_text(NOTES)
     assert GenerateTool().call({"blueprint": "notes.blueprint.yaml", "output": "svc"}, ctx).ok

@@ -66,13 +66,6 @@ def generator_problem(workspace: Path, blueprint_text: str) -> str | None:
     return None if proc.returncode == 0 else f"the generated service does not import: {proc.stderr.strip()[-300:]}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integration bugs between gates and generate: static-security's secret scan flags the sha256 hashes "
-    "in the generated .backend-agent/manifest.json (94 findings), so a generated service never passes it; and "
-    "with the custom handler written, the generated service's own tests report 1 failing test of 28 "
-    "(remove this marker when both are fixed)",
-)
 def test_from_a_paragraph_to_a_verified_service(workspace: Path, run_agent) -> None:
     problem = generator_problem(workspace, BLUEPRINT.replace("strng", "string"))
     if problem:
