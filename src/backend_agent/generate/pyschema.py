@@ -195,10 +195,14 @@ class SchemaTranslator:
 
 
 def _types(schema: Json) -> list[str]:
+    """The JSON types a schema allows; OpenAPI 3.0's ``nullable: true`` counts as the 3.1 ``"null"`` type."""
     value = schema.get("type")
     if value is None:
         return []
-    return [value] if isinstance(value, str) else list(value)
+    types = [value] if isinstance(value, str) else list(value)
+    if schema.get("nullable") is True and "null" not in types:
+        types.append("null")
+    return types
 
 
 def _bounds(schema: Json) -> list[str]:

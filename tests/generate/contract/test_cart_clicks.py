@@ -4,7 +4,6 @@ a computed count, wire name `at`, bare array, per-field 400 errors) generated an
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.generate.contract.conftest import RunningService, assert_serves_its_contract, assert_wire
 
@@ -62,8 +61,6 @@ def test_clicks_counts_and_date_filters(clicks: RunningService) -> None:
         assert_wire(clicks, "listClicks", client.get("/links/none-such/clicks"), 404)
 
 
-@pytest.mark.xfail(strict=True, reason="core router template does not import AwareDatetime: ?from/?to are dropped "
-                                       "(reported in gen-requests.md, 18:12)")
 def test_clicks_date_range(clicks: RunningService) -> None:
     with httpx.Client(base_url=f"{clicks.base_url}/api") as client:
         assert_wire(clicks, "createLink", client.post("/links", json={"code": "dates", "target": "https://e.x"}), 201)
@@ -75,8 +72,6 @@ def test_clicks_date_range(clicks: RunningService) -> None:
         assert_wire(clicks, "listClicks", client.get("/links/dates/clicks", params={"from": "yesterday"}), 400)
 
 
-@pytest.mark.xfail(strict=True, reason="core pyschema ignores OpenAPI 3.0 `nullable: true` in request models "
-                                       "(reported in gen-requests.md, 18:12)")
 def test_cart_note_may_be_null(cart: RunningService) -> None:
     response = httpx.post(f"{cart.base_url}/cart-api/carts", json={"customer": "bob", "note": None})
     assert assert_wire(cart, "createCart", response, 201)["note"] is None
