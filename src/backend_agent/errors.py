@@ -50,6 +50,20 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
     extra: dict[str, object] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, object]:
+        """The problem as JSON-ready data (``--json`` output, agent tool results)."""
+        loc = self.location
+        return {
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "key_path": loc.key_path if loc else None,
+            "message": self.message,
+            "expected": self.expected,
+            "hint": self.hint,
+            "severity": self.severity,
+        }
+
     def __str__(self) -> str:
         parts = [f"{self.location}: " if self.location else "", self.message]
         if self.expected:

@@ -29,17 +29,9 @@ def trimmed(items: list[Any], limit: int = MAX_ITEMS) -> tuple[list[Any], int]:
 
 def problem_json(problem: Problem, ctx: ToolContext) -> dict[str, Any]:
     """A located blueprint/config problem, with the fix hint, for the model."""
-    loc = problem.location
-    item: dict[str, Any] = {
-        "file": relative(loc.file, ctx) if loc else None,
-        "line": loc.line if loc else None,
-        "column": loc.column if loc else None,
-        "key_path": loc.key_path if loc else None,
-        "message": problem.message,
-        "expected": problem.expected,
-        "hint": problem.hint,
-        "severity": problem.severity,
-    }
+    item = problem.to_json()
+    if problem.location:
+        item["file"] = relative(problem.location.file, ctx)
     return {key: value for key, value in item.items() if value is not None}
 
 

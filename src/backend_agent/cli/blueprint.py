@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from backend_agent._atomic import write_atomic
-from backend_agent.errors import BlueprintError, Problem, UsageError
+from backend_agent.errors import BlueprintError, UsageError
 
 if TYPE_CHECKING:
     from backend_agent.blueprint import Blueprint
@@ -26,20 +26,6 @@ blueprint_app = typer.Typer(
 
 _FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A *.blueprint.yaml file.")
 _JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
-
-
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    loc = problem.location
-    return {
-        "file": loc.file if loc else None,
-        "line": loc.line if loc else None,
-        "column": loc.column if loc else None,
-        "key_path": loc.key_path if loc else None,
-        "message": problem.message,
-        "expected": problem.expected,
-        "hint": problem.hint,
-        "severity": problem.severity,
-    }
 
 
 def _load_and_design(file: Path) -> tuple[Blueprint, Design]:
@@ -66,7 +52,7 @@ def validate_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
         if not as_json:
             raise
         _emit_json({"file": str(file), "valid": False, "message": exc.message,
-                    "problems": [_problem_json(p) for p in exc.problems]})
+                    "problems": [p.to_json() for p in exc.problems]})
         raise typer.Exit(1) from None
     summary = {
         "file": str(file), "valid": True, "service": bp.service.name, "entities": len(bp.entities),
