@@ -196,11 +196,10 @@ def _gate_list(value: str | None) -> list[str] | None:
 
 def _headless(options: RunOptions, output_format: str, *, verbose: bool = False, keep_session: bool = False) -> int:
     from backend_agent.runtime import run
+    from backend_agent.runtime.claude_format import claude_messages, result_message
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
-
-    from backend_agent.runtime.claude_format import claude_messages, result_message
 
     def emit(event: BaseModel) -> None:
         kind = getattr(event, "type", "")
