@@ -104,3 +104,16 @@ def test_agents_show_prints_memory(tree: tuple[Path, Path], cli: Any, home: Path
     proc = cli("agents", "show", "backend", cwd=service)
     assert proc.returncode == 0, proc.stderr
     assert "SERVICE-CLAUDE" in proc.stdout and "STYLE" in proc.stdout
+
+
+def test_project_memory_cannot_import_files_outside_its_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("SECRET-KEY-ID\n")
+    (tmp_path / "elsewhere.md").write_text("ELSEWHERE\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "CLAUDE.md").write_text("REPO @~/.aws/credentials @../elsewhere.md @/etc/hostname @inside.md\n")
+    (repo / "inside.md").write_text("INSIDE\n")
+    texts = [item.text.split()[0] for item in memory_files(repo, home)]
+    assert texts == ["REPO", "INSIDE"]

@@ -5,7 +5,9 @@ Claude Code reads the user's ``~/.claude/CLAUDE.md``, then every ``CLAUDE.md`` (
 the workspace itself. OpenCode reads ``~/.config/opencode/AGENTS.md`` and the project's
 ``AGENTS.md`` files the same way. Both are read here, outermost first, so the closest file speaks
 last. A memory file may import others with ``@path`` (relative to the importing file, or ``~/``),
-up to five levels deep, never inside code spans or fenced code blocks.
+up to five levels deep, never inside code spans or fenced code blocks. An import stays inside the
+folder of the file that started it (the home folder for user memory), so a repository cannot pull
+the user's files into the prompt.
 """
 
 from __future__ import annotations
@@ -41,12 +43,12 @@ def memory_files(workspace: Path, home: Path | None = None) -> list[MemoryFile]:
     seen: set[Path] = set()
     found: list[MemoryFile] = []
     for name in USER_FILES:
-        _add(home / name, "user", found, seen, home=home)
+        _add(home / name, "user", found, seen, home=home, root=home)
     for folder in _folders_down_to(workspace.resolve()):
         if folder == home.resolve():
             continue  # the home folder's own files are user memory, read above
         for name in PROJECT_NAMES:
-            _add(folder / name, "project", found, seen, home=home)
+            _add(folder / name, "project", found, seen, home=home, root=folder)
     return found
 
 
@@ -83,9 +85,13 @@ def _folders_down_to(workspace: Path) -> list[Path]:
 
 
 def _add(
-    path: Path, kind: str, found: list[MemoryFile], seen: set[Path], *, home: Path,
+    path: Path, kind: str, found: list[MemoryFile], seen: set[Path], *, home: Path, root: Path,
     imported_by: Path | None = None, depth: int = 0,
 ) -> None:  # fmt: skip
+    """Read ``path`` and its imports. An import must stay inside ``root``: a repository's CLAUDE.md may
+    not pull ``@~/.aws/credentials`` (or anything else outside its folder) into the prompt."""
+    if imported_by is not None and not path.resolve().is_relative_to(root.resolve()):
+        return
     text = _read(path)
     if text is None:
         return
@@ -97,7 +103,7 @@ def _add(
     if depth >= MAX_IMPORT_DEPTH:
         return
     for target in imports_in(text):
-        _add(_resolve_import(target, path.parent, home), "import", found, seen, home=home,
+        _add(_resolve_import(target, path.parent, home), "import", found, seen, home=home, root=root,
              imported_by=path, depth=depth + 1)  # fmt: skip
 
 
