@@ -57,11 +57,12 @@ class Profile(CamelModel):
     following: bool
 
 
-class ArticleOut(CamelModel):
+class ArticleSummary(CamelModel):
+    """An article in a list: everything but the body (RealWorld's MultipleArticlesResponse)."""
+
     slug: str
     title: str
     description: str
-    body: str
     tag_list: list[str]
     created_at: datetime
     updated_at: datetime
@@ -75,24 +76,29 @@ class ArticleOut(CamelModel):
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+class ArticleOut(ArticleSummary):
+    body: str
+
+
 class SingleArticle(BaseModel):
     article: ArticleOut
 
 
 class MultipleArticles(CamelModel):
-    articles: list[ArticleOut]
+    articles: list[ArticleSummary]
     articles_count: int
 
 
-def article_out(article: Article, viewer: User | None) -> ArticleOut:
-    return ArticleOut(
-        slug=article.slug, title=article.title, description=article.description, body=article.body,
-        tag_list=[tag.name for tag in article.tags], created_at=article.created_at, updated_at=article.updated_at,
-        favorited=viewer is not None and viewer in article.favorited_by,
-        favorites_count=len(article.favorited_by),
-        author=Profile(username=article.author.username, bio=article.author.bio, image=article.author.image,
-                       following=viewer is not None and viewer in article.author.followers),
-    )
+def article_fields(article: Article, viewer: User | None) -> dict[str, object]:
+    return {
+        "slug": article.slug, "title": article.title, "description": article.description,
+        "tag_list": [tag.name for tag in article.tags], "created_at": article.created_at,
+        "updated_at": article.updated_at,
+        "favorited": viewer is not None and viewer in article.favorited_by,
+        "favorites_count": len(article.favorited_by),
+        "author": Profile(username=article.author.username, bio=article.author.bio, image=article.author.image,
+                          following=viewer is not None and viewer in article.author.followers),
+    }
 
 
 @app.get("/api/articles/{slug}", response_model=SingleArticle, response_model_by_alias=True)
@@ -101,7 +107,7 @@ def get_article(slug: str, db: Annotated[Session, Depends(get_db)],
     article = db.scalars(select(Article).where(Article.slug == slug)).first()
     if article is None:
         raise HTTPException(status_code=404, detail="Article not found")
-    return SingleArticle(article=article_out(article, viewer))
+    return SingleArticle(article=ArticleOut(**article_fields(article, viewer), body=article.body))
 
 
 @app.get("/api/articles", response_model=MultipleArticles, response_model_by_alias=True)
@@ -118,4 +124,4 @@ def list_articles(db: Annotated[Session, Depends(get_db)],
         .limit(limit)
     ).all()
     count = db.scalar(select(func.count()).select_from(Article)) or 0
-    return MultipleArticles(articles=[article_out(a, viewer) for a in articles], articles_count=count)
+    return MultipleArticles(articles=[ArticleSummary(**article_fields(a, viewer)) for a in articles], articles_count=count)

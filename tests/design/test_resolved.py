@@ -13,7 +13,8 @@ def test_tables_and_columns_per_dialect(conduit: Design) -> None:
     assert [c.name for c in users.columns][:4] == ["id", "email", "username", "password_hash"]
     assert users.column("id").sql_type == {"sqlite": "INTEGER", "postgresql": "BIGINT"}
     assert users.column("password_hash").source == "secret"
-    assert users.column("bio").nullable and not users.column("email").nullable
+    assert users.column("bio").default_sql == {"sqlite": "''", "postgresql": "''"}
+    assert not users.column("bio").nullable and not users.column("email").nullable  # RealWorld: bio is a string
     follows = conduit.table("follows")
     assert follows.kind == "join" and follows.primary_key == ["user_id", "followed_user_id"]
     assert [ix.columns for ix in follows.indexes] == [["followed_user_id"]]
@@ -56,8 +57,10 @@ def test_operations_carry_every_decision(conduit: Design) -> None:
     assert paths.index("/api/articles/feed") < paths.index("/api/articles/{slug}")
     update = ops["articles_update"]
     assert update.method == "PUT" and update.auth.owner_only and update.auth.admin_bypass == "admin"
-    # D6: no 409, the only unique value (slug) is derived with a -2, -3 suffix and cannot conflict
-    assert update.request_envelope == "article" and update.error_statuses == [401, 403, 404, 422, 429]
+    # D6: no 409, the only unique value (slug) is derived with a -2, -3 suffix and cannot conflict;
+    # 412: an If-Match naming an older ETag (optimistic concurrency)
+    assert update.request_envelope == "article" and update.error_statuses == [401, 403, 404, 412, 422]
+    assert update.writable == ["title", "description", "body"]
     login = ops["auth_login"]
     assert (login.token, login.request_envelope, login.response_envelope) == ("in_object", "user", "user")
     assert ops["tags_list"].values_of == "name" and not ops["tags_list"].paginated

@@ -105,7 +105,8 @@ class BlueprintTool(Tool[BlueprintInput]):
         write_atomic(path, text)
         data: dict[str, Any] = {"file": relative(path, ctx), "contract": relative(contract, ctx), "written": True,
                                 "operations": report.operations, "bound": report.bound,
-                                "custom_handlers": report.custom}  # fmt: skip
+                                "custom_handlers": report.custom,
+                                "starter_templates": getattr(report, "templates", [])}  # fmt: skip
         loaded = _load_and_design(path, ctx)
         if isinstance(loaded, ToolResult):
             data["valid"] = False

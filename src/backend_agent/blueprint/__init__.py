@@ -19,6 +19,7 @@ from backend_agent.blueprint.api import (
     Filter,
     Operation,
     QueryAction,
+    QueryParam,
     ToggleAction,
     TransitionAction,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "Pagination",
     "PasswordPolicy",
     "QueryAction",
+    "QueryParam",
     "Relation",
     "RelationKind",
     "RelationRequest",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from backend_agent.blueprint._checks_api import check_api, check_auth, check_wire
+from backend_agent.blueprint._checks_params import check_no_params, check_param_conditions
+from backend_agent.blueprint._checks_semantics import check_semantics, list_field_issues
 from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint._relations import ResolvedRelation, resolve_relations
-from backend_agent.blueprint.api import Condition
+from backend_agent.blueprint.api import Condition, QueryParam
 from backend_agent.blueprint.entity import PASCAL, SNAKE, Field, RelationKind
 from backend_agent.blueprint.schema import Blueprint, Entity
 from backend_agent.blueprint.types import NUMERIC_KINDS, TEXT_KINDS, FieldKind
@@ -126,6 +128,12 @@ class _Checker:
                                "no derive / generate", "remove one of them"))
 
     def field(self, ename: str, field: Field, path: Path) -> None:
+        self.issues.extend(list_field_issues(self, ename, field, path))
+        if field.parsed.kind is FieldKind.LIST:
+            if field.read_only and field.write_only:
+                self.add(Issue((*path, "write_only"), "a field cannot be read_only and write_only", "one of them",
+                               "remove one"))
+            return  # item constraints are checked as a field of the item type
         self.semantics(ename, field, path)
         kind = field.parsed.kind
         if kind is FieldKind.ENUM:
@@ -410,6 +418,7 @@ class _Checker:
         self.issues.extend(check_auth(self))
         self.issues.extend(check_api(self))
         self.issues.extend(check_wire(self))
+        self.issues.extend(check_semantics(self))
         return self.issues
 
     # -- helpers for the API checks -------------------------------------------------------------------
@@ -420,7 +429,12 @@ class _Checker:
             self.add(unknown(path, f"relation of {ename}", name, list(self.rels[ename])))
         return side
 
-    def conditions(self, ename: str, conditions: list[Condition], path: Path) -> Iterator[Issue]:
+    def conditions(self, ename: str, conditions: list[Condition], path: Path,
+                   params: Mapping[str, QueryParam] | None = None) -> Iterator[Issue]:
+        if params is None:
+            yield from check_no_params(conditions, path)
+        else:
+            yield from check_param_conditions(self, ename, conditions, params, path)
         for index, cond in enumerate(conditions):
             fld = self.field_or_builtin(ename, cond.field, (*path, index, "field"))
             if fld is not None and cond.other_field is None and cond.value is not None:
@@ -430,7 +444,7 @@ class _Checker:
                                 f"compare {cond.field} with a literal of its type, or use other_field")
             if cond.other_field is not None:
                 self.field_or_builtin(ename, cond.other_field, (*path, index, "other_field"))
-            elif cond.value is None:
+            elif cond.value is None and cond.param is None:
                 yield Issue((*path, index), "a condition needs `value` or `other_field`", "value: <literal>",
                             "add value: 0")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from backend_agent.blueprint._checks_params import check_filter_match, check_params, check_reply
 from backend_agent.blueprint._issues import Issue, Path, unknown
 from backend_agent.blueprint.api import CustomAction, FeedAction, QueryAction, ToggleAction, TransitionAction
 from backend_agent.blueprint.entity import RelationKind
@@ -152,6 +153,8 @@ def check_wire(ck: _Checker) -> Iterator[Issue]:
                 yield Issue((*where, "fields"), f"`fields` applies to register and update_me, not {auth_name}",
                             "register or update_me", "remove it")
             yield from _writable(ck, auth.user_entity, auth_op.fields, (*where, "fields"))
+            if auth_op.reply is not None:
+                yield from check_reply(auth, auth_name, auth_op, (*where, "reply"))
 
 
 def _builtin_names(entity: object) -> list[str]:
@@ -215,6 +218,7 @@ def check_api(ck: _Checker) -> Iterator[Issue]:
                 side = ck.relation(ename, flt.relation, (*path, "relation"))
                 if side is not None and flt.key is not None:
                     ck.field_or_builtin(side.target, flt.key, (*path, "key"))
+            yield from check_filter_match(ck, ename, flt, path)
         for index, name in enumerate(api.sort):
             ck.field_or_builtin(ename, name, (*base, "sort", index))
         if api.default_sort is not None:
@@ -284,7 +288,8 @@ def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
                 yield Issue((*path, "scope", "through"), f"scope.through must be a to-many relation of "
                              f"{ck.user} to {ck.user}", "e.g. following", "use a self many_to_many")
         elif isinstance(action, QueryAction):
-            yield from ck.conditions(ename, action.where, (*path, "where"))
+            yield from check_params(ck, ename, action.params, (*path, "params"))
+            yield from ck.conditions(ename, action.where, (*path, "where"), params=action.params)
         elif isinstance(action, TransitionAction):
             fld = ck.field_or_builtin(ename, action.field, (*path, "field"))
             if fld is not None:
@@ -318,6 +323,10 @@ def _actions(ck: _Checker, ename: str) -> Iterator[Issue]:
         elif isinstance(action, CustomAction):
             for fname, fld in action.input.items():
                 ck.field(ename, fld, (*path, "input", fname))
+            in_query = (action.method or "POST") in ("GET", "DELETE")  # then `input` travels as query parameters
+            taken = {name: f"an input field (a {action.method} sends its input as query parameters)"
+                     for name in action.input} if in_query else {}
+            yield from check_params(ck, ename, action.params, (*path, "params"), taken)
 
 
 def _bad_state(path: Path, state: str, states: list[str]) -> Issue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field as PydField
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from backend_agent.blueprint.entity import JSON_KEY, Condition, Field, Spec
 
@@ -28,6 +28,36 @@ class WireShape(Spec):
     tag: str | None = PydField(default=None, min_length=1, description="OpenAPI tag.")
     statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
         "Status per outcome, e.g. {invalid: 400, conflict: 422}; default service.errors.statuses."))
+
+
+class Existing(Spec):
+    """Find-or-create or upsert: what a create does when a row with the same natural key already exists."""
+
+    match: list[str] = PydField(min_length=1, description=(
+        "The fields forming the natural key (a unique field, or the fields of a unique_together)."))
+    then: Literal["return", "update"] = PydField(default="return", description=(
+        "return: answer the existing row as it is (find-or-create); update: write the request into it (upsert)."))
+    status: int = PydField(default=200, ge=200, le=299, description="Status when the row existed (created: 201).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"match": [value]}
+        if isinstance(value, dict) and isinstance(value.get("match"), str):
+            value = {**value, "match": [value["match"]]}
+        return value
+
+
+class CallerRule(Spec):
+    """A path, query or body value that must be the signed-in user, e.g. {user_id} of /users/{user_id}/orders."""
+
+    in_: Literal["path", "query", "body"] = PydField(alias="in", description="Where the value is sent.")
+    name: str = PydField(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", description=(
+        "The parameter or body property, as clients spell it."))
+    user_field: str = PydField(default="id", description="The field of the user entity it must equal.")
+    status: Literal[401, 403, 404] = PydField(default=403, description=(
+        "The answer when it is someone else: 401, 403, or 404 to not reveal that the row exists."))
 
 
 def _upper_method(value: Any) -> Any:
@@ -57,6 +87,13 @@ class Operation(WireShape):
         "create/update: the only fields (and relations) the request accepts."))
     open: bool = PydField(default=False, description="create/update: accept (and ignore) unknown request keys.")
     bare: bool = PydField(default=False, description="list: answer a bare JSON array, no envelope object.")
+    existing: Existing | None = PydField(default=None, description=(
+        "create: find-or-create ({match: [name]}) or upsert ({match: [sku], then: update}) by a natural key."))
+    caller: CallerRule | None = PydField(default=None, description=(
+        "A path, query or body value that must be the signed-in user, e.g. {in: path, name: user_id}."))
+    template: str | None = PydField(default=None, pattern=r"^[A-Za-z0-9_./-]+\.(html|txt)(\.j2)?$", description=(
+        "get: answer text/html (a .html template, autoescaped) or text/plain (.txt) rendered from "
+        "templates/<file> beside the blueprint, which sees the row as `row`."))
 
     @model_validator(mode="before")
     @classmethod
@@ -80,6 +117,49 @@ class Filter(Spec):
     relation: str | None = PydField(default=None, description="A relation of this entity.")
     key: str | None = PydField(default=None, description="The target field matched (default: its lookup).")
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "contains", "in"] = "eq"
+    match: Literal["any", "all"] | None = PydField(default=None, description=(
+        "The parameter may repeat (?tag=a&tag=b): rows matching any of the values, or (to-many relations) all "
+        "of them."))
+
+
+PARAM_OPERATORS: tuple[str, ...] = ("eq", "ne", "lt", "lte", "gt", "gte")
+
+
+class QueryParam(Spec):
+    """A typed query parameter of a query or custom action (``?threshold=5&op=gte``)."""
+
+    type: str = PydField(description="A scalar type: string, int, decimal, bool, date, datetime, enum, ...")
+    required: bool = PydField(default=False, description="The request must send it.")
+    default: Any = PydField(default=None, description="Value used when the request does not send it.")
+    values: list[str] | None = PydField(default=None, description="enum: the allowed values.")
+    case_insensitive: bool = PydField(default=False, description=(
+        "enum: accept any letter case (?op=GTE); the handler and the conditions see the declared spelling."))
+    min: int | float | None = PydField(default=None, description="Smallest allowed number.")
+    max: int | float | None = PydField(default=None, description="Largest allowed number.")
+    min_length: int | None = PydField(default=None, description="Shortest allowed text.")
+    max_length: int | None = PydField(default=None, description="Longest allowed text.")
+    pattern: str | None = PydField(default=None, description="A regular expression the text must match.")
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, value: Any) -> Any:
+        return {"type": value} if isinstance(value, str) else value
+
+    @field_validator("type")
+    @classmethod
+    def _check_type(cls, value: str) -> str:
+        return Field.check_type_name(value)
+
+    def as_field(self) -> Field:
+        """The parameter as a field of its type, for the type, default and bound checks fields get."""
+        data = self.model_dump(exclude_unset=True, exclude={"case_insensitive"})
+        data["type"] = self.type
+        return Field.model_validate(data)
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.model_fields_set
 
 
 class EntityApi(Spec):
@@ -131,6 +211,8 @@ class _ActionBase(WireShape):
     roles: list[str] | None = None
     view: str | None = PydField(default=None, description="View returned.")
     rate_limit: str | None = PydField(default=None, pattern=RATE_LIMIT)
+    caller: CallerRule | None = PydField(default=None, description=(
+        "A path, query or body value that must be the signed-in user, e.g. {in: path, name: user_id}."))
 
     @model_validator(mode="before")
     @classmethod
@@ -163,6 +245,8 @@ class QueryAction(_ActionBase):
 
     kind: Literal["query"]
     where: list[Condition] = PydField(min_length=1)
+    params: dict[str, QueryParam] = PydField(default_factory=dict, description=(
+        "Typed query parameters the conditions read (`param: name` for a value, `op_param: name` for the operator)."))
 
 
 class TransitionAction(_ActionBase):
@@ -185,6 +269,8 @@ class CustomAction(_ActionBase):
     handler: str = PydField(pattern=HANDLER, description="package.module:function")
     target: Literal["item", "collection"] = "item"
     input: dict[str, Field] = PydField(default_factory=dict, description="Request body fields.")
+    params: dict[str, QueryParam] = PydField(default_factory=dict, description=(
+        "Typed query parameters, passed to the handler as `params` (e.g. {since: date, limit: {type: int}})."))
     idempotent: bool | None = None
     status: int | None = PydField(default=None, ge=200, le=299, description="Success status (default 200).")
 
@@ -199,13 +285,16 @@ __all__ = [
     "OPERATION_ID",
     "OPERATION_NAMES",
     "OUTCOMES",
+    "PARAM_OPERATORS",
     "PATH",
     "RATE_LIMIT",
     "Action",
+    "CallerRule",
     "Condition",
     "CustomAction",
     "EntityApi",
     "Envelope",
+    "Existing",
     "FeedAction",
     "FeedScope",
     "Filter",
@@ -214,6 +303,7 @@ __all__ = [
     "OperationName",
     "Outcome",
     "QueryAction",
+    "QueryParam",
     "ToggleAction",
     "TransitionAction",
     "WireShape",

@@ -37,6 +37,17 @@ class Derive(Spec):
     on_update: bool = PydField(default=False, description="Recompute when the source field changes.")
 
 
+class Item(Spec):
+    """Constraints on each item of a `list` field (the same keys as a field of the item type)."""
+
+    min: int | float | None = PydField(default=None, description="Smallest allowed number.")
+    max: int | float | None = PydField(default=None, description="Largest allowed number.")
+    min_length: int | None = PydField(default=None, description="Shortest allowed text.")
+    max_length: int | None = PydField(default=None, description="Longest allowed text (string: default 255).")
+    pattern: str | None = PydField(default=None, description="A regular expression each text must match.")
+    values: list[str] | None = PydField(default=None, description="Allowed values of enum items.")
+
+
 class Field(Spec):
     """A stored attribute of an entity."""
 
@@ -56,6 +67,11 @@ class Field(Spec):
     write_only: bool = PydField(default=False, description="Accepted, never returned.")
     secret: bool = PydField(default=False, description="Stored hashed (column <name>_hash); never returned.")
     derive: Derive | None = None
+    of: str | None = PydField(default=None, description=(
+        "list: the item type (string, text, int, bigint, float, bool, date, uuid, email, url or enum)."))
+    min_items: int | None = PydField(default=None, ge=0, description="list: fewest items.")
+    max_items: int | None = PydField(default=None, ge=1, description="list: most items.")
+    item: Item | None = PydField(default=None, description="list: constraints on each item, e.g. {max_length: 20}.")
     generate: Literal["token", "uuid", "now"] | None = PydField(default=None, description=(
         "Set by the service on create, never by clients: a URL-safe random token, a uuid, or the time."))
     encrypted: bool = PydField(default=False, description=(
@@ -71,6 +87,11 @@ class Field(Spec):
     @field_validator("type")
     @classmethod
     def _check_type(cls, value: str) -> str:
+        return Field.check_type_name(value)
+
+    @staticmethod
+    def check_type_name(value: str) -> str:
+        """The canonical spelling of a type name, or a located-error-ready PydanticCustomError."""
         try:
             return str(parse_type(value))
         except TypeSpellingError as exc:
@@ -84,9 +105,23 @@ class Field(Spec):
     def parsed(self) -> FieldType:
         return parse_type(self.type)
 
+    def item_field(self) -> Field:
+        """A `list` field's items as a field of their own type (constraints included), for checks and schemas."""
+        rules = self.item.model_dump(exclude_unset=True) if self.item is not None else {}
+        of = self.of if self.of is not None and _spells_type(self.of) else "string"
+        return Field.model_validate({"type": of, "required": True, **rules})
+
     @property
     def has_default(self) -> bool:
         return "default" in self.model_fields_set
+
+
+def _spells_type(text: str) -> bool:
+    try:
+        parse_type(text)
+    except TypeSpellingError:
+        return False
+    return True
 
 
 class RelationKind(StrEnum):
@@ -152,6 +187,10 @@ class Condition(Spec):
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte"] = "eq"
     value: Any = None
     other_field: str | None = PydField(default=None, description="Compare with this field instead of a value.")
+    param: str | None = PydField(default=None, description=(
+        "query actions: compare with this query parameter (the condition is skipped when it is absent)."))
+    op_param: str | None = PydField(default=None, description=(
+        "query actions: an enum query parameter whose value (eq, lt, gte, ...) is the operator."))
     message: str | None = PydField(default=None, description="Error message when a guard fails.")
 
 
@@ -206,6 +245,7 @@ __all__ = [
     "EntityOptions",
     "Field",
     "Index",
+    "Item",
     "Relation",
     "RelationKind",
     "RelationRequest",

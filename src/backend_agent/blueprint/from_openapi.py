@@ -32,6 +32,7 @@ class DraftReport:
     operations: int
     bound: int  # bound to a standard operation (not custom)
     custom: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)  # starter templates written to templates/ beside the draft
 
     @property
     def share(self) -> float:
@@ -418,7 +419,9 @@ def from_openapi(spec: str | Path, *, output: str | Path | None = None, service:
                  ) -> tuple[str, DraftReport]:
     """Draft a contract-first blueprint for the contract ``spec``; returns the YAML text and a report.
 
-    ``output`` is where the blueprint will be written (its contract path is made relative to it)."""
+    ``output`` is where the blueprint will be written (its contract path is made relative to it); a starter
+    for each text/html or text/plain template the draft names is written to ``templates/`` beside it
+    (an existing file is kept)."""
     from backend_agent.blueprint.loader import parse_blueprint
     from backend_agent.errors import BlueprintError
 
@@ -435,6 +438,7 @@ def from_openapi(spec: str | Path, *, output: str | Path | None = None, service:
     drafter = _Drafter(contract)
     drafter.draft()
     text = drafter.render(relative, name)
+    written = _starter_templates(drafter, folder) if output is not None else []
     for _ in range(len(contract.operations) + 1):
         try:
             bp = parse_blueprint(text, source="<draft>").with_base_dir(folder)
@@ -453,7 +457,35 @@ def from_openapi(spec: str | Path, *, output: str | Path | None = None, service:
                 drafter.custom(op, "a standard binding did not fit: " + _first_reason(exc, key), entity=entity)
             text = drafter.render(relative, name)
     custom = [k for k, v in drafter.bindings.items() if isinstance(v, dict) and v.get("operation") == "custom"]
-    return text, DraftReport(len(contract.operations), len(contract.operations) - len(custom), custom)
+    return text, DraftReport(len(contract.operations), len(contract.operations) - len(custom), custom, written)
+
+
+_STARTER_HTML = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ row.values() | first }}</title></head>
+<body>
+  <dl>
+  {%- for key, value in row.items() %}
+    <dt>{{ key }}</dt><dd>{{ value }}</dd>
+  {%- endfor %}
+  </dl>
+</body>
+</html>
+"""
+_STARTER_TEXT = "{% for key, value in row.items() %}{{ key }}: {{ value }}\n{% endfor %}"
+
+
+def _starter_templates(drafter: _Drafter, folder: Path) -> list[str]:
+    """A starter for each template the draft names and ``templates/`` lacks (HTML ones are autoescaped)."""
+    written = []
+    for binding in drafter.bindings.values():
+        name = binding.get("template") if isinstance(binding, dict) else None
+        if not name or (folder / "templates" / name).exists():
+            continue
+        (folder / "templates").mkdir(parents=True, exist_ok=True)
+        (folder / "templates" / name).write_text(_STARTER_HTML if ".html" in name else _STARTER_TEXT, encoding="utf-8")
+        written.append(f"templates/{name}")
+    return written
 
 
 def _relpath(target: Path, start: Path) -> str:

@@ -13,8 +13,12 @@ def blueprint_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``*.blueprint.yaml`` files."""
     schema = Blueprint.model_json_schema(by_alias=True, mode="validation")
     defs = schema.get("$defs", {})
-    # Shorthands the loader accepts: `title: string`, `response: id`, `request: values`.
-    for name in ("Field", "RelationResponse", "RelationRequest"):
+    # Shorthands the loader accepts: `title: string`, `response: id`, `request: values`, `existing: name`.
+    match = defs.get("Existing", {}).get("properties", {}).get("match")
+    if match is not None:
+        defs["Existing"]["properties"]["match"] = {"anyOf": [{"type": "string"}, match],
+                                                   "description": match.get("description", "")}
+    for name in ("Field", "RelationResponse", "RelationRequest", "Existing"):
         if name in defs:
             defs[name] = {"anyOf": [{"type": "string"}, defs[name]], "title": name}
     ops = defs.get("EntityApi", {}).get("properties", {}).get("operations")

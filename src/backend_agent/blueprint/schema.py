@@ -14,7 +14,9 @@ from backend_agent.blueprint.api import (
     PATH,
     RATE_LIMIT,
     Action,
+    CallerRule,
     EntityApi,
+    Existing,
     HttpMethod,
     Outcome,
 )
@@ -89,6 +91,8 @@ class Tokens(Spec):
         "Issue refresh tokens too; each use rotates it, and reusing a spent one revokes the whole family."))
     refresh_ttl_days: int = PydField(default=14, ge=1)
     algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    security_scheme: str = PydField(default="tokenAuth", pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", description=(
+        "The OpenAPI name of the token's security scheme (e.g. Token for the RealWorld spec)."))
 
 
 class AuthOperation(Spec):
@@ -111,6 +115,10 @@ class AuthOperation(Spec):
     fields: list[str] | None = PydField(default=None, description=(
         "register/update_me: the only fields the request accepts."))
     statuses: dict[Outcome, int] = PydField(default_factory=dict, description="Status per outcome.")
+    reply: dict[str, str | int | float | bool] | None = PydField(default=None, description=(
+        "register/login/me/update_me: the exact reply object, key -> $user (the view), $token, "
+        "$refresh_token, $expires_in (seconds), $token_type, or a literal, e.g. "
+        "{message: Welcome, user: $user, token: $token, expiresIn: $expires_in}."))
 
 
 class AuthOperations(Spec):
@@ -224,6 +232,11 @@ class Binding(Spec):
     statuses: dict[Outcome, int] = PydField(default_factory=dict, description=(
         "Status of an outcome where the contract's own choice is not the wanted one."))
     values_of: str | None = PydField(default=None, description="A list of scalars: the field listed.")
+    existing: Existing | None = PydField(default=None, description=(
+        "Entity.create: find-or-create or upsert by a natural key ({match: [name]}, then: return | update); the "
+        "contract's 201 answers a created row, its other 2xx an existing one."))
+    caller: CallerRule | None = PydField(default=None, description=(
+        "A path, query or body value of the contract operation that must be the signed-in user."))
     template: str | None = PydField(default=None, pattern=r"^[A-Za-z0-9_./-]+\.(html|txt)(\.j2)?$", description=(
         "text/html or text/plain responses: a Jinja2 template in app/templates/ rendering the row (`row`) or "
         "rows (`rows`), autoescaped for HTML."))

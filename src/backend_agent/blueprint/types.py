@@ -25,12 +25,16 @@ class FieldKind(StrEnum):
     ENUM = "enum"
     JSON = "json"
     BYTES = "bytes"
+    LIST = "list"  # an ordered list of scalars (`of`), stored as a JSON array
 
 
 TYPE_NAMES: tuple[str, ...] = tuple(kind.value for kind in FieldKind)
 NUMERIC_KINDS = frozenset({FieldKind.INT, FieldKind.BIGINT, FieldKind.DECIMAL, FieldKind.FLOAT})
 TEXT_KINDS = frozenset({FieldKind.STRING, FieldKind.TEXT, FieldKind.EMAIL, FieldKind.URL})
 DEFAULT_DECIMAL = (12, 2)
+# Item types a `list` field may hold (`of`): scalars that travel as plain JSON values.
+LIST_ITEM_KINDS = (FieldKind.STRING, FieldKind.TEXT, FieldKind.INT, FieldKind.BIGINT, FieldKind.FLOAT,
+                   FieldKind.BOOL, FieldKind.DATE, FieldKind.UUID, FieldKind.EMAIL, FieldKind.URL, FieldKind.ENUM)
 
 _DECIMAL = re.compile(r"^decimal\s*(?:\(\s*(\d+)\s*,\s*(\d+)\s*\))?$")
 
@@ -93,6 +97,7 @@ def parse_type(text: str) -> FieldType:
 
 __all__ = [
     "DEFAULT_DECIMAL",
+    "LIST_ITEM_KINDS",
     "NUMERIC_KINDS",
     "TEXT_KINDS",
     "TYPE_NAMES",

@@ -137,12 +137,13 @@ def from_openapi_cmd(
     text, report = from_openapi(spec, output=output, service=name)
     write_atomic(output, text)
     summary = {"file": str(output), "operations": report.operations, "bound": report.bound,
-               "share_bound": round(report.share, 3), "custom": report.custom}
+               "share_bound": round(report.share, 3), "custom": report.custom, "templates": report.templates}
     if as_json:
         _emit_json(summary)
         return
     Console().print(f"wrote {output}: {report.bound} of {report.operations} operations bound to standard "
-                    f"behaviours ({report.share:.0%}), {len(report.custom)} custom handlers to write; next: "
+                    f"behaviours ({report.share:.0%}), {len(report.custom)} custom handlers to write"
+                    + (f", starter templates {', '.join(report.templates)}" if report.templates else "") + "; next: "
                     f"backend-agent blueprint validate {output}")
 
 

@@ -27,6 +27,7 @@ _PYTHON = {
     FieldKind.ENUM: "str",
     FieldKind.JSON: "Any",
     FieldKind.BYTES: "bytes",
+    FieldKind.LIST: "Any",  # a JSON array in a JSON column
 }
 
 
@@ -59,6 +60,7 @@ def sql_types(ftype: FieldType, length: int | None) -> dict[str, str]:
         FieldKind.UUID: ("CHAR(36)", "UUID"),
         FieldKind.JSON: ("JSON", "JSONB"),
         FieldKind.BYTES: ("BLOB", "BYTEA"),
+        FieldKind.LIST: ("JSON", "JSONB"),
     }
     sqlite, postgresql = table[kind]
     return {"sqlite": sqlite, "postgresql": postgresql}
@@ -75,7 +77,7 @@ def _sql_literal(value: Any, kind: FieldKind, dialect: str) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return repr(value)
-    if kind is FieldKind.JSON:
+    if kind in (FieldKind.JSON, FieldKind.LIST):
         import json
 
         value = json.dumps(value)
@@ -164,6 +166,8 @@ def json_schema(field: Field) -> dict[str, Any]:
         schema = {"type": "string", "enum": list(field.values or [])}
     elif kind is FieldKind.BYTES:
         schema = {"type": "string", "contentEncoding": "base64"}
+    elif kind is FieldKind.LIST:
+        schema = list_schema(field)
     else:  # json: an object of free-form properties, or an array when its default or example is one (D8)
         schema = {"type": "array"} if json_is_array(field) else {"type": "object", "additionalProperties": True}
     if kind in (FieldKind.STRING, FieldKind.TEXT, FieldKind.EMAIL, FieldKind.URL):
@@ -185,6 +189,17 @@ def json_schema(field: Field) -> dict[str, Any]:
     example = example_value(field)
     if example is not None:
         schema["examples"] = [example]
+    return schema
+
+
+def list_schema(field: Field) -> dict[str, Any]:
+    """A `list` field: an array of its item type with the item constraints and the item counts."""
+    item = {k: v for k, v in json_schema(field.item_field()).items() if k not in ("examples", "description")}
+    schema: dict[str, Any] = {"type": "array", "items": item}
+    if field.min_items is not None:
+        schema["minItems"] = field.min_items
+    if field.max_items is not None:
+        schema["maxItems"] = field.max_items
     return schema
 
 
@@ -225,8 +240,12 @@ def example_value(field: Field) -> Any:
         FieldKind.ENUM: (field.values or ["x"])[0],
         FieldKind.JSON: [] if json_is_array(field) else (field.default if field.has_default else {"key": "value"}),
         FieldKind.BYTES: "aGVsbG8=",
+        FieldKind.LIST: None,
     }
     value = samples[kind]
+    if kind is FieldKind.LIST:
+        one = example_value(field.item_field())
+        return [] if one is None else [one] * max(1, field.min_items or 1)
     if field.pattern is not None and kind is FieldKind.STRING:
         import re
 

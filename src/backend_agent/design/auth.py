@@ -32,7 +32,7 @@ def auth_design(auth: Auth) -> AuthDesign:
         default_role=auth.default_role, admin_role=auth.admin_role, role_field=auth.role_field,
         password_min_length=policy.min_length, password_max_length=policy.max_length,
         password_require_letter=policy.require_letter, password_require_digit=policy.require_digit,
-        password_require_symbol=policy.require_symbol, security_scheme=SECURITY_SCHEME,
+        password_require_symbol=policy.require_symbol, security_scheme=auth.tokens.security_scheme,
         logout=ops.logout.enabled, refresh_rotation=auth.tokens.refresh,
         email_verification=ops.verify_email.enabled, password_reset=ops.reset_password.enabled,
         require_verified_email=auth.require_verified_email, email_field=email_field(auth),
@@ -76,6 +76,8 @@ def auth_operations(bp: Blueprint, entities: dict[str, EntityDesign]) -> list[tu
             token = "beside"
         if name in _NO_BODY:
             token = "none"
+        if spec.reply is not None:  # the reply template places the token itself ($token)
+            token = "in_object" if spec.token == "in_object" else "none"
         op = OperationDesign(
             operation_id=f"auth_{name}", name=name, kind=name, entity=auth.user_entity, method=spec.method or method,
             path=bp.service.base_path + (spec.path or path), tag="auth", summary=summary,
@@ -84,6 +86,7 @@ def auth_operations(bp: Blueprint, entities: dict[str, EntityDesign]) -> list[tu
             request_envelope=spec.request_envelope, response_schema=auth_response_schema(name) or None,
             response_envelope=spec.response_envelope, view=None if name in ("refresh", *_NO_BODY) else view,
             rate_limit=spec.rate_limit, token=token, message=spec.message,
+            reply=dict(spec.reply) if spec.reply is not None else None,
         )
         out.append((op, f"auth.operations.{name}"))
     return out

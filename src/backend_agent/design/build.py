@@ -12,7 +12,15 @@ from backend_agent.design.ddl import render_ddl
 from backend_agent.design.entities import build_entities
 from backend_agent.design.erd import render_dot, render_mermaid
 from backend_agent.design.markdown import render_design_md
-from backend_agent.design.model import DIALECTS, AuthDesign, ContractDesign, Decision, Design, ServiceDesign
+from backend_agent.design.model import (
+    DIALECTS,
+    AuthDesign,
+    ContractDesign,
+    Decision,
+    Design,
+    OperationDesign,
+    ServiceDesign,
+)
 from backend_agent.design.naming import json_key
 from backend_agent.design.openapi import build_openapi
 from backend_agent.design.operations import behaviours, build_operations, compute_paths, route_order
@@ -27,6 +35,7 @@ ERROR_CODES = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    412: "precondition_failed",
     422: "validation_error",
     429: "rate_limited",
 }
@@ -135,6 +144,7 @@ def _contract_design(bp: Blueprint) -> Design:
                         version=contract.version, base_path=contract.base_path,
                         security_schemes=contract.security_schemes))
     result.openapi = contract.normalized
+    result.templates = dict(sorted(bound.templates.items()))
     _render(result, bp, contract_source=bp.service.contract)
     return result
 
@@ -175,9 +185,32 @@ def design(bp: Blueprint) -> Design:
                     decisions=decisions, schemas=schemas)
     result.openapi = build_openapi(svc=svc, auth=auth, entities=entities, operations=operations, schemas=schemas)
     result.schemas = result.openapi["components"]["schemas"]
+    result.templates = _templates(bp, operations)
     add_wire(result)
     _render(result, bp)
     return result
+
+
+def _templates(bp: Blueprint, operations: list[OperationDesign]) -> dict[str, str]:
+    """The text of each template a blueprint-first operation names (``templates/<file>`` beside the blueprint)."""
+    issues: list[tuple[str, str, str | None, str | None]] = []
+    texts: dict[str, str] = {}
+    for op in operations:
+        if not op.template:
+            continue
+        origin = f"entities.{op.entity}.api.operations.{op.name}.template"
+        file = bp.base_dir / "templates" / op.template
+        if op.kind != "get":
+            issues.append((f"{op.name} cannot answer a rendered template", origin, "template on a get operation",
+                           "move template: to the entity's get (the page of one row)"))
+        elif not file.is_file():
+            issues.append((f"template file not found: {file}", origin, "a Jinja2 file in templates/ beside the "
+                           "blueprint", f"create templates/{op.template} (it sees the row as `row`)"))
+        else:
+            texts[op.template] = file.read_text(encoding="utf-8")
+    if issues:
+        raise _located(issues, "template problem(s)")
+    return dict(sorted(texts.items()))
 
 
 __all__ = ["design", "error_schema"]

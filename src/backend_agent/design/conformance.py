@@ -35,6 +35,8 @@ def _clean(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: _clean(v) for k, v in node.items() if k not in _IGNORED and not str(k).startswith("x-")}
+    if out.get("additionalProperties") is True:  # JSON Schema's default: an open object either way
+        del out["additionalProperties"]
     if out.pop("nullable", False) is True and isinstance(out.get("type"), str):
         out["type"] = [out["type"], "null"]
     if isinstance(out.get("required"), list) and not isinstance(out.get("properties"), type(None)):

@@ -22,6 +22,7 @@ from backend_agent.design.model import (
     WireBody,
     WireDesign,
 )
+from backend_agent.design.semantics import caller_design, caller_problem, existing_design
 from backend_agent.design.wire import Annotator, WireProblem, clone, fits, members
 
 Schema = dict[str, Any]
@@ -34,8 +35,8 @@ OUTCOME_STATUSES: dict[str, tuple[int, ...]] = {
     "conflict": (409, 422, 400),
     "rate_limited": (429,),
 }
-_FROM_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 422: "invalid",
-                429: "rate_limited"}
+_FROM_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 412: "precondition_failed",
+                422: "invalid", 429: "rate_limited"}
 _PAGING = {"limit": "limit", "offset": "offset", "cursor": "cursor", "page_size": "limit", "pageSize": "limit",
            "per_page": "limit", "skip": "offset", "after": "cursor"}
 _ITEM_KINDS = ("get", "update", "delete", "toggle_add", "toggle_remove", "transition", "view")
@@ -47,6 +48,7 @@ class BindResult:
     operations: list[OperationDesign] = field(default_factory=list)
     problems: list[WireProblem] = field(default_factory=list)
     unbound: list[ContractOperation] = field(default_factory=list)
+    templates: dict[str, str] = field(default_factory=dict)  # file name -> text of the templates bindings name
 
 
 def _can_fail(param: ParameterDesign) -> bool:
@@ -171,9 +173,57 @@ class _Binder:
                          "a success status", "add one to the contract")
             return None
         op.status_code = statuses[0]
+        self.semantics(cop, op, binding, origin, statuses)
         op.wire = self.wire(cop, op, binding, origin)  # reads the template's error statuses: what can happen
         op.error_statuses = sorted({r.status for r in op.wire.responses if r.status and r.status >= 400})
+        if op.caller is not None:
+            answer = op.wire.response(op.caller.outcome)
+            op.caller.status = answer.status if answer is not None and answer.status else op.caller.status
         return op
+
+    def semantics(self, cop: ContractOperation, op: OperationDesign, binding: Binding, origin: str,
+                  statuses: list[int]) -> None:
+        """Find-or-create / upsert and the caller rule of a binding (or of the blueprint operation it names)."""
+        from backend_agent.blueprint._checks_semantics import caller_issues, existing_issues
+
+        if binding.existing is not None:
+            if op.kind != "create" or not op.entity:
+                self.problem(f"{origin}.existing", f"`existing` applies to Entity.create bindings, not "
+                             f"{binding.operation}", "operation: <Entity>.create", "remove existing")
+            else:
+                issues = list(existing_issues(self.bp, op.entity, binding.existing, (*origin.split("."), "existing")))
+                for issue in issues:
+                    self.problem(_dotted(issue.path), issue.message, issue.expected, issue.hint)
+                if not issues:
+                    op.existing = existing_design(self.bp, self.entities[op.entity], binding.existing)
+        if op.existing is not None:
+            # The contract's 201 answers a created row; its other success status an existing one.
+            created = 201 if 201 in statuses else statuses[0]
+            op.status_code = created
+            op.existing.status = next((s for s in statuses if s != created), created)
+            owner = self.entities[op.entity].owner
+            if op.existing.then == "update" and owner and owner not in op.existing.match:
+                op.error_statuses = sorted({*op.error_statuses, 403})
+        if binding.caller is not None:
+            issues = list(caller_issues(self.bp, binding.caller, None, (*origin.split("."), "caller")))
+            for issue in issues:
+                self.problem(_dotted(issue.path), issue.message, issue.expected, issue.hint)
+            if not issues:
+                op.caller = caller_design(self.bp, self.entities, binding.caller)
+        if op.caller is not None:
+            if op.auth.public:
+                self.problem(f"{origin}.caller", f"the caller rule of {cop.key} needs a signed-in user, but the "
+                             "contract lets anyone call it", "security on the contract operation",
+                             f"add security to {cop.key} in the contract")
+            body: set[str] | None = None
+            if op.caller.location == "body" and cop.request is not None and isinstance(cop.request.schema, dict):
+                body = set(cop.request.schema.get("properties") or {})
+            problem = caller_problem(op, self.entities.get(op.entity), body)
+            if problem:
+                self.problem(f"{origin}.caller.name", problem, f"a {op.caller.location} value of {cop.key}",
+                             "name the parameter or property holding the user's id")
+            if op.caller.status not in op.error_statuses:
+                op.error_statuses = sorted({*op.error_statuses, op.caller.status})
 
     def parameter(self, param: ContractParameter, op: OperationDesign, binding: Binding,
                   origin: str) -> ParameterDesign:
@@ -194,6 +244,8 @@ class _Binder:
             maps_to = "sort"
         elif param.name in ("q", "query", "search") and op.search:
             maps_to = "search"
+        elif self._caller_reads(param, op, binding):
+            maps_to = "caller"  # only compared with the signed-in user
         elif op.kind == "query" or op.kind == "list":
             self.problem(origin, f"query parameter '{param.name}' of {op.operation_id} has no meaning in "
                          f"{op.entity}.{op.name}", "a filter, paging, sort or search parameter",
@@ -207,6 +259,12 @@ class _Binder:
             "path" if param.location == "path" else "query" if param.location == "query" else "header")
         return ParameterDesign(param.name, location, param.schema, param.required, param.description,
                                maps_to=maps_to, style=param.style, explode=param.explode)
+
+    @staticmethod
+    def _caller_reads(param: ContractParameter, op: OperationDesign, binding: Binding) -> bool:
+        if binding.caller is not None:
+            return (binding.caller.in_, binding.caller.name) == (param.location, param.name)
+        return op.caller is not None and (op.caller.location, op.caller.name) == (param.location, param.name)
 
     def row_field(self, ename: str, fname: str, param: ContractParameter, origin: str) -> str | None:
         ed = self.entities[ename]
@@ -350,11 +408,16 @@ class _Binder:
                         self.problem(origin, f"{cop.key} answers {body.content_type}, which needs a template",
                                      "template: <file>.html.j2", f"add template: {op.entity.lower()}.html.j2 "
                                      "(rendered with `row` or `rows`, autoescaped)")
+                    else:
+                        self.read_template(binding.template, body.content_type, f"{origin}.template")
                     schema = {**(schema or {"type": "string"}), "x-source": f"template:{binding.template}"}
-                responses.append(WireBody(body.content_type, schema, status=status, outcome="success",
-                                          description=body.description))
+                found = op.existing is not None and status == op.existing.status != op.status_code
+                responses.append(WireBody(body.content_type, schema, status=status,
+                                          outcome="existing" if found else "success", description=body.description))
         declared_errors = {s: b for s, b in cop.responses.items() if s >= 400}
         possible = {_FROM_STATUS[s] for s in (self.templates_statuses(op)) if s in _FROM_STATUS}
+        if op.kind == "custom":  # a handler may end in any outcome its contract declares a status for
+            possible |= {_FROM_STATUS[s] for s in declared_errors if s in _FROM_STATUS}
         if request is not None or any(_can_fail(p) for p in op.parameters):
             possible.add("invalid")
         else:
@@ -386,6 +449,22 @@ class _Binder:
                                           status=status, outcome="other", description=body.description))
         self.result.problems.extend(ann.problems)
         return WireDesign(request=request, responses=responses)
+
+    def read_template(self, name: str, content_type: str, origin: str) -> None:
+        """The template's text for design.json (the generator ships it as app/templates/<name>)."""
+        html = content_type == "text/html"
+        if html != (".html" in name):
+            kind = "an .html" if html else "a .txt"
+            self.problem(origin, f"template '{name}' renders {content_type}", f"{kind} template",
+                         f"rename it {name.split('.')[0]}{'.html' if html else '.txt'}.j2: HTML templates are "
+                         "autoescaped, text ones are not")
+            return
+        file = self.bp.base_dir / "templates" / name
+        if not file.is_file():
+            self.problem(origin, f"template file not found: {file}", "a Jinja2 file in templates/ beside the "
+                         "blueprint", f"create templates/{name} (it sees `row`, or `rows` for lists)")
+            return
+        self.result.templates[name] = file.read_text(encoding="utf-8")
 
     def body_select(self, schema: Schema | None, ename: str, by_body: dict[str, str], origin: str,
                     key: str) -> Schema | None:
@@ -423,6 +502,11 @@ class _Binder:
         if chosen is not None:
             return chosen
         return next((s for s in OUTCOME_STATUSES[outcome] if s in declared), OUTCOME_STATUSES[outcome][0])
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """A key path as the locator reads it: ``bindings.x.existing.match[0]``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def bind_contract(bp: Blueprint, contract: Contract, entities: dict[str, EntityDesign],

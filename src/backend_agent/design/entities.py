@@ -53,6 +53,7 @@ def _fields(bp: Blueprint, name: str, style: str) -> list[FieldDesign]:
             derive_transform=f.derive.transform if f.derive else None,
             derive_unique=bool(f.derive and f.derive.unique), derive_on_update=bool(f.derive and f.derive.on_update),
             example=f.example, generate=f.generate, encrypted=f.encrypted,
+            of=str(f.item_field().parsed) if f.parsed.kind.value == "list" else None,
         ))
     if entity.options.timestamps:
         for col in ("created_at", "updated_at"):
@@ -142,6 +143,8 @@ def _computed(bp: Blueprint, ename: str, rels: dict[str, RelationDesign], style:
             strategy = (f"batched {comp.kind} of {rd.target}.{comp.field}: one GROUP BY query per page of {ename} "
                         "rows" + ("; null when there are no rows" if comp.kind != "sum" else ""))
             shown = json_schema(target_field) if target_field is not None else {"type": "number"}
+            if target_field is None and comp.field in ("created_at", "updated_at"):  # builtin timestamps
+                shown = {"type": "string", "format": "date-time"}
             shown = {k: v for k, v in shown.items() if k in ("type", "format", "pattern")}
             if comp.kind == "avg":
                 shown = {"type": "number", "format": "double"}

@@ -11,6 +11,7 @@ from backend_agent.design.model import (
     ServiceDesign,
     TableDesign,
 )
+from backend_agent.design.semantics import semantic_notes, semantics_section
 
 
 def _cell(text: object) -> str:
@@ -63,6 +64,7 @@ def _notes(op: OperationDesign) -> str:
         notes.append("filters " + ", ".join(f"?{f.param}" for f in op.filters))
     if op.token and op.token != "none":
         notes.append(f"token {op.token.replace('_', ' ')}")
+    notes.extend(semantic_notes(op))
     return "; ".join(notes)
 
 
@@ -145,6 +147,7 @@ def render_design_md(*, svc: ServiceDesign, auth: AuthDesign | None, operations:
                         [[f"{e}.{c.name}", c.kind, c.relation, c.strategy, f"`{c.sql}`"] for e, c in computed])
     else:
         lines.append("None.")
+    lines += semantics_section(operations, entities)
     lines += ["", "## Indexes", ""]
     lines += _table(["table", "index", "columns", "unique", "reason"],
                     [[t.name, f"`{ix.name}`", ", ".join(ix.columns), "yes" if ix.unique else "no", ix.reason]

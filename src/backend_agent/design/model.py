@@ -113,6 +113,7 @@ class FieldDesign:
     builtin: bool = False  # id and timestamps
     generate: str | None = None  # token (URL-safe random), uuid or now: set by the service on create
     encrypted: bool = False  # AES-GCM at rest (key: service.encryption_key_env); shown only by views naming it
+    of: str | None = None  # kind "list": the item type; json_schema holds items, minItems, maxItems (JSON column)
 
 
 @dataclass
@@ -185,6 +186,8 @@ class ConditionDesign:
     value: Any = None
     other_column: str | None = None
     message: str | None = None
+    param: str | None = None  # query actions: the value is this query parameter (skipped when absent)
+    op_param: str | None = None  # query actions: the operator is this query parameter's value
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,8 @@ class ParameterDesign:
     maps_to: str | None = None  # path: Entity.field; query: field, relation.key or pagination role
     style: str | None = None  # OpenAPI serialisation style (None: the default for its location)
     explode: bool | None = None
+    values: list[str] | None = None  # an enum parameter's values (spelled as declared)
+    case_insensitive: bool = False  # an enum matched in any letter case, passed on as declared
 
 
 @dataclass
@@ -257,6 +262,7 @@ class FilterDesign:
     relation: str | None = None
     key: str | None = None  # target field compared
     strategy: str = ""  # how the generator turns it into SQL
+    match: str | None = None  # repeated parameter: rows matching "any" value, or "all" of them (to-many)
 
 
 @dataclass
@@ -280,6 +286,29 @@ class AuthRule:
         if self.owner_only:
             parts.append("owner" + (f" or {self.admin_bypass}" if self.admin_bypass else ""))
         return ", ".join(parts)
+
+
+@dataclass
+class ExistingDesign:
+    """Find-or-create (``then: return``) or upsert (``then: update``) of a create, by a natural key."""
+
+    match: list[str]  # fields / to-one relations forming the key (unique together)
+    columns: list[str]  # their columns, same order
+    then: Literal["return", "update"]
+    status: int  # the success status when the row existed (the created one is status_code)
+    constraint: str = ""  # "unique" field or the unique_together/index the key relies on (ON CONFLICT target)
+
+
+@dataclass
+class CallerDesign:
+    """A path, query or body value that must be the signed-in user (else ``status``/``outcome``)."""
+
+    location: Literal["path", "query", "body"]
+    name: str  # parameter name, or body property as clients spell it
+    user_field: str  # the user entity field compared with (id, username, ...)
+    user_column: str
+    status: int  # 401, 403 or 404
+    outcome: str  # unauthorized, forbidden or not_found: the wire response answered
 
 
 @dataclass
@@ -325,12 +354,16 @@ class OperationDesign:
     handler: str | None = None  # module:function of a guard or a custom operation
     token: str | None = None  # auth: in_object, beside, none
     message: str | None = None
+    reply: dict[str, Any] | None = None  # auth: the exact reply object, key -> $user/$token/.../literal
     outcomes: dict[str, int] = dc_field(default_factory=dict)  # outcome -> status (invalid, conflict, ...)
     writable: list[str] | None = None  # create/update/register/update_me: only these fields are accepted
     open_body: bool = False  # the request object accepts (and ignores) unknown keys
     bare: bool = False  # list: a bare JSON array, no envelope object
+    template: str | None = None  # blueprint mode, get: text/html or text/plain rendered from templates/<file>
     wire: WireDesign | None = None  # the exact request and responses (see docs/design-json.md)
     binding: BindingDesign | None = None  # contract mode: which contract operation this serves
+    existing: ExistingDesign | None = None  # create: find-or-create / upsert by a natural key
+    caller: CallerDesign | None = None  # a path/query/body value that must be the signed-in user
 
 
 @dataclass
@@ -448,6 +481,7 @@ class Design:
     design_md: str = ""
     mode: Literal["blueprint", "contract"] = "blueprint"
     contract: ContractDesign | None = None
+    templates: dict[str, str] = dc_field(default_factory=dict)  # text/html, text/plain bodies: file -> Jinja2 text
 
     def table(self, name: str) -> TableDesign:
         return next(t for t in self.tables if t.name == name)
@@ -468,6 +502,7 @@ __all__ = [
     "AuthDesign",
     "AuthRule",
     "BindingDesign",
+    "CallerDesign",
     "CheckDesign",
     "ColumnDesign",
     "ComputedDesign",
@@ -477,6 +512,7 @@ __all__ = [
     "Design",
     "Dialect",
     "EntityDesign",
+    "ExistingDesign",
     "FieldDesign",
     "FilterDesign",
     "ForeignKeyDesign",

@@ -16,6 +16,7 @@ _ERRORS = {
     403: ("Forbidden", "Not allowed (role or ownership)"),
     404: ("NotFound", "No such resource"),
     409: ("Conflict", "Conflicts with the current state (duplicate value, wrong state)"),
+    412: ("PreconditionFailed", "The If-Match ETag names an older version; read the resource again and retry"),
     422: ("ValidationError", "The input failed validation"),
     429: ("TooManyRequests", "Rate limit exceeded; retry after the Retry-After seconds"),
 }
@@ -119,15 +120,23 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
     responses: Schema = {}
     if op.status_code == 204 or (op.tag == "auth" and not op.response_schema):
         responses[str(op.status_code)] = {"description": "Done; no content"}
+    elif op.template:  # a page rendered from a template (autoescaped HTML, or plain text)
+        kind = "text/html" if ".html" in op.template else "text/plain"
+        responses[str(op.status_code)] = {"description": op.summary, "content": {kind: {"schema": {"type": "string"}}}}
     else:
         if op.response_list:
             body = _list_schema(op, ed, svc)
-        elif op.tag == "auth":
-            body = ref(op.response_schema or "")
+        elif op.tag == "auth":  # a refresh's token pair may be enveloped; the others' envelopes are in their schema
+            body = _wrap(ref(op.response_schema or ""), op.response_envelope if op.kind == "refresh" else None)
         else:
             body = _wrap(ref(op.response_schema or ed.name), op.response_envelope)
         responses[str(op.status_code)] = {"description": op.summary, "content": {"application/json": {
             "schema": body, "example": _example(body, schemas)}}}
+        if op.existing is not None and op.existing.status != op.status_code:
+            what = "returned as it is" if op.existing.then == "return" else "updated"
+            responses[str(op.existing.status)] = {
+                "description": f"A row with the same {', '.join(op.existing.match)} existed; {what}",
+                "content": {"application/json": {"schema": body, "example": _example(body, schemas)}}}
     for status in op.error_statuses:
         responses[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     out["responses"] = responses

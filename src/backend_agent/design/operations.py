@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from backend_agent.blueprint import (
@@ -12,6 +13,7 @@ from backend_agent.blueprint import (
     FeedAction,
     Field,
     QueryAction,
+    QueryParam,
     ToggleAction,
     TransitionAction,
     auth_operation,
@@ -27,6 +29,7 @@ from backend_agent.design.model import (
     PathKey,
 )
 from backend_agent.design.naming import json_key, operation_id, plural, snake, with_article
+from backend_agent.design.semantics import caller_design, caller_problem, existing_design
 
 Paths = dict[str, tuple[str | None, str | None, str]]
 
@@ -147,6 +150,7 @@ class _Builder:
             if getattr(spec, "tag", None):
                 op.tag = spec.tag
             self.request_shape(op, spec)
+            self.semantics(op, spec, origin)
         # Public operations of a service with auth still read a token when one is sent (per-viewer values).
         op.auth.optional = op.auth.public and self.bp.auth is not None and not origin.startswith("auth.")
         op.parameters = self.path_params(op.entity, op.path) + op.parameters
@@ -160,19 +164,41 @@ class _Builder:
         if op.kind == "transition" or (op.kind in ("create", "update", "register", "update_me", "custom")
                                        and self.has_unique(op.entity)):
             statuses.add(409)
-        if op.kind == "login":
-            statuses.add(401)
-            if self.bp.auth is not None and self.bp.auth.require_verified_email:
+        if op.kind in ("login", "refresh"):
+            statuses.add(401)  # wrong credentials; a spent, revoked or forged refresh token
+            if op.kind == "login" and self.bp.auth is not None and self.bp.auth.require_verified_email:
                 statuses.add(403)  # the address is not verified yet
         if op.rate_limit or self.svc.rate_limit:
             statuses.add(429)
+        if op.kind == "update":
+            statuses.add(412)  # optimistic concurrency: an If-Match naming an older ETag
+        if op.caller is not None:
+            statuses.add(op.caller.status)
+            problem = caller_problem(op, self.entities.get(op.entity))
+            if problem:
+                self.problems.append((problem, f"{origin}.caller.name"))
+        owner = self.entities[op.entity].owner
+        if op.existing is not None and op.existing.then == "update" and owner and owner not in op.existing.match:
+            statuses.add(403)  # the row found belongs to someone else
         op.outcomes = {outcome: chosen.get(outcome, status) for status, outcome in _OUTCOME_OF.items()
                        if status in statuses}
+        if op.caller is not None:
+            op.caller.status = op.outcomes.get(op.caller.outcome, op.caller.status)
         if op.kind == "login":
             op.outcomes["unauthorized"] = 401  # wrong credentials
         op.error_statuses = sorted(set(op.outcomes.values()))
         self.ops.append(op)
         self.origins[op.operation_id] = origin
+
+    def semantics(self, op: OperationDesign, spec: Any, origin: str) -> None:
+        """Find-or-create / upsert of a create, and a caller rule (which needs a signed-in user)."""
+        existing = getattr(spec, "existing", None)
+        if existing is not None and op.kind == "create":
+            op.existing = existing_design(self.bp, self.entities[op.entity], existing)
+        rule = getattr(spec, "caller", None)
+        if rule is not None and self.bp.auth is not None:
+            op.caller = caller_design(self.bp, self.entities, rule)
+            op.auth.public = False
 
     def list_params(self, entity: Entity, ed: EntityDesign, *, paginate: bool) -> list[ParameterDesign]:
         params = []
@@ -192,7 +218,11 @@ class _Builder:
                 fd = ed.field(flt.field)
                 schema = {k: v for k, v in fd.json_schema.items() if k in ("type", "format", "enum")}
             target = flt.field or f"{flt.relation}.{flt.key or 'key'}"
-            params.append(ParameterDesign(flt.param, "query", schema, False, f"filter on {target}",
+            description = f"filter on {target}"
+            if flt.match is not None:  # ?tag=a&tag=b (form style, exploded: OpenAPI's default for query arrays)
+                schema = {"type": "array", "items": schema}
+                description += f" (repeat it: rows matching {flt.match} of the values)"
+            params.append(ParameterDesign(flt.param, "query", schema, False, description,
                                           maps_to=flt.field or f"{flt.relation}.{flt.key or ''}"))
         if entity.api.sort:
             keys = [json_key(s, self.svc.naming) for s in entity.api.sort]
@@ -211,6 +241,7 @@ class _Builder:
             op.writable = list(fields) if fields is not None else None
             op.open_body = open_body
             op.request_schema = f"{op.entity}{''.join(p.capitalize() for p in op.operation_id.split('_'))}Request"
+        op.template = getattr(spec, "template", None)  # checked and read in build.py (_templates)
         if getattr(spec, "bare", False) and op.response_list:
             op.bare = True
             op.list_key = None
@@ -239,7 +270,11 @@ class _Builder:
                 else:
                     strategy = (f'EXISTS (SELECT 1 FROM "{rd.target_table}" t WHERE t."{rd.remote_fk_column}" = '
                                 f'{ed.table}.id AND t."{key}" = :{flt.param})')
-            out.append(FilterDesign(flt.param, flt.op, flt.field, flt.relation, flt.key, strategy))
+            if flt.match is not None:
+                strategy = strategy.replace(f"= :{flt.param}", f"IN :{flt.param}")
+                if flt.match == "all":
+                    strategy += " for every value (HAVING COUNT(DISTINCT key) = the number of values)"
+            out.append(FilterDesign(flt.param, flt.op, flt.field, flt.relation, flt.key, strategy, flt.match))
         return out
 
     def conditions(self, ed: EntityDesign, conds: list[Condition]) -> list[ConditionDesign]:
@@ -251,7 +286,17 @@ class _Builder:
             return canonical_value(fld, cond.value) if fld is not None else cond.value
 
         return [ConditionDesign(c.field, col(c.field), c.op, value(c),
-                                col(c.other_field) if c.other_field else None, c.message) for c in conds]
+                                col(c.other_field) if c.other_field else None, c.message, c.param, c.op_param)
+                for c in conds]
+
+    def action_params(self, params: dict[str, QueryParam]) -> list[ParameterDesign]:
+        """Typed query parameters of a query or custom action (``maps_to: param.<name>``)."""
+        return [ParameterDesign(name, "query", param_schema(param), param.required,
+                                param.description or (f"one of {', '.join(param.values or [])} in any letter case"
+                                                      if param.case_insensitive else f"parameter {name}"),
+                                maps_to=f"param.{name}",
+                                values=list(param.values) if param.values else None,
+                                case_insensitive=param.case_insensitive) for name, param in params.items()]
 
     def view_envelope(self, ed: EntityDesign, view: str, override: str | None = None) -> str | None:
         return override or ed.views[view].envelope
@@ -376,7 +421,8 @@ class _Builder:
                     auth=self.rule(public=bool(action.public) and not is_feed, roles=action.roles), status_code=200,
                     response_schema=vd.schema_name, response_list=True, list_key=ed.envelope_list or "items",
                     count_key=ed.envelope_count, paginated=pag,
-                    parameters=self.list_params(entity, ed, paginate=pag)[: 2 if pag else 0],
+                    parameters=self.list_params(entity, ed, paginate=pag)[: 2 if pag else 0]
+                    + (self.action_params(action.params) if isinstance(action, QueryAction) else []),
                     default_sort=entity.api.default_sort,
                 )
                 if op.count_key is None and self.svc.pagination.style == "offset":
@@ -407,14 +453,14 @@ class _Builder:
                     summary=action.summary or aname.replace("_", " ").capitalize(),
                     auth=self.rule(public=bool(action.public), roles=action.roles), status_code=action.status or 200,
                     request_schema=custom_input_schema(ename, aname) if action.input and not in_query else None,
-                    parameters=self.input_params(action) if in_query else [],
+                    parameters=(self.input_params(action) if in_query else []) + self.action_params(action.params),
                     response_schema=vd.schema_name, response_envelope=vd.envelope, handler=action.handler,
                     idempotent=bool(action.idempotent),
                 ), origin)
 
 
 _OUTCOME_OF = {422: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-               429: "rate_limited"}
+               412: "precondition_failed", 429: "rate_limited"}
 
 
 def _accepts_input(ed: EntityDesign) -> bool:
@@ -425,6 +471,17 @@ def _accepts_input(ed: EntityDesign) -> bool:
 
 def _query_schema(field: Field) -> dict[str, Any]:
     return {k: v for k, v in json_schema(field).items() if k != "examples"}
+
+
+def param_schema(param: QueryParam) -> dict[str, Any]:
+    """A query parameter's schema; a case-insensitive enum is a pattern that accepts every letter case."""
+    schema = _query_schema(param.as_field())
+    if param.case_insensitive and param.values:
+        schema.pop("enum", None)
+        spelled = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in value)
+                           for value in param.values)
+        schema["pattern"] = f"^(?:{spelled})$"
+    return schema
 
 
 def custom_input_schema(ename: str, aname: str) -> str:

@@ -12,7 +12,7 @@ from backend_agent.design.model import Design, OperationDesign, WireBody, WireDe
 from backend_agent.design.wire import Annotator, Member, WireProblem, deref
 
 _OUTCOMES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-             422: "invalid", 429: "rate_limited"}
+             412: "precondition_failed", 422: "invalid", 429: "rate_limited"}
 _WRITES = {"create": True, "register": True, "update": False, "update_me": False}
 
 
@@ -74,8 +74,14 @@ def operation_wire(op: OperationDesign, design: Design, caches: _Caches | None =
         kind, schema = _media(body)
         if status < 300:
             entity = None if op.kind == "custom" else op.entity
+            found = op.existing is not None and status == op.existing.status != op.status_code
+            if op.template and kind in ("text/html", "text/plain"):  # the row rendered by its template
+                responses.append(WireBody(kind, {"type": "string", "x-source": f"template:{op.template}"},
+                                          status=status, outcome="success", description=str(body.get("description", ""))))
+                continue
             responses.append(WireBody(kind, ann.response(schema, entity) if kind else None, status=status,
-                                      outcome="success", description=str(body.get("description", ""))))
+                                      outcome="existing" if found else "success",
+                                      description=str(body.get("description", ""))))
             continue
         outcomes = [name for name, chosen in op.outcomes.items() if chosen == status] or [
             _OUTCOMES.get(status, "other")]

@@ -153,6 +153,8 @@ def _auth_response(op: OperationDesign, ed: EntityDesign, auth: AuthDesign) -> S
     inner: Schema = ref(view.schema_name)
     if op.token == "in_object" and not has_token:
         inner = {"allOf": [ref(view.schema_name), _obj({"token": {"type": "string"}}, ["token"])]}
+    if op.reply is not None:
+        return _reply_schema(op.reply, inner, auth)
     key = op.response_envelope
     props: dict[str, Schema] = {}
     if key:
@@ -169,6 +171,26 @@ def _auth_response(op: OperationDesign, ed: EntityDesign, auth: AuthDesign) -> S
         props["message"] = {"type": "string", "examples": [op.message]}
     if not props:
         return inner
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _reply_schema(reply: dict[str, Any], inner: Schema, auth: AuthDesign) -> Schema:
+    """An auth reply template as a schema; ``x-source`` tells the generator what fills each key."""
+    props: dict[str, Schema] = {}
+    for key, value in reply.items():
+        if value == "$user":
+            props[key] = {**inner, "x-source": "document"} if "$ref" not in inner else {
+                "allOf": [inner], "x-source": "document"}
+        elif value in ("$token", "$refresh_token"):
+            props[key] = {"type": "string", "x-source": value[1:]}
+        elif value == "$expires_in":
+            props[key] = {"type": "integer", "minimum": 1, "examples": [auth.access_ttl_minutes * 60],
+                          "description": "seconds until the access token expires", "x-source": "expires_in"}
+        elif value == "$token_type":
+            props[key] = {"type": "string", "const": auth.scheme, "x-source": "token_type"}
+        else:
+            kind = {bool: "boolean", int: "integer", float: "number"}.get(type(value), "string")
+            props[key] = {"type": kind, "const": value, "x-source": "const", "x-value": value}
     return {"type": "object", "properties": props, "required": list(props)}
 
 

@@ -7,11 +7,17 @@ annotations of each request property). Templates then only lay the facts out.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from typing import Any
 
+from backend_agent.generate.at_rest import at_rest_context, hook_stubs, write_extras
+from backend_agent.generate.params_plan import plan_params
 from backend_agent.generate.pyschema import SchemaTranslator
+from backend_agent.generate.semantics import caller_check
+from backend_agent.generate.text_pages import text_template_of
+from backend_agent.generate.typed_handlers import typed_handler_plan
 
 Json = dict[str, Any]
 
@@ -24,9 +30,15 @@ def snake(name: str) -> str:
     return text + "_" if keyword.iskeyword(text) else text
 
 
+# Names the generated routes and services already use for their own values: a parameter (e.g. `userId`)
+# or table spelled like one of them gets a trailing underscore instead of shadowing it.
+_TAKEN = frozenset({"user_id", "user", "principal", "conn", "data", "query", "request", "body"})
+
+
 def identifier(name: str) -> str:
     """A Python identifier for a JSON key or table name."""
-    return snake(name)
+    text = snake(name)
+    return text + "_" if text in _TAKEN else text
 
 
 # -- tables ----------------------------------------------------------------------------------------------
@@ -56,7 +68,7 @@ def _column_type(col: Json) -> str:
     if py == "time":
         return "Time()"
     if py in ("UUID", "uuid"):
-        return "Uuid(as_uuid=False).with_variant(String(36), \"sqlite\")"  # CHAR(36) text on SQLite, as the DDL says
+        return "Uuid(as_uuid=False).with_variant(CHAR(36), \"sqlite\")"  # CHAR(36) text on SQLite, as the DDL says
     if py == "bytes":
         return "LargeBinary()"
     return "JSON().with_variant(JSONB(), \"postgresql\")"
@@ -77,7 +89,16 @@ def table_plan(table: Json) -> Json:
         else:
             args.append(f"nullable={col['nullable']}")
         columns.append(", ".join(args))
-    return {"name": table["name"], "var": identifier(table["name"]), "columns": columns,
+    # The design's indexes, declared on the table too, so Alembic's drift check sees what the DDL made.
+    indexes = []
+    for index in table.get("indexes", []):
+        args = [repr(index["name"]), *(repr(c) for c in index["columns"])]
+        if index["unique"]:
+            args.append("unique=True")
+        if index.get("where"):
+            args += [f"sqlite_where=text({index['where']!r})", f"postgresql_where=text({index['where']!r})"]
+        indexes.append(", ".join(args))
+    return {"name": table["name"], "var": identifier(table["name"]), "columns": columns, "indexes": indexes,
             "comment": (f"entity {table['entity']}" if table["entity"] else f"join table of {table['relation']}")}
 
 
@@ -145,17 +166,51 @@ class DocumentPlanner:
     def _view_field(self, entity: Json, vf: Json, aliases: list[str]) -> str:
         if vf["source"] == "field":
             return self.field_expr(entity, vf["name"], "t")
+        if vf["source"] == "const":  # a value the contract fixes, e.g. "ok": true
+            return f"json_const({json.dumps(vf.get('value'))!r})"
         if vf["source"] == "computed":
             comp = next(c for c in entity["computed"] if c["name"] == vf["name"])
-            table = identifier(comp["table"])
-            if comp["kind"] == "count":
-                return (f"select(func.count()).select_from({table})"
-                        f".where({table}.c.{comp['key_column']} == t.c.id).scalar_subquery()")
-            return (f"json_bool(exists().where({table}.c.{comp['key_column']} == t.c.id, "
-                    f"{table}.c.{comp['user_column']} == viewer))")
+            if comp["kind"] == "membership":
+                table = identifier(comp["table"])
+                return (f"json_bool(exists().where({table}.c.{comp['key_column']} == t.c.id, "
+                        f"{table}.c.{comp['user_column']} == viewer))")
+            return self._aggregate_expr(entity, comp, vf.get("json_schema") or comp.get("json_schema") or {}, aliases)
         rel = next(r for r in entity["relations"] if r["name"] == vf["name"])
         shown = vf.get("relation_as") or rel["response_as"]
         return self._relation_expr(rel, shown, aliases)
+
+    def _aggregate_expr(self, entity: Json, comp: Json, shown: Json, aliases: list[str]) -> str:
+        """A count or an aggregate of the related rows as a correlated scalar subquery of the document's statement.
+
+        count and sum are 0 over no rows; avg, min and max are null. avg is a JSON number (double) on
+        both dialects; sums, minima and maxima keep the aggregated field's JSON form (a decimal as the
+        string the design shows, a timestamp in the service's format).
+        """
+        r = self._new_alias(aliases, comp["table"])
+        where = [f"{r}.c.{comp['key_column']} == t.c.id"]
+        rel = next((x for x in entity["relations"] if x["name"] == comp["relation"]), None)
+        # the counted rows' entity (a many_to_many counts join-table rows, which have no conditions)
+        target = None if rel and rel["kind"] == "many_to_many" else next(
+            (e for e in self.entities.values() if e["table"] == comp["table"]), None)
+        if target is not None:
+            if target["soft_delete"]:
+                where.append(f"{r}.c.deleted_at.is_(None)")  # soft-deleted rows do not count
+            where += [condition_sql(target, cond, r) for cond in comp.get("conditions") or []]
+        clause = ", ".join(where)
+        if comp["kind"] == "count":
+            return f"select(func.count()).select_from({r}).where({clause}).scalar_subquery()"
+        field = next(f for f in (target or {}).get("fields", []) if f["name"] == comp["field"])
+        column = f"{r}.c.{field['column']}"
+        if comp["kind"] == "avg":
+            return f"select(cast(func.avg({column}), Double())).where({clause}).scalar_subquery()"
+        value = f"select(func.{comp['kind']}({column})).where({clause}).scalar_subquery()"
+        if comp["kind"] == "sum":
+            value = f"func.coalesce({value}, 0)"
+        declared = shown.get("type")
+        types = declared if isinstance(declared, list) else [declared]
+        if field["python_type"] == "Decimal" and "string" not in types:
+            return value  # the contract shows this decimal as a JSON number
+        return value_expr(field["kind"], field["python_type"], field["type"], value)
 
     def _target_value(self, rel: Json, shown: str, r: str) -> str:
         target = self.entities[rel["target"]]
@@ -218,12 +273,18 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
                                          translator))
     # view functions must be defined after the ones they call (a view embedding another entity's view)
     ordered_views = _ordered_views(entity_plans)
+    from backend_agent.generate.etag_plan import plan_etags
+
+    plan_etags(entity_plans)
     handlers = sorted({op["handler"] for op in design["operations"] if op.get("handler")})
     custom_modules: dict[str, list[Json]] = {}
     for op in design["operations"]:
         if op.get("handler"):
             module, func = op["handler"].split(":", 1)
             custom_modules.setdefault(module, []).append({"func": func, "op": op})
+    for module, hooks in hook_stubs(design).items():  # after-write hooks (at_rest.py)
+        known = {item["func"] for item in custom_modules.get(module, [])}
+        custom_modules.setdefault(module, []).extend(h for h in hooks if h["func"] not in known)
     auth_ops = [op for e in entity_plans for op in e["operations"] if op["kind"] in AUTH_KINDS]
     for op in auth_ops:
         op["reply_keys"] = op.get("_reply_keys") or [(k["key"], k["source"]) for k in op["response_keys"]]  # CONTRACT hook
@@ -245,6 +306,7 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "schema_models": translator.render_models(),
         "handlers": handlers,
         "custom_modules": custom_modules,
+        "typed_handlers": [op for e in entity_plans for op in e["operations"] if op["request_class"]],
         "user_entity": user_plan,
         "api_modules": sorted([e["module"] for e in entity_plans
                                if any(op["kind"] not in AUTH_KINDS for op in e["operations"])]
@@ -252,15 +314,33 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "auth_ops": auth_ops,
         "auth_refresh_op": next((op for op in auth_ops if op["kind"] == "refresh"), None),
         "auth_body_models": sorted({op["body_model"] for op in auth_ops if op["body_model"]}),
+        "at_rest": at_rest_context(design),
     }
     from backend_agent.generate.samples import PASSWORD
-    from backend_agent.generate.testplan import factory_plans, lifecycle_plans, operation_plans
+    from backend_agent.generate.testplan import (
+        DEFAULT_STATUS,
+        auth_test_plan,
+        error_table,
+        factory_plans,
+        lifecycle_plans,
+        operation_plans,
+        success_statuses,
+    )
 
     context["password_sample"] = PASSWORD
+    from backend_agent.generate.text_pages import SCRIPT, page_test_plans
+
+    context["page_tests"], context["script"] = page_test_plans(design), SCRIPT
     context["factories"] = factory_plans(design)
     context["test_ops"] = operation_plans(design, openapi)
     context["lifecycles"] = lifecycle_plans(design, context["test_ops"])
-    context["auth_tests"] = _auth_tests(design, openapi, auth_ops, user_plan) if user_plan else None
+    context["auth_tests"] = auth_test_plan(design, openapi) if user_plan else None
+    context["test_error_schemas"], context["test_errors"] = error_table(design)
+    context["default_status"] = DEFAULT_STATUS
+    context["test_success"] = success_statuses(design)
+    from backend_agent.generate.aggregate_tests import aggregate_test_plans
+
+    context["aggregate_tests"] = aggregate_test_plans(design)
     return context, [e for e in entity_plans if e["operations"]]
 
 
@@ -283,26 +363,6 @@ def _auth_plan(openapi: Json, auth: Json, user: Json, auth_ops: list[Json]) -> N
         field = next(f for f in raw["fields"] if f["name"] == key)
         user["register_columns"].setdefault(field["json_name"], field["column"])
     user["update_me_columns"] = columns_of("update_me")
-
-
-def _auth_tests(design: Json, openapi: Json, auth_ops: list[Json], user: Json) -> Json:
-    """Bodies and paths the generated auth tests send."""
-    from backend_agent.generate.samples import PASSWORD, json_sample
-
-    auth = design["auth"]
-    identity = next(f for f in user["raw"]["fields"] if f["name"] == auth["identity"][0])
-    by_kind = {op["kind"]: op for op in auth_ops}
-    out: Json = {"identity_json": identity["json_name"], "identity_column": identity["column"],
-                 "password_json": user["password_key"], "password": PASSWORD}
-    out.update({kind: None for kind in AUTH_KINDS})
-    for kind, op in by_kind.items():
-        operation = openapi["paths"][op["path"]][op["method"].lower()]
-        schema = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
-        out[kind] = {"method": op["method"], "path": op["path"], "status": op["status_code"],
-                     "envelope": op.get("request_envelope"),
-                     "body": json_sample(schema, openapi["components"]["schemas"], unique=True) if schema else None,
-                     "refresh_key": next((k["key"] for k in op["response_keys"] if k["source"] == "refresh_token"), None)}
-    return out
 
 
 def _ordered_views(entity_plans: list[Json]) -> list[Json]:
@@ -354,6 +414,9 @@ def _entity_plan(design: Json, entity: Json, ops: list[Json], planner: DocumentP
         plan["sorts"].update({k: v for k, v in op["sort_columns"].items()})
         if op.get("default_sort"):
             plan["sorts"][op["default_sort"].lstrip("-")] = _column_of(entity, op["default_sort"])
+    # clients sort by wire names (`?sort=-createdAt`); the services' defaults name fields
+    wire_names = {f["name"]: f["json_name"] for f in entity["fields"]}
+    plan["sorts"].update({wire_names[k]: v for k, v in list(plan["sorts"].items()) if wire_names.get(k, k) != k})
     text = "\n".join(
         [c for op in plan["operations"] for c in
          [k["expr"] for k in op["key_clauses"]] + [f["expr"] for f in op["filter_clauses"]]
@@ -382,6 +445,9 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["secret_columns"] = {f["json_name"]: f["column"] for f in fields
                               if f["secret"] and (f["in_create"] or f["in_update"])}
     plan["field_columns"] = {f["name"]: f["column"] for f in fields}
+    # what text/html and text/plain templates see as `row` (never a secret or an encrypted value)
+    plan["template_columns"] = {f["name"]: f["column"] for f in fields
+                                if not f.get("secret") and not f.get("encrypted")}
     plan["values_column"] = {f["name"]: f["column"] for f in fields}
     plan["row_columns"] = "*t.c"
     plan["relations_by_name"] = {
@@ -412,6 +478,8 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
         if op["kind"] in ("toggle_add", "toggle_remove"):
             rel = plan["relations_by_name"][op["relation"]]
             tables.add(rel["join_table"])
+        if op.get("caller_table"):
+            tables.add(op["caller_table"])
     plan["request_relations"] = request_relations
     plan["write_tables"] = sorted(tables)
     plan["derived"] = [
@@ -429,6 +497,7 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
         if op.get("handler"):
             module, func = op["handler"].split(":", 1)
             op["handler_call"] = f"{module.replace('.', '_')}.{func}"
+    write_extras(design, entity, plan)
 
 
 def _literal(entity: Json, column: str, value: Any) -> str:
@@ -447,10 +516,10 @@ def _literal(entity: Json, column: str, value: Any) -> str:
     return repr(value)
 
 
-def condition_sql(entity: Json, cond: Json) -> str:
-    column = f"t.c.{cond['column']}"
+def condition_sql(entity: Json, cond: Json, alias: str = "t") -> str:
+    column = f"{alias}.c.{cond['column']}"
     if cond.get("other_column"):
-        return f"{column} {_OPS.get(cond['op'], '==')} t.c.{cond['other_column']}"
+        return f"{column} {_OPS.get(cond['op'], '==')} {alias}.c.{cond['other_column']}"
     value = cond.get("value")
     if cond["op"] == "in":
         return f"{column}.in_({list(value or [])!r})"
@@ -479,6 +548,10 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
                     translator: SchemaTranslator) -> Json:
     out: Json = dict(op)
     out["func"] = snake(op["operation_id"])
+    out["text_template"] = text_template_of(op)  # (file in app/templates/, content type) of a rendered answer
+    # the start of a list's envelope: constants the contract fixes beside the rows ("ok": true), then the rows' key
+    out["list_prefix"] = "{" + "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in op.get("_list_consts", [])) \
+        + f"{json.dumps(op.get('list_key'))}:"
     out["view_func"] = planner.func_name(entity["name"], op["view"]) if op.get("view") else None
     out["path_params"] = [p for p in op["parameters"] if p["location"] == "path"]
     out["query_params"] = []
@@ -496,7 +569,7 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
                                                     alias=None if p["py"] == p["name"] else p["name"])
         p["annotation"] = annotation.replace("{where}", "Path")
     out["request_envelope_py"] = _py_key(op["request_envelope"]) if op.get("request_envelope") else None
-    out["body_model"] = translator.request_model(op) if op.get("request_schema") else None
+    out["body_model"] = translator.request_model(op) if op.get("request_schema") or op.get("_body_select") else None
     out["key_clauses"], out["parent"] = _key_clauses(design, entity, op)
     out["filter_clauses"] = [_filter_clause(design, entity, f) for f in op.get("filters", [])]
     out["sort_columns"] = {name: _column_of(entity, name) for name in op.get("sort", [])}
@@ -510,6 +583,9 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
                      for c in op.get("conditions", []) if op["kind"] == "transition"]
     out["scope_clause"] = _scope_clause(design, entity, op) if op["kind"] == "feed" else None
     out["paths_route"] = op["path"][len(design["service"]["base_path"]):] or "/"
+    out["caller_value"], out["caller_expected"], out["caller_table"] = caller_check(design, out)
+    plan_params(design, entity, op, out)
+    typed_handler_plan(out, op, translator)  # contract-mode custom handlers (typed_handlers.py)
     return out
 
 
@@ -551,7 +627,11 @@ def _key_clauses(design: Json, entity: Json, op: Json) -> tuple[list[Json], Json
         clauses.append({"param": py, "expr": f"t.c.{rel['fk_column']} == {lookup}.scalar_subquery()",
                         "own": False})
         parent = {"fk": rel["fk_column"], "lookup": lookup, "param": py, "entity": owner_name,
-                  "table": table}
+                  "table": table, "module": snake(owner_name)}
+    for key, field_name in op.get("_body_select", []):  # RPC style: a request body value selects the row
+        py = identifier(key)
+        clauses.append({"param": py, "expr": f"t.c.{_column_of(entity, field_name)} == {py}", "own": True,
+                        "body_attr": _py_key(key)})
     return clauses, parent
 
 
@@ -599,8 +679,16 @@ def _scope_clause(design: Json, entity: Json, op: Json) -> str | None:
     return None
 
 
+REPLY_SOURCES = {"$user": "document", "$token": "token", "$refresh_token": "refresh_token",
+                 "$token_type": "token_type", "$expires_in": "expires_in"}
+
+
 def _response_keys(openapi: Json, op: Json) -> list[Json]:
     """The top-level keys of an auth operation's response and what fills each."""
+    if op.get("reply") is not None:  # the blueprint's reply template, key by key
+        return [{"key": key, "source": REPLY_SOURCES.get(value, "value:" + json.dumps(value))}
+                if isinstance(value, str) else {"key": key, "source": "value:" + json.dumps(value)}
+                for key, value in op["reply"].items()]
     operation = openapi.get("paths", {}).get(op["path"], {}).get(op["method"].lower(), {})
     response = operation.get("responses", {}).get(str(op["status_code"]), {})
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})

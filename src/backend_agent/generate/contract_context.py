@@ -11,10 +11,13 @@ generator's context (``context.py``) already serves:
   contract's keys are written (e.g. no ``id`` in a RealWorld article);
 * paging style (cursor/offset) from the contract's list parameters;
 * per operation, the status, body schema and content type of every error outcome
-  (``_wire_errors``), which the generated ``app/api/wire_errors.py`` answers with.
+  (``_wire_errors``), which the generated ``app/api/wire_errors.py`` answers with;
+* request properties selecting the row (``x-target: select:``, RPC style) as ``_body_select``;
+  constants (``x-source: const``) as view fields and list-envelope keys (``_list_consts``);
+* custom bindings get a typed request class (``_request_class``, see ``typed_handlers.py``).
 
-Operations whose contract needs a construct the generator does not emit yet (text bodies, custom
-handlers, transitions, generated values, aggregates, row selection by body field...) are refused
+Operations whose contract needs a construct the generator does not emit yet (e.g. a list rendered by
+a template, a custom handler answering text) are refused
 all at once and by name, so nothing is generated that would silently differ from its contract.
 The served ``/openapi.json`` is the design's normalized contract as written.
 """
@@ -32,11 +35,13 @@ Json = dict[str, Any]
 
 # Operation kinds whose behaviour the generator emits for contract bindings.
 SERVED_KINDS = frozenset({
-    "list", "get", "create", "update", "delete", "toggle_add", "toggle_remove", "feed",
-    "register", "login", "me", "update_me",
+    "list", "get", "create", "update", "delete", "toggle_add", "toggle_remove", "feed", "transition",
+    "register", "login", "me", "update_me", "custom",
 })
-# JSON response content types the generated routers write; text bodies need templates not emitted yet.
+# JSON response content types the generated routers write.
 SERVED_CONTENT = (None, "application/json")
+# text bodies: a Jinja2 template (design.json ``templates``) renders the row; errors are the message
+TEXT_CONTENT = ("text/html", "text/plain")
 
 
 def prepare_contract_design(design: Json, blueprint: Path | str, openapi: Json | None = None) -> Json:
@@ -54,21 +59,13 @@ def prepare_contract_design(design: Json, blueprint: Path | str, openapi: Json |
     for op in prepared["operations"]:
         _parent_keys_as_entity_fields(prepared, op)
         _shape_keys_from_wire(op)
+        _body_select(op)
+        _typed_handler(op)
         views.apply(op)
         _request_schema_of_contract(op, (openapi or {}).get("components", {}).get("schemas", {}))
     _entity_envelopes_from_wire(prepared)
     _pagination_from_parameters(prepared)
-    # error body schemas, each once; per operation: outcome -> (status, index of the body schema or None, declared,
-    # content type)
-    bodies: list[Json] = []
-    table: dict[str, dict[str, tuple[int, int | None, bool, str]]] = {}
-    for op in prepared["operations"]:
-        for outcome, (status, schema, declared, content) in wire_errors(op).items():
-            if schema is not None and schema not in bodies:
-                bodies.append(schema)
-            index = bodies.index(schema) + 1 if schema is not None else None
-            table.setdefault(op["operation_id"], {})[outcome] = (status, index, declared, content)
-    prepared["_wire_error_bodies"], prepared["_wire_errors"] = bodies, table
+    add_wire_error_tables(prepared)
     if views.problems:
         raise GenerationError(f"{blueprint}: response shapes the generator cannot build yet:\n"
                               + "\n".join(f"  - {p}" for p in views.problems),
@@ -88,29 +85,17 @@ def _unserved(design: Json, op: Json) -> list[str]:
     for response in wire.get("responses", []):
         content = response.get("content_type")
         json_error = response.get("outcome") != "success" and str(content).endswith("+json")
-        if content not in SERVED_CONTENT and not json_error:
+        if content not in SERVED_CONTENT and not json_error and not _served_text(op, response):
             out.append(f"{name}: {response['status']} answers {content}")
     request = wire.get("request")
     if request and request.get("content_type") != "application/json":
         out.append(f"{name}: request body {request.get('content_type')}")
-    if request and _has_target(request.get("schema"), ("select:", "param:")):
-        out.append(f"{name}: request selects its row or passes handler parameters (x-target select:/param:)")
+    if request and op["kind"] != "custom" and _has_target(request.get("schema"), ("param:",)):
+        out.append(f"{name}: request passes handler parameters (x-target param:)")
     success = _success_schema(op) or {}
     if success.get("type") == "array" and (op.get("values_of") or (design["service"].get("pagination") == "cursor"
                                            and op.get("paginated"))):
         out.append(f"{name}: bare JSON array of values or of cursor pages")
-    entity = design["entities"].get(op.get("entity") or "")
-    if entity is not None:
-        for field in entity["fields"]:
-            if field.get("encrypted"):
-                out.append(f"{name}: {entity['name']}.{field['name']} is encrypted at rest")
-            if field.get("generate"):
-                out.append(f"{name}: {entity['name']}.{field['name']} is generated ({field['generate']})")
-        for comp in entity.get("computed", []):
-            if comp.get("kind") not in ("count", "membership", "exists", None):
-                out.append(f"{name}: computed {comp['name']} is an aggregate ({comp['kind']})")
-        if entity.get("hooks"):
-            out.append(f"{name}: {entity['name']} has after-write hooks")
     return out
 
 
@@ -123,6 +108,37 @@ def _has_target(schema: Any, prefixes: tuple[str, ...]) -> bool:
     if isinstance(schema, list):
         return any(_has_target(item, prefixes) for item in schema)
     return False
+
+
+def _served_text(op: Json, response: Json) -> bool:
+    """A text/html or text/plain body the generator writes: a template rendering one row, or an error message."""
+    if response.get("content_type") not in TEXT_CONTENT:
+        return False
+    source = str((response.get("schema") or {}).get("x-source") or "")
+    if response.get("outcome") == "success":
+        return source.startswith("template:") and op["kind"] in ("get", "view")
+    return source in ("error.message", "")
+
+
+def _typed_handler(op: Json) -> None:
+    """A custom handler gets ``<OperationId>Request`` (typed_handlers.py); its body model is the contract's."""
+    if op["kind"] != "custom":
+        return
+    pascal = "".join(part[:1].upper() + part[1:] for part in op["operation_id"].replace("-", "_").split("_"))
+    op["_request_class"] = f"{pascal}Request"
+    op["summary"] = op.get("summary") or f"{op['operation_id']}, answered by {op['handler']}"
+    if (op.get("wire") or {}).get("request"):
+        op["request_schema"] = op.get("request_schema") or f"{pascal}Body"
+
+
+def _body_select(op: Json) -> None:
+    """RPC style: request properties annotated ``x-target: select:Entity.field`` pick the row (``_body_select``)."""
+    schema = ((op.get("wire") or {}).get("request") or {}).get("schema") or {}
+    selects = [(key, prop["x-target"].partition(":")[2].split(".", 1)[1])
+               for key, prop in (schema.get("properties") or {}).items()
+               if isinstance(prop, dict) and str(prop.get("x-target", "")).startswith("select:")]
+    if selects:
+        op["_body_select"] = selects
 
 
 def _success_schema(op: Json) -> Json | None:
@@ -149,6 +165,8 @@ def _shape_keys_from_wire(op: Json) -> None:
     envelope = next((key for key, target in targets.items() if target == "row"), None)
     if envelope is not None:
         op["request_envelope"] = envelope
+    elif (request.get("schema") or {}).get("x-target") == "row":
+        op["request_envelope"] = None  # the body is the row itself, whatever envelope the blueprint names
     if (_success_schema(op) or {}).get("type") == "array" and op["kind"] in ("list", "feed", "query"):
         op["list_key"] = op["count_key"] = None  # a bare JSON array
         return
@@ -156,6 +174,10 @@ def _shape_keys_from_wire(op: Json) -> None:
     rows = next((key for key, source in sources.items() if source == "rows"), None)
     if rows is not None:
         op["list_key"] = rows
+        consts = [(key, prop.get("x-value")) for key, prop in ((_success_schema(op) or {}).get("properties") or {}).items()
+                  if isinstance(prop, dict) and prop.get("x-source") == "const"]
+        if consts:
+            op["_list_consts"] = consts  # written beside the rows, e.g. {"ok": true, "cards": [...]}
         op["count_key"] = next((key for key, source in sources.items() if source == "total"), None)
     row = next((key for key, source in sources.items() if source == "row"), None)
     if row is not None and op["kind"] not in ("list", "feed"):
@@ -262,6 +284,8 @@ class WireViews:
                 self._number_decimal(entity, name, prop)
             elif source == "token":
                 fields.append({**base, "name": "token", "source": "token"})
+            elif source == "const":  # a value the contract fixes ("ok": true), written by the document itself
+                fields.append({**base, "name": key, "source": "const", "value": prop.get("x-value")})
             elif kind == "relation" and name in relations and prop.get("x-field"):
                 rel = relations[name]
                 shown = "id" if prop["x-field"] == "id" else "values"
@@ -300,7 +324,7 @@ class WireViews:
     @staticmethod
     def _named(entity: Json, fields: list[Json], hint: str) -> str:
         def signature(items: list[Json]) -> list[tuple[Any, ...]]:
-            return [(f["name"], f["json_name"], f["source"], f["relation_as"]) for f in items]
+            return [(f["name"], f["json_name"], f["source"], f["relation_as"], repr(f.get("value"))) for f in items]
 
         for name, view in entity["views"].items():
             if signature(view["fields"]) == signature(fields):
@@ -332,6 +356,33 @@ def _request_schema_of_contract(op: Json, components: Json) -> None:
         op["request_schema"] = match
 
 
+def add_wire_error_tables(design: Json) -> None:
+    """``_wire_error_bodies`` (each error body schema once) and ``_wire_errors``: per operation, outcome ->
+    (status, index of the body schema or None, declared, content type), which app/api/wire_errors.py serves."""
+    bodies: list[Json] = []
+    table: dict[str, dict[str, tuple[int, int | None, bool, str]]] = {}
+    for op in design["operations"]:
+        for outcome, (status, schema, declared, content) in wire_errors(op).items():
+            if schema is not None and schema not in bodies:
+                bodies.append(schema)
+            index = bodies.index(schema) + 1 if schema is not None else None
+            table.setdefault(op["operation_id"], {})[outcome] = (status, index, declared, content)
+    design["_wire_error_bodies"], design["_wire_errors"] = bodies, table
+
+
+CONVENTIONAL_STATUS = {"invalid": 422, "unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409,
+                       "rate_limited": 429}
+
+
+def needs_wire_errors(design: Json) -> bool:
+    """Blueprint mode: an error shape or a non-conventional outcome status is served per operation, as a
+    contract's would be (the service's own error handlers know only the error style)."""
+    if design["service"].get("error_shape"):
+        return True
+    return any(CONVENTIONAL_STATUS.get(outcome, status) != status
+               for op in design["operations"] for outcome, status in (op.get("outcomes") or {}).items())
+
+
 def wire_errors(op: Json) -> dict[str, tuple[int, Json | None, bool, str]]:
     """outcome -> (status, error body schema or None for no body, declared by the contract, content type).
 
@@ -341,7 +392,7 @@ def wire_errors(op: Json) -> dict[str, tuple[int, Json | None, bool, str]]:
     out: dict[str, tuple[int, Json | None, bool, str]] = {}
     for response in (op.get("wire") or {}).get("responses", []):
         outcome = response.get("outcome")
-        if outcome in (None, "success", "other") or outcome in out:
+        if outcome in (None, "success", "existing", "other") or outcome in out:
             continue
         schema = response.get("schema")
         declared = bool(response.get("declared")) and not (response.get("content_type") and schema is None)

@@ -108,11 +108,15 @@ def deploy_context(design: dict[str, Any]) -> DeployContext:
     }
     # The service refuses to start outside development without a strong secret, auth or not.
     secret_env = str(service.get("secret_env") or "APP_SECRET")
-    secrets = (
+    secrets: tuple[SecretEnv, ...] = (
         SecretEnv("DATABASE_URL", "database-url", "SQLAlchemy URL of the PostgreSQL database"),
         SecretEnv("REDIS_URL", "redis-url", "Redis URL shared by all replicas (rate limits, cache, token revocation)"),
         SecretEnv(secret_env, "app-secret", "signing key for tokens, at least 32 random characters"),
     )
+    if any(f.get("encrypted") for e in (design.get("entities") or {}).values() for f in e.get("fields", [])):
+        key_env = str(service.get("encryption_key_env") or f"{name.upper().replace('-', '_')}_ENCRYPTION_KEY")
+        secrets += (SecretEnv(key_env, "encryption-key",
+                              "AES-256-GCM key of the fields encrypted at rest, 32 random bytes as 64 hex characters"),)
     return DeployContext(
         name=name,
         title=str(service.get("title") or name),

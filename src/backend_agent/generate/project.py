@@ -150,9 +150,16 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
         from backend_agent.generate.contract_context import prepare_contract_design
 
         resolved = prepare_contract_design(resolved, blueprint, openapi)
+    else:  # blueprint mode: errors.shape and per-outcome statuses are served like a contract's
+        from backend_agent.generate.contract_context import add_wire_error_tables, needs_wire_errors
+
+        if needs_wire_errors(resolved):
+            add_wire_error_tables(resolved)
 
     say(f"render: {len(result.operations)} operations, {len(result.tables)} tables")
     files, stubs = render_project(design_files, resolved, openapi)
+    for name, text in (resolved.get("templates") or {}).items():  # text/html and text/plain bodies
+        files[f"app/templates/{name}"] = text
 
     say("migrations")
     migration_name: str | None = None
@@ -170,6 +177,7 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
 
     say("format")
     files = format_python(files)
+    files.update(shipped_custom_code(Path(blueprint).parent, stubs))  # the user's code, as written
 
     say("write")
     outcome = GenerationResult(out_dir=out_dir, stubs=stubs, migration=migration_name,
@@ -180,6 +188,25 @@ def generate_service(blueprint: Path, out_dir: Path, *, update: bool = False,
         _write_new(out_dir, files, outcome)
     outcome.stubs = [stub for stub in stubs if _still_a_stub(out_dir, stub)]
     return outcome
+
+
+def shipped_custom_code(folder: Path, stubs: list[str]) -> dict[str, str | bytes]:
+    """Custom modules that already sit beside the blueprint replace their stubs in ``app/custom/``.
+
+    For a handler or hook ``pkg.module:function``, a package folder ``pkg/`` (or a module
+    ``pkg.py``) next to the blueprint is copied as it is (its ``*.py`` files), e.g. the audit hook of
+    examples/secrets in ``secrets_rules/``.
+    """
+    out: dict[str, str | bytes] = {}
+    tops = {stub.split(":", 1)[0].removeprefix("app/custom/").split("/", 1)[0].removesuffix(".py") for stub in stubs}
+    for top in sorted(tops):
+        package, module = folder / top, folder / f"{top}.py"
+        if package.is_dir():
+            for path in sorted(package.rglob("*.py")):
+                out[f"app/custom/{top}/{path.relative_to(package).as_posix()}"] = path.read_text(encoding="utf-8")
+        elif module.is_file():
+            out[f"app/custom/{top}.py"] = module.read_text(encoding="utf-8")
+    return out
 
 
 def _still_a_stub(out_dir: Path, stub: str) -> bool:

@@ -172,7 +172,7 @@ class SchemaTranslator:
                     kwargs.append(f"pattern={pattern!r}")
         elif kind == "integer":
             annotation = "StrictInt"
-            kwargs += _bounds(schema)
+            kwargs += _bounds(schema) + _format_bounds(schema)
         elif kind == "number":
             annotation = "float"
             kwargs += _bounds(schema)
@@ -211,6 +211,23 @@ def _bounds(schema: Json) -> list[str]:
         if key in schema and not isinstance(schema[key], bool):
             value = schema[key]
             out.append(f"{arg}={value!r}")
+    return out
+
+
+# The range an integer format promises: beyond it the database column overflows (a 500 otherwise).
+_INT_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _format_bounds(schema: Json) -> list[str]:
+    """``ge``/``le`` from the integer's format where the schema sets no bound of its own."""
+    if schema.get("format") not in _INT_FORMATS:
+        return []
+    low, high = _INT_FORMATS[schema["format"]]
+    out = []
+    if "minimum" not in schema and "exclusiveMinimum" not in schema:
+        out.append(f"ge={low}")
+    if "maximum" not in schema and "exclusiveMaximum" not in schema:
+        out.append(f"le={high}")
     return out
 
 

@@ -10,8 +10,31 @@ Json = dict[str, Any]
 PASSWORD = "Correct-Horse-42!"  # fits every password policy a blueprint can state (letter, digit, symbol)
 
 
+# Shapes of unique sample strings tried against a ``pattern`` (e.g. ``^[A-Z][A-Z0-9_]{1,63}$`` takes ``S{n}``).
+_PATTERN_SHAPES = ("s{n}", "S{n}", "s-{n}", "S_{n}", "{n}", "s_{n}")
+
+
+def _pattern_sample(pattern: str, unique: bool, limit: int | None, minimum: int) -> str | None:
+    """A sample expression whose every value (any ``n``) matches ``pattern``, if a simple shape does."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None
+    # fixed-width digits (``^[0-9]{16}$``, a card number): n zero-padded to each width the pattern names
+    widths = [f"{{n:0{width}d}}" for width in re.findall(r"\{(\d+)\}", pattern) if 8 <= int(width) <= 64]
+    for shape in (*_PATTERN_SHAPES, *widths):
+        values = [shape.format(n=n) for n in (1, 7, 12345678)]
+        if all(compiled.search(v) and minimum <= len(v) <= (limit or 64) for v in values):
+            return f'f"{shape}"' if unique else repr(values[0])
+    return None
+
+
 def _string_sample(schema: Json, unique: bool) -> str:
     """A Python expression (using ``n``) for a string value."""
+    if isinstance(schema.get("pattern"), str):
+        found = _pattern_sample(schema["pattern"], unique, schema.get("maxLength"), schema.get("minLength", 0))
+        if found is not None:
+            return found
     fmt = schema.get("format")
     example = (schema.get("examples") or [None])[0]
     if fmt == "email":
@@ -25,14 +48,20 @@ def _string_sample(schema: Json, unique: bool) -> str:
             head = example[: max(1, (limit or 64) - 6)]
             return f'f"{head}{{n}}"'
         return repr(example if limit is None else example[:limit])
-    minimum = schema.get("minLength", 1)
-    return 'f"s{n}"' if unique else repr("s" * max(minimum, 1))
+    minimum = max(schema.get("minLength", 1), 1)
+    return f'f"{"s" * minimum}{{n}}"' if unique else repr("s" * minimum)
 
 
-def json_sample(schema: Json, components: Json, unique: bool = False) -> str:
-    """A Python expression for a JSON value valid against ``schema``."""
+def json_sample(schema: Json, components: Json, unique: bool = False, targets: dict[str, str] | None = None) -> str:
+    """A Python expression for a JSON value valid against ``schema``.
+
+    ``targets`` maps a node's ``x-target`` annotation (``password``, ``identity:email``...) to the
+    expression written for it instead of a sample.
+    """
+    if targets and schema.get("x-target") in targets:
+        return targets[str(schema["x-target"])]
     if "$ref" in schema:
-        return json_sample(components[schema["$ref"].rsplit("/", 1)[-1]], components, unique)
+        return json_sample(components[schema["$ref"].rsplit("/", 1)[-1]], components, unique, targets)
     if "enum" in schema:
         return repr(next(v for v in schema["enum"] if v is not None))
     if "const" in schema:
@@ -65,12 +94,12 @@ def json_sample(schema: Json, components: Json, unique: bool = False) -> str:
     if kind == "boolean":
         return "False"
     if kind == "array":
-        item = json_sample(schema.get("items", {}), components, unique)
+        item = json_sample(schema.get("items", {}), components, unique, targets)
         return f"[{item}]" if schema.get("minItems") else "[]"
     if kind == "object" or "properties" in schema:
         required = schema.get("required", [])
-        pairs = [f"{key!r}: {json_sample(prop, components, unique)}" for key, prop in schema.get("properties", {}).items()
-                 if key in required]
+        pairs = [f"{key!r}: {json_sample(prop, components, unique, targets)}"
+                 for key, prop in schema.get("properties", {}).items() if key in required]
         return "{" + ", ".join(pairs) + "}"
     return '{"key": "value"}'
 

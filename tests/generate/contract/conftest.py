@@ -130,6 +130,26 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService
     yield from running_example("catalog", tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def recipes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from running_example("recipes", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from running_example("cards", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from running_example("wiki", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def bookmarks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from running_example("bookmarks", tmp_path_factory)
+
+
 def assert_serves_its_contract(service: RunningService) -> None:
     """/openapi.json equals design/openapi.yaml (the normalized contract), with every designed operation."""
     import yaml

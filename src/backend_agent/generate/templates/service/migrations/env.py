@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import create_engine, pool
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, create_engine, pool
+from sqlalchemy.types import TypeEngine
 
 from app.core.settings import get_settings
 from app.core.tables import platform_metadata
@@ -12,8 +16,20 @@ from app.models.tables import metadata
 target_metadata = [metadata, platform_metadata]
 
 
+def compare_type(
+    migration: MigrationContext, inspected: Column[Any], column: Column[Any], _inspected_type: TypeEngine[Any],
+    declared: TypeEngine[Any],
+) -> bool | None:
+    """Compare with the type this dialect stores: a ``with_variant`` type (UUIDs as text on SQLite) is no drift."""
+    stored = declared._variant_mapping.get(migration.dialect.name)  # Alembic compares the base type only
+    if stored is None:
+        return None  # Alembic's own comparison
+    return bool(migration.impl.compare_type(inspected, Column(column.name, stored)))
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=get_settings().database_url, target_metadata=target_metadata, literal_binds=True)
+    context.configure(url=get_settings().database_url, target_metadata=target_metadata, literal_binds=True,
+                      compare_type=compare_type)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -24,7 +40,7 @@ def run_migrations_online() -> None:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()  # end the implicit transaction so Alembic's own one commits
-        context.configure(connection=connection, target_metadata=target_metadata,
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=compare_type,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

@@ -14,6 +14,8 @@ os.environ.setdefault("APP_ENV", "test")
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.sqlite3'}"
 os.environ.setdefault("RATE_LIMIT_ENABLED", "false")
 os.environ.setdefault("OUTBOX_ENABLED", "false")
+# A test-only key for fields encrypted at rest (``encryption_key`` of the settings; ignored without them).
+os.environ.setdefault("ENCRYPTION_KEY", "7e" * 32)
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402

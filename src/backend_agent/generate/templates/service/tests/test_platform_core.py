@@ -168,6 +168,16 @@ def test_access_tokens_round_trip_and_refuse_tampering() -> None:
         assert refused.value.status == 401
 
 
+def test_verified_tokens_are_remembered_only_until_they_expire() -> None:
+    token = security.create_access_token(USER_ID, "user")
+    assert security.decode_access_token(token) is security.decode_access_token(token)  # verified once
+    expired = security.Principal(USER_ID, "user", "jti", utcnow().replace(year=2000))
+    security._verified["forged.but.remembered"] = expired
+    with pytest.raises(ApiError) as refused:
+        security.decode_access_token("forged.but.remembered")  # an expired entry is verified again, and fails
+    assert refused.value.status == 401
+
+
 def test_revocation_refresh_rotation_and_single_use_tokens() -> None:
     principal = security.decode_access_token(security.create_access_token(USER_ID, None))
     anyio.run(security.revoke_token, principal)

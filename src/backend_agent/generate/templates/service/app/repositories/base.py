@@ -111,6 +111,18 @@ def viewer_shape(viewer: Principal | None) -> tuple[bool, bool]:
     return viewer is not None, is_admin(viewer)
 
 
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+}
+
+
+def compare(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+    """``column <op> value`` with the operator a request chose (a declared enum of eq, ne, lt, lte, gt, gte)."""
+    clause: ColumnElement[bool] = _COMPARE[op](column, value)
+    return clause
+
+
 def like_pattern(text: str) -> str:
     """A case-insensitive "contains" pattern for ``ilike(..., escape="/")``, wildcards escaped."""
     escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
@@ -144,6 +156,19 @@ def fetch_row(conn: Connection, table: Table, where: Where, *columns: ColumnElem
 
 def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> Any:
     return conn.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
+
+
+def insert_new(conn: Connection, table: Table, values: dict[str, Any], key: Sequence[str], *,
+               live: bool = False) -> Any:
+    """INSERT ... ON CONFLICT (natural key) DO NOTHING: the new row's id, or None when the key is taken.
+
+    Race-safe find-or-create and upsert on SQLite and PostgreSQL: of concurrent requests with one key,
+    exactly one inserts. ``live``: the key is unique among live rows only (soft delete: a partial index)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    where = table.c.deleted_at.is_(None) if live else None
+    stmt = dialect.insert(table).values(values).on_conflict_do_nothing(
+        index_elements=[table.c[name] for name in key], index_where=where).returning(table.c.id)
+    return conn.execute(stmt).scalar()
 
 
 def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "json_array_agg",
     "json_base64",
     "json_bool",
+    "json_const",
     "json_decimal",
     "json_nested",
     "json_object",
@@ -192,6 +193,26 @@ def _base64_sqlite(element: json_base64, compiler: SQLCompiler, **kw: Any) -> st
 @compiles(json_base64, "postgresql")
 def _base64_postgresql(element: json_base64, compiler: SQLCompiler, **kw: Any) -> str:
     return f"translate(encode({element.args(compiler, **kw)[0]}, 'base64'), E'\\n', '')"
+
+
+class json_const(_JsonFunction):  # noqa: N801
+    """A constant the contract fixes (``"ok": true``), given as JSON text and written as a SQL literal."""
+
+    name = "json_const"
+    inherit_cache = True
+
+    def __init__(self, json_text: str) -> None:
+        super().__init__(literal_column("'" + json_text.replace("'", "''") + "'"))
+
+
+@compiles(json_const, "sqlite")
+def _const_sqlite(element: json_const, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json({element.args(compiler, **kw)[0]})"
+
+
+@compiles(json_const, "postgresql")
+def _const_postgresql(element: json_const, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({element.args(compiler, **kw)[0]} AS JSON)"
 
 
 class json_text(_JsonFunction):  # noqa: N801

@@ -8,6 +8,15 @@ import binascii
 from app.core.errors import invalid
 
 
+# The largest OFFSET both databases take (a signed 64-bit integer); a page past it is empty anyway.
+MAX_OFFSET = 2**63 - 1
+
+
+def page_offset(offset: int) -> int:
+    """A requested offset the database accepts: any offset beyond every row gives the same empty page."""
+    return min(offset, MAX_OFFSET)
+
+
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
 
@@ -22,6 +31,6 @@ def decode_cursor(cursor: str | None) -> int:
         offset = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise invalid("cursor is not a cursor this service issued", field="cursor") from None
-    if kind != "o" or offset < 0:
+    if kind != "o" or not 0 <= offset <= MAX_OFFSET:
         raise invalid("cursor is not a cursor this service issued", field="cursor")
     return offset

@@ -29,6 +29,9 @@ def derive(conn: Connection, column: Column[Any], transform: str | None, source:
     if source is None:
         return None
     value = TRANSFORMS.get(transform or "", lambda x: x)(str(source))
+    limit: int | None = getattr(column.type, "length", None)  # the suffix must fit the column too
+    if limit:
+        value = value[:limit]
     if not unique:
         return value
     table = column.table
@@ -40,6 +43,18 @@ def derive(conn: Connection, column: Column[Any], transform: str | None, source:
     if value not in taken:
         return value
     suffix = 2
-    while f"{value}-{suffix}" in taken:
+    while True:
+        tail = f"-{suffix}"
+        base = value[: limit - len(tail)] if limit else value
+        candidate = base + tail
+        # A shortened base's candidates are not among ``taken`` (that query matched the whole value).
+        if candidate not in taken and (base == value or not _taken(conn, column, candidate, exclude_id)):
+            return candidate
         suffix += 1
-    return f"{value}-{suffix}"
+
+
+def _taken(conn: Connection, column: Column[Any], value: str, exclude_id: Any) -> bool:
+    query = select(column).where(column == value)
+    if exclude_id is not None:
+        query = query.where(column.table.c.id != exclude_id)
+    return conn.execute(query.limit(1)).first() is not None
