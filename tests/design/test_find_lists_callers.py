@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -226,3 +227,25 @@ def test_the_bookmarks_example_uses_all_three() -> None:
     assert _op(result, "listUserBookmarks")["caller"]["status"] == 403
     labels = next(f for f in resolved["entities"]["Bookmark"]["fields"] if f["name"] == "labels")
     assert labels["kind"] == "list" and labels["json_schema"]["items"]["maxLength"] == 20
+
+
+def test_a_list_caller_rule_on_a_query_value_needs_rows_to_narrow(tmp_path: Path) -> None:
+    import copy
+
+    contract: dict[str, Any] = copy.deepcopy(CONTRACT)
+    listing = contract["paths"]["/labels"]["get"]
+    listing["security"] = [{"bearer": []}]
+    listing["parameters"] = [{"name": "who", "in": "query", "required": True, "schema": {"type": "integer"}}]
+    listing["responses"]["403"] = {"description": "not you"}
+    blueprint = BLUEPRINT.replace("listLabels: Label.list",
+                                  "listLabels: {operation: Label.list, caller: {in: query, name: who}}")
+    with pytest.raises(BlueprintError) as info:
+        _contract_design(tmp_path, blueprint, contract)
+    rendered = [str(p) for p in info.value.problems]
+    assert len(rendered) == 1 and "bindings.listLabels.caller.name" in rendered[0], rendered
+    assert "Label has no owner and no filter 'who'" in rendered[0] and "give Label an owner" in rendered[0]
+    # with an owner the list narrows to the caller's rows (the generator adds owner == caller)
+    owned = blueprint.replace("  Label:\n    fields:", "  Label:\n    owner: maker\n    relations:\n"
+                              "      maker: {kind: many_to_one, target: User, required: true}\n    fields:")
+    result = _contract_design(tmp_path, owned, contract)
+    assert _op(result, "listLabels")["caller"]["location"] == "query"

@@ -73,7 +73,7 @@ def test_single_identity_login_requires_it(designs: dict[str, Design]) -> None:
 def test_password_policy_is_documented_in_the_contract(tracker: Design) -> None:
     password = tracker.openapi["components"]["schemas"]["UserRegister"]["properties"]["password"]
     assert password["minLength"] == 12
-    assert password["description"] == "password: 12-128 characters, at least one digit, at least one symbol"
+    assert password["description"] == "a password of 12-128 characters, at least one digit, at least one symbol"
     example = password["examples"][0]  # the example obeys the policy it documents
     assert len(example) >= 12 and any(c.isdigit() for c in example) and any(not c.isalnum() for c in example)
 

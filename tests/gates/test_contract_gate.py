@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from backend_agent.gates import Target
-from backend_agent.gates.contract import ContractGate, parse_junit, summary_counts
+from backend_agent.gates.contract import ContractGate, parse_junit, schemathesis_config, summary_counts
 from backend_agent.gates.contract import _redacted as redacted
-from tests.gates.projects import build, target
+from tests.gates.projects import build, replace, target
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites errors="0" failures="2" tests="3">
@@ -128,3 +128,39 @@ def test_stateful_failures_are_named_by_the_operation_they_hit() -> None:
     [finding] = parse_junit(xml, doc)
     assert finding.operation == "GET /api/tasks/{task_id}"
     assert parse_junit(xml)[0].operation == "Stateful tests"
+
+
+def test_accepted_statuses_extend_schemathesis_defaults_service_wide_or_per_operation() -> None:
+    assert schemathesis_config(None) is None and schemathesis_config([]) is None
+    wide = schemathesis_config([422, 400])
+    assert wide is not None and wide.startswith("[checks.positive_data_acceptance]\n")
+    assert '"404", "409", "429", "5xx", "400", "422"]' in wide
+    per_operation = schemathesis_config({"users-register": [422], "bad id\n": [400]})
+    assert per_operation is not None
+    assert 'include-operation-id = "users-register"' in per_operation
+    assert "bad id" not in per_operation  # a malformed operationId never reaches the TOML
+
+
+@pytest.mark.slow
+def test_business_rule_refusal_fails_unless_the_project_accepts_its_status(tmp_path: Path) -> None:
+    """A schema-valid create refused by a business rule with 422 is schemathesis ST202 (positive data
+    rejected) until the project names 422 as a refusal status of that operation."""
+    project = build(tmp_path)
+    replace(
+        project, "app/api/routes/tags.py",
+        "    if repo.name_taken(session, owner_id=user.id, name=body.name):\n",
+        "    if body.name:  # business rule: the tag quota is used up\n"
+        "        raise HTTPException(status_code=422, detail=\"tag quota reached\")\n"
+        "    if repo.name_taken(session, owner_id=user.id, name=body.name):\n",
+    )  # fmt: skip
+    options = {"max_examples": 5, "phases": ["examples", "coverage"], "boundaries": False}
+    refused = ContractGate().run(target(project, fast=True, contract=options))
+    assert ("contract:ST202", "POST /api/tags") in {(f.rule, f.operation) for f in refused.findings}, [
+        (f.rule, f.operation) for f in refused.findings
+    ]
+    accepted = ContractGate().run(
+        target(project, fast=True, contract={**options, "accept_statuses": {"tags-create_tag": [422]}})
+    )
+    assert "POST /api/tags" not in {f.operation for f in accepted.findings}, [f.message for f in accepted.findings]
+    assert accepted.status == "pass", [f.message for f in accepted.findings]
+    assert 'include-operation-id = "tags-create_tag"' in accepted.evidence["schemathesis_config"]

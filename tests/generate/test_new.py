@@ -43,11 +43,17 @@ def test_generated_tests_pass_on_postgresql(generated: dict[str, GenerationResul
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
-def test_stubs_are_listed_and_answer_501(generated: dict[str, GenerationResult]) -> None:
+def test_stubs_are_listed_and_answer_501(generated: dict[str, GenerationResult], tmp_path: Path) -> None:
     assert generated["conduit"].stubs == []
-    stubs = generated["orders"].stubs
-    assert "app/custom/orders_rules.py:quote_shipping" in stubs
-    text = (generated["orders"].out_dir / "app/custom/orders_rules.py").read_text()
+    # the example ships its custom module (examples/orders_rules.py); a copy of the blueprint alone does not
+    assert generated["orders"].stubs == []
+    shipped = (generated["orders"].out_dir / "app/custom/orders_rules.py").read_text()
+    assert shipped == (REPO_ROOT / "examples/orders_rules.py").read_text()
+    blueprint = tmp_path / "orders.blueprint.yaml"
+    shutil.copy(REPO_ROOT / "examples/orders.blueprint.yaml", blueprint)
+    alone = generate_service(blueprint, tmp_path / "orders")
+    assert "app/custom/orders_rules.py:quote_shipping" in alone.stubs
+    text = (alone.out_dir / "app/custom/orders_rules.py").read_text()
     assert "raise ApiError(" in text and "501" in text and "is not implemented yet" in text
     assert "def quote_shipping(" in text
 
@@ -129,7 +135,9 @@ def test_update_migration_keeps_data(tmp_path: Path) -> None:
 
 def test_cli_new_reports_stubs(tmp_path: Path) -> None:
     out = tmp_path / "svc"
-    done = subprocess.run([sys.executable, "-m", "backend_agent", "new", str(REPO_ROOT / "examples/orders.blueprint.yaml"),
+    blueprint = tmp_path / "orders.blueprint.yaml"  # without the example's shipped custom module beside it
+    shutil.copy(REPO_ROOT / "examples/orders.blueprint.yaml", blueprint)
+    done = subprocess.run([sys.executable, "-m", "backend_agent", "new", str(blueprint),
                            "-o", str(out), "--json"], capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

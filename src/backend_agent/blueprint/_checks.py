@@ -327,6 +327,21 @@ class _Checker:
         if side.target not in self.bp.entities:
             return
         if comp.field is not None:
+            target = self.bp.entities[side.target]
+            by_sum = comp.kind in ("avg", "sum")
+            if (comp.field not in target.fields and comp.field in _builtin_columns(target)
+                    and (comp.field == "id" or by_sum)):  # min/max of a timestamp is meaningful: the first, last
+                kinds = {*NUMERIC_KINDS, *(() if by_sum else (FieldKind.DATE, FieldKind.DATETIME))}
+                numbers = [n for n, f in target.fields.items() if f.parsed.kind in kinds]
+                what = "an identifier" if comp.field == "id" else "a timestamp"
+                self.add(Issue((*path, "field"), f"{comp.kind} of the built-in '{comp.field}' of {side.target} "
+                               f"({what}) is meaningless",
+                               f"a declared {'numeric' if by_sum else 'numeric or date'} field "
+                               f"of {side.target}" + (f": {', '.join(numbers)}" if numbers else ""),
+                               f"aggregate one of {', '.join(numbers)}" if numbers else
+                               f"declare the value as a field of {side.target}, e.g. score: int"))
+                self.issues.extend(self.conditions(side.target, comp.where, (*path, "where")))
+                return
             fld = self.field_or_builtin(side.target, comp.field, (*path, "field"))
             numeric = fld is not None and fld.parsed.kind in NUMERIC_KINDS
             ordered = numeric or (fld is not None and fld.parsed.kind in (FieldKind.DATE, FieldKind.DATETIME))

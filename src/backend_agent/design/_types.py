@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from backend_agent.blueprint import Field, FieldKind, FieldType
@@ -149,7 +151,7 @@ def json_schema(field: Field) -> dict[str, Any]:
         schema = {"type": "integer", "format": "int64"}
     elif kind is FieldKind.DECIMAL:
         # Decimals travel as strings so no precision is lost in JSON.
-        schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+        schema = {"type": "string", "format": "decimal", "pattern": decimal_pattern(field.min)}
     elif kind is FieldKind.FLOAT:
         schema = {"type": "number", "format": "double"}
     elif kind is FieldKind.BOOL:
@@ -190,6 +192,23 @@ def json_schema(field: Field) -> dict[str, Any]:
     if example is not None:
         schema["examples"] = [example]
     return schema
+
+
+def decimal_pattern(minimum: Any) -> str:
+    """The pattern of a decimal string, narrowed by ``minimum`` as far as a regex can say it.
+
+    ``minimum`` means nothing to a string schema, so a fuzzer would send "-5" for a field whose
+    minimum is 0 and see it rejected. Non-negative minimums drop the sign; a minimum of 1, 0.1, 0.01 ...
+    also requires a non-zero digit early enough.
+    """
+    if minimum is None or float(minimum) < 0:
+        return r"^-?\d+(\.\d+)?$"
+    text = format(Decimal(str(minimum)).normalize(), "f")
+    if float(minimum) > 0 and re.fullmatch(r"1|0\.0*1", text):
+        places = len(text.split(".")[1]) if "." in text else 0
+        fraction = rf"|0+\.\d{{0,{places - 1}}}[1-9]\d*" if places else ""
+        return rf"^(\d*[1-9]\d*(\.\d+)?{fraction})$"
+    return r"^\d+(\.\d+)?$"
 
 
 def list_schema(field: Field) -> dict[str, Any]:

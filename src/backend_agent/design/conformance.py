@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from backend_agent.design.model import Design
+from backend_agent.design.model import IDEMPOTENCY_KEY_SCHEMA, Design
 from backend_agent.design.wire import deref
 
 Schema = dict[str, Any]
@@ -116,7 +116,7 @@ def wire_openapi(design: Design) -> Schema:
             params.append(param)
         if op.idempotent and design.mode == "blueprint":
             params.append({"name": design.service.idempotency_header, "in": "header", "required": False,
-                           "schema": {"type": "string", "maxLength": 255}})
+                           "schema": dict(IDEMPOTENCY_KEY_SCHEMA)})
         if params:
             doc["parameters"] = params
         if op.wire.request is not None:

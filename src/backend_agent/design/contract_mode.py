@@ -218,10 +218,12 @@ class _Binder:
             body: set[str] | None = None
             if op.caller.location == "body" and cop.request is not None and isinstance(cop.request.schema, dict):
                 body = set(cop.request.schema.get("properties") or {})
-            problem = caller_problem(op, self.entities.get(op.entity), body)
+            problem = caller_problem(op, self.entities.get(op.entity), body,
+                                     self.bp.auth.user_entity if self.bp.auth is not None else "")
             if problem:
-                self.problem(f"{origin}.caller.name", problem, f"a {op.caller.location} value of {cop.key}",
-                             "name the parameter or property holding the user's id")
+                hint = ("name the parameter or property holding the user's id" if "no owner" not in problem else
+                        f"give {op.entity} an owner, or add {{param: {op.caller.name}, ...}} to its api.filters")
+                self.problem(f"{origin}.caller.name", problem, f"a {op.caller.location} value of {cop.key}", hint)
             if op.caller.status not in op.error_statuses:
                 op.error_statuses = sorted({*op.error_statuses, op.caller.status})
 

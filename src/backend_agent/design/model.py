@@ -398,6 +398,10 @@ class BindingDesign:
 # -- the whole -----------------------------------------------------------------------------------------
 
 
+# What the service accepts as an idempotency key: 1 to 255 characters, not only blanks.
+IDEMPOTENCY_KEY_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
+
+
 @dataclass
 class ServiceDesign:
     name: str
@@ -499,6 +503,7 @@ class Design:
 
 __all__ = [
     "DIALECTS",
+    "IDEMPOTENCY_KEY_SCHEMA",
     "AuthDesign",
     "AuthRule",
     "BindingDesign",

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from backend_agent.design.model import AuthDesign, EntityDesign, OperationDesign, ServiceDesign
+from backend_agent.design.model import (
+    IDEMPOTENCY_KEY_SCHEMA,
+    AuthDesign,
+    EntityDesign,
+    OperationDesign,
+    ServiceDesign,
+)
 from backend_agent.design.schemas import ref
 
 Schema = dict[str, Any]
@@ -100,7 +106,7 @@ def _operation(op: OperationDesign, ed: EntityDesign, svc: ServiceDesign, auth: 
     if op.idempotent:
         params.append({"name": svc.idempotency_header, "in": "header", "required": False,
                        "description": f"replays the first response for {svc.idempotency_ttl_hours} h",
-                       "schema": {"type": "string", "maxLength": 255}})
+                       "schema": dict(IDEMPOTENCY_KEY_SCHEMA)})
     if params:
         out["parameters"] = params
     if auth is not None:

@@ -174,7 +174,8 @@ class _Builder:
             statuses.add(412)  # optimistic concurrency: an If-Match naming an older ETag
         if op.caller is not None:
             statuses.add(op.caller.status)
-            problem = caller_problem(op, self.entities.get(op.entity))
+            problem = caller_problem(op, self.entities.get(op.entity), None,
+                                     self.bp.auth.user_entity if self.bp.auth is not None else "")
             if problem:
                 self.problems.append((problem, f"{origin}.caller.name"))
         owner = self.entities[op.entity].owner

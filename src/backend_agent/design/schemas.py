@@ -80,7 +80,7 @@ def _password_rules(min_length: int, max_length: int, policy: PasswordPolicy) ->
     rules += [f"at least one {what}" for what, wanted in (
         ("letter", policy.require_letter), ("digit", policy.require_digit), ("symbol", policy.require_symbol))
         if wanted]
-    return "password: " + ", ".join(rules)
+    return "a password of " + ", ".join(rules)
 
 
 def _login_schema(svc: ServiceDesign, auth: AuthDesign, user: EntityDesign) -> Schema:
@@ -230,7 +230,8 @@ def build_schemas(bp: Blueprint, svc: ServiceDesign, auth: AuthDesign | None, en
             pair["refresh_token"] = {"type": "string"}
             schemas["RefreshRequest"] = _obj({"refresh_token": {"type": "string"}}, ["refresh_token"])
         schemas["TokenPair"] = _obj(pair, list(pair))
-        token = {"type": "string", "minLength": 16, "description": "the token from the mail"}
+        token = {"type": "string", "minLength": 16, "description": "the token from the mail",
+                 "examples": ["q8Vd1nR2bXo4KcT7wYz0aLm5.3fGhJk9LpQr2StUv6WxYz1Ab"]}
         schemas["VerifyEmailRequest"] = _obj({"token": token}, ["token"])
         mail = json_key(auth.email_field or auth.identity[0], svc.naming)
         schemas["PasswordResetRequest"] = _obj({mail: {"type": "string", "format": "email"}}, [mail])

@@ -39,7 +39,8 @@ def caller_design(bp: Blueprint, entities: dict[str, EntityDesign], rule: Caller
     return CallerDesign(rule.in_, rule.name, rule.user_field, column, rule.status, CALLER_OUTCOMES[rule.status])
 
 
-def caller_problem(op: OperationDesign, ed: EntityDesign | None, body_names: set[str] | None = None) -> str | None:
+def caller_problem(op: OperationDesign, ed: EntityDesign | None, body_names: set[str] | None = None,
+                   user_entity: str = "") -> str | None:
     """Why the caller rule of ``op`` names a value the operation does not receive (None when it does)."""
     rule = op.caller
     if rule is None:
@@ -52,6 +53,10 @@ def caller_problem(op: OperationDesign, ed: EntityDesign | None, body_names: set
             listed = ", ".join(names) or "(none)"
             return (f"{op.operation_id} has no {rule.location} parameter '{rule.name}'; the caller rule names one "
                     f"of its {rule.location} parameters: {listed}")
+        if (rule.location == "query" and op.response_list and ed is not None and not ed.owner_column
+                and ed.name != user_entity and all(f.param != rule.name for f in op.filters)):
+            return (f"the caller rule of {op.operation_id} reads query parameter '{rule.name}', but {ed.name} has "
+                    f"no owner and no filter '{rule.name}', so the list could not narrow to the caller's rows")
         return None
     if body_names is None and ed is not None:
         body_names = {f.json_name for f in ed.fields if f.in_create or f.in_update}

@@ -6,7 +6,7 @@ file, line and key, instead of being ignored or crashing the gate halfway throug
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +66,13 @@ class ContractOptions(_ServiceOptions):
     )
     boundaries: bool | None = Field(
         None, description="Send bounds and just-beyond values of every GET parameter (default: on)."
+    )
+    accept_statuses: list[Annotated[int, Field(ge=400, le=499)]] | dict[
+        str, list[Annotated[int, Field(ge=400, le=499)]]
+    ] | None = Field(
+        None,
+        description="4xx statuses that answer a schema-valid request refused by a business rule (e.g. a "
+        "uniqueness conflict answered with 422): a list for every operation, or a table of operationId -> list.",
     )
 
 

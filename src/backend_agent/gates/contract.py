@@ -30,6 +30,8 @@ ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # which reliably reaches unknown ids and limits) and drops random fuzzing, whose finds vary by seed.
 FAST_PHASES = ("examples", "coverage", "stateful")
 FAST_EXAMPLES = 15
+# schemathesis's own positive_data_acceptance defaults: what a schema-valid request may be answered with.
+ACCEPTED_BY_DEFAULT = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
 
 # Failures that mean the service is broken or insecure rather than merely off its documentation.
 _SEVERITY = {"ST101": "high", "ST102": "high", "ST401": "critical", "ST402": "critical"}
@@ -152,6 +154,31 @@ def summary_counts(output: str) -> dict[str, Any]:
     return metrics
 
 
+def schemathesis_config(accept: list[int] | dict[str, list[int]] | None) -> str | None:
+    """A schemathesis.toml that also counts ``accept`` statuses as accepting a schema-valid request.
+
+    Those are the statuses a project answers a well-formed request with when a business rule refuses
+    it (a uniqueness conflict answered with 422, say): its ``accept_statuses`` option, for every
+    operation (a list) or per operationId (a table). None when there is nothing to add.
+    """
+    if not accept:
+        return None
+
+    def statuses(extra: list[int]) -> str:
+        merged = [*ACCEPTED_BY_DEFAULT, *(str(code) for code in sorted(set(extra)) if str(code) not in ACCEPTED_BY_DEFAULT)]
+        return "[" + ", ".join(f'"{code}"' for code in merged) + "]"
+
+    if isinstance(accept, list):
+        return f"[checks.positive_data_acceptance]\nexpected-statuses = {statuses(accept)}\n"
+    blocks = [
+        f'[[operations]]\ninclude-operation-id = "{operation_id}"\n'
+        f"checks.positive_data_acceptance.expected-statuses = {statuses(codes)}\n"
+        for operation_id, codes in sorted(accept.items())
+        if codes and re.fullmatch(r"[\w.\-]+", operation_id)
+    ]
+    return "\n".join(blocks) or None
+
+
 def st_command(
     st: str,
     service: RunningService,
@@ -161,11 +188,13 @@ def st_command(
     headers: dict[str, str],
     max_time_s: int | None,
     phases: tuple[str, ...] = ALL_PHASES,
+    config_file: Path | None = None,
 ) -> list[str]:
     if service.openapi_url is None:
         raise ValueError("the service has no OpenAPI URL")
+    # An explicit config file, even an empty one, also keeps a schemathesis.toml of the caller's out.
     cmd = [
-        st, "run", service.openapi_url,
+        st, *(["--config-file", str(config_file)] if config_file else []), "run", service.openapi_url,
         "--origin", service.base_url,
         "--checks", "all",
         "--phases", ",".join(phases),
@@ -257,10 +286,15 @@ class ContractGate(Gate):
         max_time = option(target, NAME, "max_time_s")
         with tempfile.TemporaryDirectory(prefix="ba-contract-") as tmp:
             junit = Path(tmp) / "junit.xml"
+            config_file = Path(tmp) / "schemathesis.toml"
+            config_text = schemathesis_config(option(target, NAME, "accept_statuses"))
+            config_file.write_text(config_text or "", encoding="utf-8")
+            if config_text:
+                evidence["schemathesis_config"] = config_text
             phases = option(target, NAME, "phases", FAST_PHASES if fast else ALL_PHASES)
             cmd = st_command(
                 st, service, examples=examples, junit=junit, headers=headers,
-                max_time_s=int(max_time) if max_time else None, phases=tuple(phases),
+                max_time_s=int(max_time) if max_time else None, phases=tuple(phases), config_file=config_file,
             )  # fmt: skip
             proc = run_process(cmd, cwd=tmp, timeout_s=self.timeout_s - 30, env={"NO_COLOR": "1"})
             note(f"schemathesis finished in {proc.duration_s:.1f} s (exit {proc.returncode})")
@@ -335,4 +369,4 @@ def _redacted(cmd: list[str]) -> list[str]:
     ]
 
 
-__all__ = ["ContractGate", "parse_junit"]
+__all__ = ["ContractGate", "parse_junit", "schemathesis_config"]

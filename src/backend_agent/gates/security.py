@@ -32,6 +32,27 @@ FAILING = ("medium", "high", "critical")
 _RANK = ("critical", "high", "medium", "low", "info")
 _BANDIT_SEVERITY = {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
 _SEMGREP_SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
+# What to do about the bandit tests a web service trips most often; the others point at bandit's page.
+_BANDIT_FIXES = {
+    "B104": "bind to 127.0.0.1 by default and take the address from configuration",
+    "B105": "read the secret from the environment or a secret store; never write it in the source",
+    "B106": "read the secret from the environment or a secret store; never write it in the source",
+    "B107": "read the secret from the environment or a secret store; never write it in the source",
+    "B201": "never run Flask with debug=True outside development: take it from configuration",
+    "B301": "never unpickle data a client can reach; use JSON",
+    "B307": "never eval input; parse it (json.loads, ast.literal_eval) instead",
+    "B324": "use hashlib.sha256 (or argon2id for passwords), or pass usedforsecurity=False for checksums",
+    "B501": "keep TLS verification on (verify=True, or a CA bundle path)",
+    "B506": "use yaml.safe_load",
+    "B602": "pass the command as a list without shell=True",
+    "B608": "use bound parameters: SQLAlchemy expressions, or text() with :params, never f-strings or +",
+}
+
+
+def _bandit_hint(item: dict[str, Any]) -> str | None:
+    fix = _BANDIT_FIXES.get(str(item.get("test_id")))
+    more = f"see {item['more_info']}" if item.get("more_info") else None
+    return "; ".join(part for part in (fix, more) if part) or None
 
 
 def bandit_findings(data: dict[str, Any], root: Path) -> list[Finding]:
@@ -44,7 +65,7 @@ def bandit_findings(data: dict[str, Any], root: Path) -> list[Finding]:
                 severity=_BANDIT_SEVERITY.get(str(item.get("issue_severity")), "medium"),
                 file=relative(item.get("filename", ""), root),
                 line=item.get("line_number"),
-                hint=f"see {item.get('more_info')}" if item.get("more_info") else None,
+                hint=_bandit_hint(item),
             )
         )
     return findings

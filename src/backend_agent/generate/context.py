@@ -15,7 +15,7 @@ from typing import Any
 from backend_agent.generate.at_rest import at_rest_context, hook_stubs, write_extras
 from backend_agent.generate.params_plan import plan_params
 from backend_agent.generate.pyschema import SchemaTranslator
-from backend_agent.generate.semantics import caller_check
+from backend_agent.generate.semantics import caller_check, caller_scope
 from backend_agent.generate.text_pages import text_template_of
 from backend_agent.generate.typed_handlers import typed_handler_plan
 
@@ -338,6 +338,9 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
     context["test_error_schemas"], context["test_errors"] = error_table(design)
     context["default_status"] = DEFAULT_STATUS
     context["test_success"] = success_statuses(design)
+    from backend_agent.generate.check_options import contract_accept_statuses
+
+    context["contract_accept_statuses"] = contract_accept_statuses(design)
     from backend_agent.generate.aggregate_tests import aggregate_test_plans
 
     context["aggregate_tests"] = aggregate_test_plans(design)
@@ -428,7 +431,8 @@ def _entity_plan(design: Json, entity: Json, ops: list[Json], planner: DocumentP
     return plan
 
 
-AUTH_KINDS = ("register", "login", "me", "update_me", "refresh")
+AUTH_KINDS = ("register", "login", "me", "update_me", "refresh", "logout", "verify_email", "request_password_reset",
+              "reset_password")
 
 
 def _py_key(key: str) -> str:
@@ -570,6 +574,11 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
         p["annotation"] = annotation.replace("{where}", "Path")
     out["request_envelope_py"] = _py_key(op["request_envelope"]) if op.get("request_envelope") else None
     out["body_model"] = translator.request_model(op) if op.get("request_schema") or op.get("_body_select") else None
+    # A body the OpenAPI document lets the client leave out (every key optional) reads as an empty one.
+    documented = openapi_of(translator).get("paths", {}).get(op["path"], {}).get(op["method"].lower(), {})
+    optional = out["body_model"] and "requestBody" in documented and not documented["requestBody"].get("required")
+    out["body_annotation"] = (f"Annotated[{out['body_model']}, Body(default_factory={out['body_model']})]"
+                              if optional else out["body_model"])
     out["key_clauses"], out["parent"] = _key_clauses(design, entity, op)
     out["filter_clauses"] = [_filter_clause(design, entity, f) for f in op.get("filters", [])]
     out["sort_columns"] = {name: _column_of(entity, name) for name in op.get("sort", [])}
@@ -584,6 +593,7 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
     out["scope_clause"] = _scope_clause(design, entity, op) if op["kind"] == "feed" else None
     out["paths_route"] = op["path"][len(design["service"]["base_path"]):] or "/"
     out["caller_value"], out["caller_expected"], out["caller_table"] = caller_check(design, out)
+    out["caller_scope"] = caller_scope(design, entity, op)
     plan_params(design, entity, op, out)
     typed_handler_plan(out, op, translator)  # contract-mode custom handlers (typed_handlers.py)
     return out

@@ -16,6 +16,9 @@ Json = dict[str, Any]
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# An absolute URI (RFC 3986): a scheme, then only URI characters or %-escapes, one optional fragment.
+_URI_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]|%[0-9A-Fa-f]{2})"
+URI_PATTERN = rf"^[A-Za-z][A-Za-z0-9+.\-]*:{_URI_CHAR}*(?:#{_URI_CHAR}*)?$"
 
 
 def _pascal(name: str) -> str:
@@ -167,7 +170,7 @@ class SchemaTranslator:
                     kwargs.append(f"min_length={schema['minLength']}")
                 if "maxLength" in schema:
                     kwargs.append(f"max_length={schema['maxLength']}")
-                pattern = schema.get("pattern") or (EMAIL_PATTERN if fmt == "email" else None)
+                pattern = schema.get("pattern") or {"email": EMAIL_PATTERN, "uri": URI_PATTERN}.get(fmt or "")
                 if pattern:
                     kwargs.append(f"pattern={pattern!r}")
         elif kind == "integer":

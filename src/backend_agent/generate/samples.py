@@ -26,7 +26,139 @@ def _pattern_sample(pattern: str, unique: bool, limit: int | None, minimum: int)
         values = [shape.format(n=n) for n in (1, 7, 12345678)]
         if all(compiled.search(v) and minimum <= len(v) <= (limit or 64) for v in values):
             return f'f"{shape}"' if unique else repr(values[0])
+    return _spelled_sample(pattern, compiled, unique, limit, minimum)
+
+
+# Alphabets a repeated character class can spell ``n`` in: digits as they are, or 0-9 as a-j / A-J.
+_ALPHABETS = (("0123456789", "str(n)"), ("abcdefghij", '"".join(chr(97 + int(d)) for d in str(n))'),
+              ("ABCDEFGHIJ", '"".join(chr(65 + int(d)) for d in str(n))'))
+
+
+def _spelled_sample(pattern: str, compiled: re.Pattern[str], unique: bool, limit: int | None,
+                    minimum: int) -> str | None:
+    """A sample built from the pattern itself: its shortest match, with ``n`` spelled (left-padded to the
+    repeat's minimum) in the first repeated class that can hold it, e.g. ``^[A-Za-z]+$`` -> ``bch`` for 127."""
+    try:
+        parts = _parts(_regex_parser().parse(pattern))
+    except (re.error, ValueError, TypeError, OverflowError):
+        return None
+    if parts is None:
+        return None
+    for pad in (0, minimum):  # a minLength beyond the pattern's own: the spelled run grows to reach it
+        found = _spelled(parts, compiled, unique, limit, minimum, pad)
+        if found is not None:
+            return found
     return None
+
+
+def _spelled(parts: list[str | tuple[set[str], int, int]], compiled: re.Pattern[str], unique: bool,
+             limit: int | None, minimum: int, pad: int) -> str | None:
+    values: dict[int, str] = {}
+    expression = ""
+    for n in (1, 7, 12345678):
+        text, code, spelled = "", [""], False
+        for part in parts:
+            if isinstance(part, str):
+                text += part
+                code[-1] += part
+                continue
+            chars, low, high = part
+            alphabet = next(((a, e) for a, e in _ALPHABETS if set(a) <= chars), None)
+            if pad and not spelled and high >= low + pad:
+                low += pad
+            if spelled or not unique or alphabet is None or high < 3:
+                text += _filler(chars) * low  # the shortest run of the class
+                code[-1] += _filler(chars) * low
+                continue
+            digits, expr = alphabet
+            spelled = True
+            cap = "" if high >= 8 else f" % {10 ** high}"  # a short run: unique for the first 10**high values
+            expr = expr.replace("str(n)", f"str(n{cap})") if cap else expr
+            word = "".join(digits[int(d)] for d in str(n % 10 ** high if cap else n)).rjust(low, digits[0])
+            text += word
+            code.extend([f"({expr}).rjust({low}, {digits[0]!r})" if low > 1 else f"({expr})", ""])
+        if unique and not spelled:
+            return None
+        values[n] = text
+        expression = " + ".join(c if c.startswith("(") else repr(c) for c in code if c)
+    if not all(compiled.search(v) and minimum <= len(v) <= (limit or 64) for v in values.values()):
+        return None
+    return expression if unique else repr(values[1])
+
+
+def _filler(chars: set[str]) -> str:
+    """A plain character of a class: a letter or digit where it has one."""
+    return next((c for c in "s0aSA" if c in chars), min(chars))
+
+
+def _regex_parser() -> Any:
+    import re._parser as parser  # the parser ``re`` itself compiles with
+
+    return parser
+
+
+def _parts(tree: Any) -> list[str | tuple[set[str], int, int]] | None:
+    """The parsed pattern as literal text and repeated character classes (chars, min, max); None for
+    constructs a sample cannot be read from (look-arounds, back references, negated classes)."""
+    import re._constants as constants
+
+    out: list[str | tuple[set[str], int, int]] = []
+    for op, arg in tree:
+        if op is constants.AT:
+            continue
+        if op is constants.LITERAL:
+            out.append(chr(arg))
+        elif op in (constants.IN, constants.ANY, constants.CATEGORY):
+            chars = _class_chars(constants, [(op, arg)] if op is not constants.IN else arg)
+            if not chars:
+                return None
+            out.append((chars, 1, 1))
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = arg
+            inner = _parts(sub)
+            if inner is None:
+                return None
+            if len(inner) == 1 and not isinstance(inner[0], str):
+                chars, _, _ = inner[0]
+                out.append((chars, low, min(high, 64)))
+            else:
+                out.extend(inner * max(low, 0))
+        elif op is constants.SUBPATTERN:
+            inner = _parts(arg[-1])
+            if inner is None:
+                return None
+            out.extend(inner)
+        elif op is constants.BRANCH:
+            inner = _parts(arg[1][0])
+            if inner is None:
+                return None
+            out.extend(inner)
+        else:
+            return None
+    return out
+
+
+def _class_chars(constants: Any, items: list[tuple[Any, Any]]) -> set[str]:
+    """The printable ASCII characters a character class (``[...]``, ``.``, ``\\d``) accepts; empty when negated."""
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is constants.NEGATE:
+            return set()
+        if op is constants.LITERAL:
+            chars.add(chr(arg))
+        elif op is constants.RANGE:
+            chars.update(chr(c) for c in range(arg[0], arg[1] + 1) if 32 <= c < 127)
+        elif op is constants.ANY:
+            chars.update("abcdefghijklmnopqrstuvwxyz0123456789")
+        elif op is constants.CATEGORY:
+            name = str(arg)
+            if "DIGIT" in name and "NOT" not in name:
+                chars.update("0123456789")
+            elif "WORD" in name and "NOT" not in name:
+                chars.update("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+            elif "SPACE" in name and "NOT" not in name:
+                chars.add(" ")
+    return chars
 
 
 def _string_sample(schema: Json, unique: bool) -> str:

@@ -43,4 +43,21 @@ def caller_check(design: Json, op: Json) -> tuple[str | None, str | None, str | 
     return value, expected, users
 
 
-__all__ = ["caller_check"]
+def caller_scope(design: Json, entity: Json, op: Json) -> str | None:
+    """The column a list narrows to the caller's rows by when its caller rule reads a query value that is
+    no filter (``?owner=<me>``: only compared with the caller, so the rows are the caller's own)."""
+    rule = op.get("caller")
+    if not rule or rule["location"] != "query" or op["kind"] not in ("list", "feed", "query"):
+        return None
+    if any(f.get("param") == rule["name"] for f in op.get("filters", [])):
+        return None  # the filter itself selects the rows the value names, which is the caller
+    if entity.get("owner_column"):
+        return str(entity["owner_column"])
+    if entity["name"] == (design.get("auth") or {}).get("user_entity"):
+        return "id"
+    raise GenerationError(f"{op['operation_id']}: the caller rule reads query parameter {rule['name']!r}, but "
+                          f"{entity['name']} has no owner to narrow the list to the caller's rows",
+                          hint=f"give {entity['name']} an owner, or add a filter {rule['name']!r}")
+
+
+__all__ = ["caller_check", "caller_scope"]

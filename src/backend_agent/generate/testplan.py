@@ -7,6 +7,7 @@ a taken e-mail with 422, declares no body for 401 or pages by cursor is tested a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from backend_agent.generate.at_rest import where_of
@@ -20,6 +21,10 @@ Json = dict[str, Any]
 # The status an outcome has when an operation's wire does not list it (the service's conventions).
 DEFAULT_STATUS = {"invalid": 422, "unauthorized": 401, "forbidden": 403, "not_found": 404, "conflict": 409,
                   "rate_limited": 429, "precondition_failed": 412}
+
+
+# A sample expression that reads the factory's counter: f"s{n}", f"{n:08d}", str(n), n.
+_USES_N = re.compile(r"\bn\b")
 
 
 def factory_plans(design: Json) -> list[Json]:
@@ -36,7 +41,7 @@ def factory_plans(design: Json) -> list[Json]:
         plans.append({"name": entity["name"], "func": f"make_{snake(entity['name'])}",
                       "table": identifier(entity["table"]), "columns": columns, "fks": fks,
                       "uuid": entity["id_type"] == "uuid",
-                      "uses_n": any("{n}" in expr or expr == "n" for _, expr in columns)})
+                      "uses_n": any(_USES_N.search(expr) for _, expr in columns)})
     return plans
 
 
@@ -377,6 +382,9 @@ def auth_test_plan(design: Json, openapi: Json) -> Json | None:
     components = openapi.get("components", {}).get("schemas", {})
     out: Json = {"identity_json": identity["json_name"], "identity_column": identity["column"],
                  "password_json": password["json_name"], "password": PASSWORD}
+    mail = next((f for f in user["fields"] if f["name"] == auth.get("email_field")), None)
+    out.update(mail_json=mail["json_name"] if mail else None, mail_column=mail["column"] if mail else None,
+               require_verified=bool(auth.get("require_verified_email")))
     out.update({kind: None for kind in AUTH_KINDS})
     for op in design["operations"]:
         if op["kind"] not in AUTH_KINDS or out.get(op["kind"]):
@@ -385,11 +393,15 @@ def auth_test_plan(design: Json, openapi: Json) -> Json | None:
         success = _success(op)
         targets = _secret_targets(design, auth["user_entity"])
         login_targets = {**targets, "password": "password", f"identity:{identity['name']}": "identity"}
-        refresh_key = None
+        refresh_key = token_key = None
         reply = success.get("schema") or {}
+        if "$ref" in reply:
+            reply = components.get(str(reply["$ref"]).rsplit("/", 1)[-1], {})
         for key, prop in (reply.get("properties") or {}).items():
             if isinstance(prop, dict) and prop.get("x-source") == "refresh_token":
                 refresh_key = key
+            if isinstance(prop, dict) and prop.get("x-source") == "token":
+                token_key = key
         out[op["kind"]] = {
             "op": op["operation_id"], "method": op["method"], "path": op["path"], "status": int(success["status"]),
             "errors": {o: s for o, (s, *_rest) in wire_errors(op).items()},
@@ -398,6 +410,7 @@ def auth_test_plan(design: Json, openapi: Json) -> Json | None:
             "refresh_key": refresh_key or next((k["key"] for k in op.get("response_keys", [])
                                                 if k.get("source") == "refresh_token"), None),
             "request_key": next(iter((schema or {}).get("properties") or {}), None),
+            "token_key": token_key, "envelope": op.get("request_envelope"),
         }
     return out
 

@@ -71,6 +71,21 @@ def test_secret_in_a_kubernetes_manifest_is_caught(tmp_path: Path) -> None:
     assert all(f.rule.startswith("secrets:") and f.severity == "high" for f in result.findings)
 
 
+def test_contract_examples_and_field_names_are_not_secrets_but_a_config_password_is(tmp_path: Path) -> None:
+    project = build(tmp_path)
+    contract = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+        "Login": {"type": "object", "properties": {"password": {"type": "string", "writeOnly": True}},
+                  "example": {"password": "correct-horse-battery-staple"}}}}}
+    (project / "openapi.json").write_text(json.dumps(contract, indent=2))
+    (project / "design.json").write_text(json.dumps({"password_field": "password", "password_column": "hash"}, indent=1))
+    assert _run(project).status == "pass"
+
+    (project / "config.json").write_text(json.dumps({"db_password": "correct-horse-battery-staple"}, indent=1))
+    result = _run(project)
+    assert result.status == "fail"
+    assert [(f.file, f.rule) for f in result.findings] == [("config.json", "secrets:secret-keyword")]
+
+
 def test_cors_rule_names_the_settings_default(tmp_path: Path) -> None:
     result = _run(build(tmp_path, "cors-settings"))
     assert "app/core/config.py" in result.findings[0].message and "cors_origins" in result.findings[0].message

@@ -55,6 +55,13 @@ def test_an_integer_key_beyond_64_bits_is_not_found(cart: RunningService) -> Non
         assert_wire(cart, "listItems", client.get(f"/carts/{BEYOND_INT64 * 2}/items"), 404)
 
 
+def test_a_path_key_that_is_not_a_key_is_not_found_where_the_contract_declares_no_400(
+        cart: RunningService) -> None:
+    with httpx.Client(base_url=f"{cart.base_url}/cart-api") as client:
+        assert_wire(cart, "listItems", client.get("/carts/abc/items"), 404)  # declares 200 and 404 only
+        assert_wire(cart, "getCart", client.get("/carts/abc"), 400)  # declares 400: invalid input
+
+
 def test_paging_beyond_64_bits_and_a_value_a_check_constraint_refuses(realworld: RunningService) -> None:
     with httpx.Client(base_url=f"{realworld.base_url}/api") as client:
         # /articles/feed also matches /articles/{slug} (PUT, DELETE): Allow names the feed's own methods.

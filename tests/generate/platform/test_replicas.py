@@ -94,3 +94,38 @@ def test_readiness_fails_when_the_database_is_unreachable(spawn: Callable[..., S
         ready = client.get("/health/ready")
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"].startswith("unavailable")
+
+
+def test_the_service_survives_postgresql_dropping_its_connections(spawn: Callable[..., Server],
+                                                                  postgres_database: str) -> None:
+    """No pre-ping on checkout: a connection the server dropped is found when used, the pool renewed
+    and the request still answered (reads retry once, writes retry a failed BEGIN) instead of a 500."""
+    import psycopg
+
+    server = spawn(env={"DATABASE_URL": postgres_database, "OUTBOX_ENABLED": "false"})
+    admin = postgres_database.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    database = postgres_database.rsplit("/", 1)[1]
+
+    def drop_connections() -> int:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = %s AND pid <> pg_backend_pid()", (database,)).fetchall()
+        return len(rows)
+
+    with server.client() as client:
+        auth = sign_in(client)
+        first = client.post("/api/items", json={"item": {"name": "before"}}, headers=auth).json()["item"]["id"]
+        for _ in range(6):  # the driver prepares a statement after a few runs: drop those connections too
+            assert client.get(f"/api/items/{first}/names").status_code == 200
+        assert drop_connections() >= 1
+        prepared = client.get(f"/api/items/{first}/names")  # Prepared: the driver's cursor
+        assert prepared.status_code == 200, prepared.text
+        assert prepared.json()["names"] == ["before"]
+        assert drop_connections() >= 1
+        core = client.get("/api/time")  # conn.execute
+        assert core.status_code == 200, core.text
+        assert drop_connections() >= 1
+        written = client.post("/api/items", json={"item": {"name": "after"}}, headers=auth)
+        assert written.status_code == 201, written.text
+        assert client.get("/health/ready").status_code == 200
+    assert " 500 " not in server.logs() and "Traceback" not in server.logs()

@@ -29,7 +29,7 @@ from starlette.responses import Response
 from app.core import kv, security
 from app.core.cache import cache_get, cache_invalidate, cache_set
 from app.core.database import Prepared, engine, run_read
-from app.core.errors import ApiError, error_body, install_error_handlers, not_found
+from app.core.errors import VALIDATION_STATUS, ApiError, error_body, install_error_handlers, not_found
 from app.core.etag import check_if_match, etag_of, not_modified
 from app.core.http import format_timestamp, json_response, json_timestamp, raw_json_response, utcnow
 from app.core.idempotency import HEADER, idempotent, purge_expired
@@ -227,7 +227,7 @@ def test_idempotency_keys_replay_the_first_answer(helpers_app: TestClient) -> No
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     assert helpers_app.post("/things", json={"name": "b"}, headers=key).status_code == 422
-    assert helpers_app.post("/things", json={"name": "a"}, headers={HEADER: " "}).status_code == 400
+    assert helpers_app.post("/things", json={"name": "a"}, headers={HEADER: " "}).status_code == VALIDATION_STATUS
     assert helpers_app.post("/things", json={"name": "fail"}, headers={HEADER: "key-2"}).status_code == 409
     assert helpers_app.post("/things", json={"name": "fail"}, headers={HEADER: "key-2"}).status_code == 409
     assert helpers_app.post("/things", json={"name": "c"}).json()["name"] == "c"
@@ -292,10 +292,10 @@ def test_outbox_delivers_queued_mail(monkeypatch: pytest.MonkeyPatch) -> None:
         with engine.begin() as conn:
             conn.execute(outbox.update().values(next_attempt_at=utcnow()))
         monkeypatch.setattr(get_settings(), "smtp_port", port)
-        assert anyio.run(deliver_pending) == 1
+        assert anyio.run(deliver_pending) >= 1  # with any mail other tests queued
     finally:
         controller.stop()
-    assert b"Welcome aboard." in received[0]
+    assert any(b"Welcome aboard." in message for message in received)
 
 
 # -- formats -------------------------------------------------------------------------------------

@@ -150,6 +150,7 @@ def failing_app() -> Iterator[TestClient]:
         "integrity": IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
         "data": DataError("INSERT", {}, Exception("invalid byte sequence")),
         "operational": OperationalError("SELECT", {}, Exception("database is locked")),
+        "overflow": OverflowError("Python int too large to convert to SQLite INTEGER"),
     }
 
     @app.get("/fail/{kind}")
@@ -177,6 +178,8 @@ def test_database_failures_have_the_error_body(failing_app: TestClient) -> None:
     assert integrity.status_code == 409 and integrity.json() == error_body(409, "conflicts with existing data")
     data = failing_app.get("/fail/data")
     assert data.status_code == errors.VALIDATION_STATUS and "UNIQUE" not in data.text
+    overflow = failing_app.get("/fail/overflow")  # an integer beyond what the column holds: no 500
+    assert overflow.status_code == errors.VALIDATION_STATUS and "SQLite" not in overflow.text
     busy = failing_app.get("/fail/operational")
     assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
 

@@ -82,6 +82,11 @@ class ReadStatement:
             return self._prepared.scalars(conn, **params)
         return list(conn.execute(self.statement, params).scalars())
 
+    def rows(self, conn: Connection, /, **params: Any) -> list[tuple[Any, ...]]:
+        if self._runs_direct(conn.dialect):
+            return self._prepared.rows(conn, **params)
+        return [tuple(row) for row in conn.execute(self.statement, params)]
+
 
 Built = TypeVar("Built")
 
@@ -135,9 +140,15 @@ def document_query(table: Table, document: Document, viewer: ColumnElement[Any],
 
 
 def documents_query(table: Table, document: Document, viewer: ColumnElement[Any], where: Where,
-                    order_by: Sequence[ColumnElement[Any]], paged: bool) -> ReadStatement:
-    """The documents of the rows matching ``where``, in order; a page when ``paged`` (limit/offset bound)."""
-    stmt = select(json_text(document(table, viewer))).where(*where).order_by(*order_by)
+                    order_by: Sequence[ColumnElement[Any]], paged: bool, counted: bool = False) -> ReadStatement:
+    """The documents of the rows matching ``where``, in order; a page when ``paged`` (limit/offset bound).
+
+    ``counted``: each row also carries the number of all matching rows (an uncorrelated subquery the
+    database runs once), so a page and its total come in one statement and one round trip."""
+    columns: list[ColumnElement[Any]] = [json_text(document(table, viewer))]
+    if counted:
+        columns.append(select(func.count()).select_from(table).where(*where).correlate(None).scalar_subquery())
+    stmt = select(*columns).where(*where).order_by(*order_by)
     if paged:
         stmt = stmt.limit(bindparam("limit")).offset(bindparam("offset"))
     return ReadStatement(stmt)

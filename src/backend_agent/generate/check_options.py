@@ -1,0 +1,31 @@
+"""Options the generated pyproject.toml gives `backend-agent check` that follow from the design."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Outcomes that refuse a well-formed request for a business reason (the row is taken, absent, someone
+# else's, the caller may not, too many tries); "invalid" is the schema's own refusal and stays out.
+BUSINESS_OUTCOMES = ("conflict", "not_found", "forbidden", "unauthorized", "rate_limited")
+# Statuses schemathesis already counts as accepting a schema-valid request (positive_data_acceptance).
+ACCEPTED_BY_DEFAULT = frozenset({401, 403, 404, 409, 429})
+
+
+def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
+    """operationId -> the 4xx statuses its business outcomes answer with beyond schemathesis's defaults.
+
+    A design may answer a uniqueness conflict with 422 (RealWorld) or an unknown card with 400; those
+    answer schema-valid requests, so the contract gate's positive_data_acceptance check must accept
+    them, for those operations only.
+    """
+    accept: dict[str, list[int]] = {}
+    for op in design.get("operations", []):
+        # blueprint-first designs keep outcome -> status; contract-first ones the contract's wire responses
+        pairs = [*(op.get("outcomes") or {}).items(),
+                 *((r.get("outcome"), r.get("status")) for r in (op.get("wire") or {}).get("responses", []))]
+        codes = sorted({int(status) for outcome, status in pairs
+                        if outcome in BUSINESS_OUTCOMES and status and 400 <= int(status) < 500
+                        and int(status) not in ACCEPTED_BY_DEFAULT})
+        if codes and op.get("operation_id"):
+            accept[op["operation_id"]] = codes
+    return accept

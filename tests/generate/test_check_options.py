@@ -1,0 +1,38 @@
+"""The check options a generated pyproject.toml carries because of its design."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from backend_agent.blueprint import load_blueprint
+from backend_agent.design import design
+from backend_agent.gates._options import ContractOptions
+from backend_agent.generate import generate_service
+from backend_agent.generate.check_options import contract_accept_statuses
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _resolved(blueprint: Path) -> dict:
+    return json.loads(json.dumps(design(load_blueprint(blueprint)).resolved(), default=str))
+
+
+def test_conflicts_answered_with_422_are_accepted_for_the_operations_that_can_conflict() -> None:
+    accept = contract_accept_statuses(_resolved(EXAMPLES / "conduit.blueprint.yaml"))
+    assert accept == {"auth_register": [422], "auth_update_me": [422]}
+
+
+def test_not_found_answered_with_400_is_accepted_and_default_statuses_are_not_repeated() -> None:
+    accept = contract_accept_statuses(_resolved(EXAMPLES / "cards" / "cards.blueprint.yaml"))
+    assert accept == {"blockCard": [400], "issueCard": [400], "lookupCard": [400]}  # the contract's choices
+    assert contract_accept_statuses(_resolved(EXAMPLES / "inventory.blueprint.yaml")) == {}
+
+
+def test_the_generated_pyproject_gives_the_contract_gate_valid_accept_statuses(tmp_path: Path) -> None:
+    project = generate_service(EXAMPLES / "conduit.blueprint.yaml", tmp_path / "conduit").out_dir
+    config = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = config["tool"]["backend-agent"]["contract"]
+    assert ContractOptions.model_validate(contract).accept_statuses == {"auth_register": [422],
+                                                                         "auth_update_me": [422]}
