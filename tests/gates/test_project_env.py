@@ -138,3 +138,29 @@ def test_form_login_like_oauth2_password_request_form() -> None:
 
     user = sign_up(httpx.Client(transport=httpx.MockTransport(handler), base_url="http://svc"), doc)
     assert user.headers == {"Authorization": "Bearer t"}
+
+
+def test_a_token_command_signs_in_where_the_api_has_no_login(tmp_path: Path) -> None:
+    import sys
+
+    from backend_agent.gates._apiclient import AuthSetupError
+    from backend_agent.gates._proc import ProcResult, run_process
+
+    doc = {"openapi": "3.1.0", "paths": {"/items": {"post": {"security": [{"key": []}]}}},
+           "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}}}
+    client = httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(500)), base_url="http://svc")
+
+    def run(command: list[str]) -> ProcResult:
+        python = [sys.executable if part == "{python}" else part for part in command]
+        return run_process(python, cwd=tmp_path, timeout_s=30)
+
+    script = "import sys; print('minting for', sys.argv[1]); print('tok-' + sys.argv[1].split('@')[0])"
+    config = {"token_command": ["{python}", "-c", script, "{email}"]}
+    user = sign_up(client, doc, config=config, name="owner", run=run)
+    assert user.headers == {"Authorization": f"Bearer tok-{user.username}"}  # the last line printed
+
+    with pytest.raises(AuthSetupError, match="exited with 3"):
+        sign_up(client, doc, config={"token_command": ["{python}", "-c", "raise SystemExit(3)"]},
+                run=run)
+    with pytest.raises(AuthSetupError, match="runs no project commands"):
+        sign_up(client, doc, config=config)

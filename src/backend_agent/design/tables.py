@@ -90,6 +90,12 @@ def _field_checks(table: str, col: str, field: Field) -> list[CheckDesign]:
     if field.min_length is not None and field.min_length > 0 and not field.secret:
         sql = {"sqlite": f"length({q}) >= {field.min_length}", "postgresql": f"char_length({q}) >= {field.min_length}"}
         checks.append(CheckDesign(identifier("ck", table, col, "min_length"), sql, f"{col} min_length"))
+    if kind is FieldKind.DECIMAL and field.parsed.precision is not None:
+        # PostgreSQL refuses a value beyond NUMERIC(p,s); SQLite stores any number (and renders one near
+        # the double's limit as JSON no client can read), so it gets an explicit CHECK.
+        bound = 10 ** (field.parsed.precision - (field.parsed.scale or 0))
+        checks.append(CheckDesign(identifier("ck", table, col, "precision"), {"sqlite": f"abs({q}) < {bound}"},
+                                  f"{col} fits {field.parsed} (SQLite ignores NUMERIC precision)"))
     length = string_length(field)
     if length is not None and kind is not FieldKind.ENUM and not field.secret:
         # PostgreSQL enforces VARCHAR(n); SQLite does not, so it gets an explicit CHECK.

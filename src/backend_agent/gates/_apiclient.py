@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from backend_agent.gates._openapi import (
     resolve,
     sample,
 )
+from backend_agent.gates._proc import ProcResult
 
 _REGISTER = re.compile(r"register|sign-?up|signup|create[-_]?user", re.IGNORECASE)
 _LOGIN = re.compile(r"login|log-in|sign-?in|token|session|auth/jwt", re.IGNORECASE)
@@ -144,14 +146,28 @@ def _token_in(payload: Any) -> str | None:
 
 
 def sign_up(
-    client: httpx.Client, doc: dict[str, Any], *, config: dict[str, Any] | None = None, name: str = "gate"
+    client: httpx.Client,
+    doc: dict[str, Any],
+    *,
+    config: dict[str, Any] | None = None,
+    name: str = "gate",
+    run: Callable[[list[str]], ProcResult] | None = None,
 ) -> ApiUser:
-    """Register and sign in a fresh user; raises AuthSetupError saying what went wrong."""
+    """Register and sign in a fresh user; raises AuthSetupError saying what went wrong.
+
+    With ``token_command`` in ``config``, the user's token comes from that command instead (``run``
+    runs it in the project, beside the service): for APIs that mint tokens outside HTTP.
+    """
     auth = find_auth_operations(doc, config)
     tag = f"{name}{secrets.token_hex(4)}"
     user = ApiUser(
         username=tag, password=f"Pw-{secrets.token_urlsafe(12)}-9x!", email=f"{tag}@example.com", token=None
     )
+    command = (config or {}).get("token_command")
+    if command:
+        user.token = _minted_token(command, user, run)
+        user.headers = _token_headers(client, doc, user.token, (config or {}).get("scheme"))
+        return user
     if auth.register is None and auth.login is None:
         raise AuthSetupError(
             "the API has secured operations but no register or login operation was found",
@@ -188,6 +204,22 @@ def sign_up(
         )
     user.headers = _token_headers(client, doc, user.token, (config or {}).get("scheme"))
     return user
+
+
+def _minted_token(command: list[str], user: ApiUser, run: Callable[[list[str]], ProcResult] | None) -> str:
+    """The last line ``command`` prints, ``{email}`` replaced by the user's address."""
+    if run is None:
+        raise AuthSetupError("auth.token_command is set, but this gate runs no project commands",
+                             hint="leave token_command to the gates that start the service")
+    done = run([part.replace("{email}", user.email).replace("{username}", user.username) for part in command])
+    lines = [line.strip() for line in (done.stdout or "").splitlines() if line.strip()]
+    if not done.ok or not lines:
+        raise AuthSetupError(
+            f"the token command `{' '.join(command)}` "
+            + (f"exited with {done.returncode}" if not done.ok else "printed nothing") + f": {done.tail(300)}",
+            hint="run it by hand in the project with the service's environment; it must print the token last",
+        )
+    return lines[-1]
 
 
 def _token_headers(client: httpx.Client, doc: dict[str, Any], token: str, scheme: Any) -> dict[str, str]:

@@ -17,6 +17,27 @@ class _GateOptions(BaseModel):
     timeout_s: float | None = Field(None, gt=0, description="Time bound of the gate in seconds.")
 
 
+class AuthOptions(BaseModel):
+    """How the gates get a signed-in test user."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    # "register" is also an attribute of BaseModel (ABCMeta.register): the option keeps its name as an alias
+    register_operation: str | None = Field(None, alias="register",
+                                           description="The register operation, e.g. 'POST /api/users'.")
+    login: str | None = Field(None, description="The login operation, e.g. 'POST /api/auth/login'.")
+    scheme: str | None = Field(None, description="The token's scheme in Authorization, e.g. 'Token'.")
+    token_command: list[str] | None = Field(
+        None, min_length=1,
+        description="A command printing an access token for '{email}' (run in the project with the service's "
+        "environment; '{python}' is its interpreter), for APIs whose tokens are not minted over HTTP.",
+    )
+
+
+AUTH_DESCRIPTION = ("How the gates sign in a test user: its register and login operations, the token's scheme, "
+                    "or a token_command")
+
+
 class _ServiceOptions(_GateOptions):
     """Options of the gates that start the service."""
 
@@ -24,11 +45,7 @@ class _ServiceOptions(_GateOptions):
     health_path: str | None = Field(None, description="Readiness path, e.g. '/health'.")
     openapi_path: str | None = Field(None, description="Path of the OpenAPI document.")
     ready_timeout_s: float | None = Field(None, gt=0, description="Seconds to wait for readiness.")
-    auth: dict[Literal["register", "login", "scheme"], str] | None = Field(
-        None,
-        description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login', "
-        "and the token's scheme, e.g. scheme = 'Token'.",
-    )
+    auth: AuthOptions | None = Field(None, description=AUTH_DESCRIPTION)
 
 
 class TestsOptions(_GateOptions):
@@ -116,4 +133,4 @@ GATE_OPTIONS: dict[str, type[_GateOptions]] = {
     "performance": PerformanceOptions,
 }
 
-__all__ = ["GATE_OPTIONS"]
+__all__ = ["AUTH_DESCRIPTION", "GATE_OPTIONS", "AuthOptions"]

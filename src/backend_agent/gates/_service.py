@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -37,7 +38,7 @@ from backend_agent.gates._alembic import (
 )
 from backend_agent.gates._alembic import script_location as alembic_scripts
 from backend_agent.gates._database import DatabaseUnavailable, ThrowawayDatabase, throwaway_database
-from backend_agent.gates._proc import MissingTool, kill_group, run_process, track_process
+from backend_agent.gates._proc import MissingTool, ProcResult, kill_group, run_process, track_process
 from backend_agent.gates._project import project_python
 from backend_agent.gates._projectenv import EnvironmentUnavailable
 from backend_agent.gates._sandbox import Sandbox, project_sandbox, wants_postgres
@@ -72,6 +73,15 @@ class RunningService:
     process: subprocess.Popen[bytes] = field(repr=False)
     env: dict[str, str] = field(default_factory=dict, repr=False)  # the environment the project got
     database_where: str = ""  # where check's throwaway database was, for the report
+    # runs a command of the project beside the service: same sandbox, environment and database
+    runner: Callable[[list[str]], ProcResult] | None = field(default=None, repr=False)
+
+    def run_command(self, command: list[str]) -> ProcResult:
+        """Run ``command`` in the project as the service runs (``{python}``: the project's interpreter)."""
+        if self.runner is None:
+            raise ServiceStartError("this service runs no project commands",
+                                    hint="start it with start_service, which knows the project")
+        return self.runner(command)
 
     def logs(self, chars: int = 6000) -> str:
         """The last ``chars`` characters the service wrote to stdout/stderr."""
@@ -397,11 +407,18 @@ def _started(target: Target, sandbox: Sandbox, *, gate: str, ready_timeout_s: fl
                     process=proc,
                     env=sandbox.env,
                     database_where=sandbox.describe(),
+                    runner=partial(_project_command, target, sandbox),
                 )
         finally:
             kill_group(proc, grace_s=1.0)
             _GUARD.discard(proc)
             shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def _project_command(target: Target, sandbox: Sandbox, command: list[str], timeout_s: float = 60.0) -> ProcResult:
+    python = project_python(target.root, target.options.get("python"))
+    cmd = [python if part == "{python}" else part for part in command]
+    return run_process(sandbox.wrap(cmd), cwd=target.root, env=sandbox.env, inherit_env=False, timeout_s=timeout_s)
 
 
 def cannot_start(target: Target) -> str | None:

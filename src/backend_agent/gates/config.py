@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend_agent.errors import ConfigError, Location, Problem, UsageError
-from backend_agent.gates._options import GATE_OPTIONS
+from backend_agent.gates._options import AUTH_DESCRIPTION, GATE_OPTIONS, AuthOptions
 from backend_agent.gates.base import Target
 from backend_agent.gates.registry import GATE_NAMES
 
@@ -62,11 +62,7 @@ class ProjectConfig(BaseModel):
     health_path: str | None = Field(None, description="Readiness path of the service, e.g. '/api/v1/health'.")
     openapi_path: str | None = Field(None, description="Path of the service's OpenAPI document.")
     env: dict[str, str | int | float | bool] | None = Field(None, description="Extra environment of the project's processes.")
-    auth: dict[Literal["register", "login", "scheme"], str] | None = Field(
-        None,
-        description="Operations that register and log in a test user, e.g. login = 'POST /api/auth/login', "
-        "and the token's scheme, e.g. scheme = 'Token'.",
-    )
+    auth: AuthOptions | None = Field(None, description=AUTH_DESCRIPTION)
 
     @field_validator("app")
     @classmethod
@@ -281,7 +277,7 @@ def load_target(
         "health_path": config.health_path,
         "openapi_path": config.openapi_path,
         "env": config.env,
-        "auth": config.auth,
+        "auth": config.auth.model_dump(by_alias=True, exclude_none=True) if config.auth else None,
         **per_gate,
     }
     return Target(

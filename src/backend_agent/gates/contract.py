@@ -259,7 +259,8 @@ class ContractGate(Gate):
             try:
                 with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
                     user = sign_up(
-                        client, service.openapi, config=option(target, NAME, "auth"), name="contract"
+                        client, service.openapi, config=option(target, NAME, "auth"), name="contract",
+                        run=service.run_command,
                     )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 message = getattr(exc, "message", str(exc))

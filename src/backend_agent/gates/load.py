@@ -138,7 +138,8 @@ class LoadGate(Gate):
             headers: dict[str, str] = {}
             auth = find_auth_operations(doc, option(target, NAME, "auth"))
             if has_auth(doc):
-                headers = sign_up(client, doc, config=option(target, NAME, "auth"), name="load").headers
+                headers = sign_up(client, doc, config=option(target, NAME, "auth"), name="load",
+                                  run=service.run_command).headers
             created: dict[str, Any] = {}
             if doc:
                 seeded = seed(

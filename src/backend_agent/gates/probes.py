@@ -151,9 +151,11 @@ class _Probe:
         seeded_tag = "probe"
         if secured:
             try:
-                owner = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="owner")
+                owner = sign_up(self.client, self.doc, config=option(self.target, NAME, "auth"), name="owner",
+                                run=self.service.run_command)
                 intruder = sign_up(
-                    self.client, self.doc, config=option(self.target, NAME, "auth"), name="intruder"
+                    self.client, self.doc, config=option(self.target, NAME, "auth"), name="intruder",
+                    run=self.service.run_command,
                 )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 message = getattr(exc, "message", str(exc))

@@ -9,6 +9,8 @@ from typing import Any
 BUSINESS_OUTCOMES = ("conflict", "not_found", "forbidden", "unauthorized", "rate_limited")
 # Statuses schemathesis already counts as accepting a schema-valid request (positive_data_acceptance).
 ACCEPTED_BY_DEFAULT = frozenset({401, 403, 404, 409, 429})
+# What app/core/idempotency.py answers when a key comes back with a different request.
+IDEMPOTENCY_KEY_REUSED = 422
 
 
 def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
@@ -23,9 +25,11 @@ def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
         # blueprint-first designs keep outcome -> status; contract-first ones the contract's wire responses
         pairs = [*(op.get("outcomes") or {}).items(),
                  *((r.get("outcome"), r.get("status")) for r in (op.get("wire") or {}).get("responses", []))]
-        codes = sorted({int(status) for outcome, status in pairs
-                        if outcome in BUSINESS_OUTCOMES and status and 400 <= int(status) < 500
-                        and int(status) not in ACCEPTED_BY_DEFAULT})
+        refusals = {int(status) for outcome, status in pairs
+                    if outcome in BUSINESS_OUTCOMES and status and 400 <= int(status) < 500}
+        if op.get("idempotent"):
+            refusals.add(IDEMPOTENCY_KEY_REUSED)  # a fuzzer sends one key with many bodies
+        codes = sorted(refusals - ACCEPTED_BY_DEFAULT)
         if codes and op.get("operation_id"):
             accept[op["operation_id"]] = codes
     return accept

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from backend_agent.generate.at_rest import at_rest_context, hook_stubs, write_extras
+from backend_agent.generate.cli_plan import cli_plan, token_command
 from backend_agent.generate.params_plan import plan_params
 from backend_agent.generate.pyschema import SchemaTranslator
 from backend_agent.generate.semantics import caller_check, caller_scope
@@ -315,7 +316,9 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "auth_refresh_op": next((op for op in auth_ops if op["kind"] == "refresh"), None),
         "auth_body_models": sorted({op["body_model"] for op in auth_ops if op["body_model"]}),
         "at_rest": at_rest_context(design),
+        "cli": cli_plan(design),
     }
+    context["check_token_command"] = token_command(context["cli"])
     from backend_agent.generate.samples import PASSWORD
     from backend_agent.generate.testplan import (
         DEFAULT_STATUS,

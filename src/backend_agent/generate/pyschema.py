@@ -59,7 +59,7 @@ class SchemaTranslator:
         """``(annotation, default)`` of a path or query parameter; default None when required."""
         annotation, kwargs = self._annotation(schema)
         # query and path values arrive as text: the lax types parse them
-        annotation = annotation.replace("StrictInt", "int").replace("StrictBool", "bool")
+        annotation = annotation.replace("StrictInt", "int").replace("StrictBool", "bool").replace("StrictFloat", "float")
         if alias:
             kwargs.append(f"alias={alias!r}")
         default: str | None = None
@@ -177,7 +177,7 @@ class SchemaTranslator:
             annotation = "StrictInt"
             kwargs += _bounds(schema) + _format_bounds(schema)
         elif kind == "number":
-            annotation = "float"
+            annotation = "StrictFloat"  # JSON numbers only: no true/false or "5" read as numbers
             kwargs += _bounds(schema)
             kwargs.append("allow_inf_nan=False")
         elif kind == "boolean":

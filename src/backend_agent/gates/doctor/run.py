@@ -196,7 +196,8 @@ class _Pass:
         with httpx.Client(base_url=service.base_url, timeout=30.0, trust_env=False) as client:
             try:
                 return sign_up(
-                    client, service.openapi, config=option(self.target, GATE, "auth"), name="doctor"
+                    client, service.openapi, config=option(self.target, GATE, "auth"), name="doctor",
+                    run=service.run_command,
                 )
             except (AuthSetupError, httpx.HTTPError) as exc:
                 self.result.skipped_operations["(secured operations)"] = (

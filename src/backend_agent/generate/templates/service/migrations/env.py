@@ -20,11 +20,35 @@ def compare_type(
     migration: MigrationContext, inspected: Column[Any], column: Column[Any], _inspected_type: TypeEngine[Any],
     declared: TypeEngine[Any],
 ) -> bool | None:
-    """Compare with the type this dialect stores: a ``with_variant`` type (UUIDs as text on SQLite) is no drift."""
-    stored = declared._variant_mapping.get(migration.dialect.name)  # Alembic compares the base type only
-    if stored is None:
+    """Compare with the type this dialect stores: a ``with_variant`` type (UUIDs as text on SQLite) is no drift.
+
+    On SQLite, numbers compare by storage class: ``REAL`` read back for a ``Double`` column, or ``BIGINT``
+    for a ``BigInteger``, is the same column, which Alembic alone reports as a change.
+    """
+    stored = declared._variant_mapping.get(migration.dialect.name, declared)  # Alembic compares the base type only
+    if migration.dialect.name == "sqlite":
+        was, wanted = _affinity(str(inspected.type)), _affinity(stored.compile(dialect=migration.dialect))
+        if was != wanted:
+            return True
+        if was in ("INTEGER", "REAL"):
+            return False
+    if stored is declared:
         return None  # Alembic's own comparison
     return bool(migration.impl.compare_type(inspected, Column(column.name, stored)))
+
+
+def _affinity(declared_type: str) -> str:
+    """SQLite's type affinity of a declared column type (https://sqlite.org/datatype3.html, 3.1)."""
+    name = declared_type.upper()
+    if "INT" in name:
+        return "INTEGER"
+    if any(text in name for text in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in name or not name:
+        return "BLOB"
+    if any(real in name for real in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
 
 
 def run_migrations_offline() -> None:

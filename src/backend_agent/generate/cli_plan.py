@@ -1,0 +1,52 @@
+"""What the generated ``app/cli.py`` needs: how to find, create and sign a token for a user from a shell.
+
+A service whose contract has no sign-in (an API whose tokens an operator hands out) still needs a way
+to mint one; so does check, whose gates sign in a test user (``auth.token_command`` in the generated
+pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Json = dict[str, Any]
+
+
+def cli_plan(design: Json) -> Json | None:
+    """The user table's columns the CLI writes, or None when the service has no auth."""
+    from backend_agent.generate.context import snake  # context imports this module
+
+    auth = design.get("auth")
+    if not auth:
+        return None
+    user = design["entities"][auth["user_entity"]]
+    columns = {f["name"]: f["column"] for f in user["fields"]}
+    identity = auth["identity"][0]
+    written = {identity, auth["password_field"], auth.get("role_field")}
+    # a field the CLI cannot fill: the operator creates such a user through the API instead
+    blocking = [f["name"] for f in user["fields"]
+                if f["required"] and not f["builtin"] and not f["has_default"] and f["name"] not in written]
+    blocking += [r["name"] for r in user.get("relations", []) if r.get("fk_column") and r.get("required")]
+    names = {f["name"] for f in user["fields"]}
+    kinds = {f["name"]: f["kind"] for f in user["fields"]}
+    return {
+        "factory": "make_" + snake(auth["user_entity"]),  # tests/factories.py
+        "identity_is_email": kinds.get(identity) == "email",
+        "table": user["table"],
+        "identity": identity,
+        "identity_column": columns[identity],
+        "password_column": auth["password_column"],
+        "role_column": columns.get(auth["role_field"]) if auth.get("role_field") else None,
+        "roles": auth.get("roles") or [],
+        "uuid": user.get("id_type") == "uuid",
+        "timestamps": [name for name in ("created_at", "updated_at") if name in names],
+        "blocking": blocking,
+        "has_login": any(op["kind"] == "login" for op in design["operations"]),
+    }
+
+
+def token_command(plan: Json | None) -> list[str] | None:
+    """The command check's gates run to sign in a test user when the API has no login of its own."""
+    if plan is None or plan["has_login"] or plan["blocking"]:
+        return None
+    return ["{python}", "-m", "app.cli", "token", "{email}", "--create"]
