@@ -164,3 +164,18 @@ def test_business_rule_refusal_fails_unless_the_project_accepts_its_status(tmp_p
     assert "POST /api/tags" not in {f.operation for f in accepted.findings}, [f.message for f in accepted.findings]
     assert accepted.status == "pass", [f.message for f in accepted.findings]
     assert 'include-operation-id = "tags-create_tag"' in accepted.evidence["schemathesis_config"]
+
+
+def test_nul_bytes_are_left_out_of_generated_strings_when_the_project_says_so() -> None:
+    from types import SimpleNamespace
+
+    from backend_agent.gates._options import ContractOptions
+    from backend_agent.gates.contract import st_command
+
+    assert ContractOptions.model_validate({"allow_x00": False}).allow_x00 is False
+    service = SimpleNamespace(openapi_url="http://127.0.0.1:1/openapi.json", base_url="http://127.0.0.1:1")
+    common = {"examples": 5, "junit": Path("j.xml"), "headers": {}, "max_time_s": None}
+    default = st_command("st", service, **common)
+    assert "--generation-allow-x00" not in default
+    off = st_command("st", service, allow_x00=False, **common)
+    assert off[off.index("--generation-allow-x00") + 1] == "false"

@@ -28,8 +28,13 @@ def test_not_found_answered_with_400_is_accepted_and_default_statuses_are_not_re
     accept = contract_accept_statuses(_resolved(EXAMPLES / "cards" / "cards.blueprint.yaml"))
     assert accept == {"blockCard": [400], "issueCard": [400], "lookupCard": [400]}  # the contract's choices
     # an idempotent create answers 422 when a key comes back with another body (one key, many bodies)
-    assert contract_accept_statuses(_resolved(EXAMPLES / "inventory.blueprint.yaml")) == {
-        "stock_movements_create": [422]}
+    assert contract_accept_statuses(_resolved(EXAMPLES / "inventory.blueprint.yaml"))["stock_movements_create"] == [422]
+
+
+def test_a_body_naming_rows_by_key_may_name_none_and_a_plain_body_may_not() -> None:
+    accept = contract_accept_statuses(_resolved(EXAMPLES / "orders.blueprint.yaml"))
+    assert accept["line_items_create"] == [422]  # {"item": "TSHIRT-M-BLUE"}: no such catalog item
+    assert "line_items_list" not in accept and "customers_update" not in accept
 
 
 def test_the_generated_pyproject_gives_the_contract_gate_valid_accept_statuses(tmp_path: Path) -> None:

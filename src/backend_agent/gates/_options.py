@@ -84,6 +84,11 @@ class ContractOptions(_ServiceOptions):
     boundaries: bool | None = Field(
         None, description="Send bounds and just-beyond values of every GET parameter (default: on)."
     )
+    allow_x00: bool | None = Field(
+        None,
+        description="Generate strings holding NUL (default: on). Off for a service whose database cannot store "
+        "NUL (PostgreSQL text) and refuses it with its validation status.",
+    )
     accept_statuses: list[Annotated[int, Field(ge=400, le=499)]] | dict[
         str, list[Annotated[int, Field(ge=400, le=499)]]
     ] | None = Field(

@@ -344,8 +344,13 @@ def project_sandbox(
     extra_env: Mapping[str, str] | None = None,
     database_variables: list[str] | tuple[str, ...] = (),
     isolate: bool = True,
+    generated_secrets: list[str] | tuple[str, ...] = (),
 ) -> Iterator[Sandbox]:
-    """The sandbox for one gate's project processes on ``db``; relays and work folder removed afterwards."""
+    """The sandbox for one gate's project processes on ``db``; relays and work folder removed afterwards.
+
+    ``generated_secrets``: variables the project needs a key in (e.g. an encryption key); each gets 32
+    fresh random bytes as 64 hex characters, never a value from the project's files.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="ba-sandbox-"))
     with ExitStack() as stack:
         sandbox_holder: list[Sandbox] = []
@@ -383,6 +388,7 @@ def project_sandbox(
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
             "SECRET_KEY": secrets.token_urlsafe(48),
+            **{name: secrets.token_hex(32) for name in generated_secrets},
             **{k: str(v) for k, v in (extra_env or {}).items()},
             **db_vars,
         }

@@ -3,7 +3,8 @@
 detect-secrets runs from its own venv in the tool cache. Lines that only *name* a secret
 (``secretName:``, ``secretKeyRef:``, ``password_file =``) are excluded: they reference a secret
 kept elsewhere, which is what a manifest should do; so are keys naming a field or a column
-(``"password_field": "password"``). In an OpenAPI document, a keyword hit on a value the document
+(``"password_field": "password"``), and an image reference
+(``image: registry/secrets:1.0@sha256:...``, whose repository name may read as a keyword). In an OpenAPI document, a keyword hit on a value the document
 itself gives as an ``example`` is published documentation, not a leak, and is dropped.
 """
 
@@ -20,7 +21,7 @@ from backend_agent.gates.base import Finding
 
 EXCLUDE_FILES = r"(^|/)(\.venv|venv|node_modules|\.git|tests?|__pycache__|\.mypy_cache|\.ruff_cache|\.pytest_cache)/|\.(lock|svg|png|jpg|ico)$"
 # A key that refers to a secret by name/reference/path instead of holding it.
-EXCLUDE_LINES = r"(?i)^\s*[\"']?[\w.-]*(name|ref|path|file|field|column)[\"']?\s*[:=]"
+EXCLUDE_LINES = r"(?i)^\s*[\"']?[\w.-]*(name|ref|path|file|field|column|image)[\"']?\s*[:=]"
 
 
 def detect_secrets_command(exe: str) -> list[str]:

@@ -346,7 +346,8 @@ def start_service(
     extra = service_env(target, database_url=database.url, env=env, gate=gate)
     extra.pop("DATABASE_URL", None)
     variables = target.options.get("database_variables") or ()
-    with project_sandbox(target.root, database, extra_env=extra, database_variables=variables) as sandbox:
+    with project_sandbox(target.root, database, extra_env=extra, database_variables=variables,
+                         generated_secrets=target.options.get("generated_secrets") or ()) as sandbox:
         try:
             run_migrations(target, env=sandbox.env, sandbox=sandbox)
         except ServiceStartError as exc:

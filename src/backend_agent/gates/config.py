@@ -58,6 +58,11 @@ class ProjectConfig(BaseModel):
         default_factory=list,
         description="The project's own variables that name its database; check points them at its throwaway one.",
     )
+    generated_secrets: list[str] = Field(
+        default_factory=list,
+        description="Variables check fills with a fresh random key (32 bytes as 64 hex characters) per run, "
+        "e.g. an encryption key the project refuses to start without.",
+    )
     python: str | None = Field(None, description="Interpreter of the project's environment (default: found or built).")
     health_path: str | None = Field(None, description="Readiness path of the service, e.g. '/api/v1/health'.")
     openapi_path: str | None = Field(None, description="Path of the service's OpenAPI document.")
@@ -273,6 +278,7 @@ def load_target(
         "config_file": str(config_path) if config_path else None,
         "database": config.database,
         "database_variables": config.database_variables,
+        "generated_secrets": config.generated_secrets,
         "python": config.python,
         "health_path": config.health_path,
         "openapi_path": config.openapi_path,

@@ -189,6 +189,7 @@ def st_command(
     max_time_s: int | None,
     phases: tuple[str, ...] = ALL_PHASES,
     config_file: Path | None = None,
+    allow_x00: bool = True,
 ) -> list[str]:
     if service.openapi_url is None:
         raise ValueError("the service has no OpenAPI URL")
@@ -205,6 +206,8 @@ def st_command(
         "--request-timeout", "10",
         "--no-color",
     ]  # fmt: skip
+    if not allow_x00:
+        cmd += ["--generation-allow-x00", "false"]
     if max_time_s:
         cmd += ["--max-time", str(max_time_s)]
     for name, value in headers.items():
@@ -296,6 +299,7 @@ class ContractGate(Gate):
             cmd = st_command(
                 st, service, examples=examples, junit=junit, headers=headers,
                 max_time_s=int(max_time) if max_time else None, phases=tuple(phases), config_file=config_file,
+                allow_x00=bool(option(target, NAME, "allow_x00", True)),
             )  # fmt: skip
             proc = run_process(cmd, cwd=tmp, timeout_s=self.timeout_s - 30, env={"NO_COLOR": "1"})
             note(f"schemathesis finished in {proc.duration_s:.1f} s (exit {proc.returncode})")

@@ -132,7 +132,8 @@ class MigrationsGate(Gate):
         variables = target.options.get("database_variables") or ()
         try:
             with database_for(target, prefix="ba_migrations") as db, project_sandbox(
-                target.root, db, database_variables=variables
+                target.root, db, database_variables=variables,
+                generated_secrets=target.options.get("generated_secrets") or (),
             ) as sandbox:
                 evidence["database"] = db.dialect
                 evidence["throwaway_database"] = sandbox.describe()

@@ -100,6 +100,14 @@ def _concrete(op: Operation, created: dict[str, Any]) -> str:
     return path
 
 
+def _wrong_credential(name: str, owner: ApiUser) -> str:
+    """The owner's identity under a wrong password: what a brute-force attempt on a real account sends."""
+    low = name.lower()
+    if "password" in low:
+        return "wrong-" + owner.password
+    return owner.email if "email" in low else owner.username
+
+
 class SecurityProbesGate(Gate):
     name = NAME
     description = (
@@ -423,10 +431,7 @@ class _Probe:
         login = auth.login
         if login is not None and owner is not None:
             fields = (login.body_schema or {}).get("properties") or {}
-            body = {
-                name: ("wrong-" + owner.password if "password" in name.lower() else owner.username)
-                for name in fields
-            }
+            body = {name: _wrong_credential(name, owner) for name in fields}
             if login.body_media and "form" in login.body_media:
                 return login, lambda: self.client.post(login.path, data=body)
             return login, lambda: self.client.post(login.path, json=body)

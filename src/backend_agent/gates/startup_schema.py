@@ -66,7 +66,8 @@ def differences(migrated: Schema, started: Schema) -> list[str]:
 def startup_schema_changes(target: Target) -> tuple[list[Finding], dict[str, object]]:
     """(findings, evidence): one finding listing every change the application made when it started."""
     with database_for(target, prefix="ba_schema_migrated") as first:
-        with project_sandbox(target.root, first) as sandbox:
+        with project_sandbox(target.root, first,
+                             generated_secrets=target.options.get("generated_secrets") or ()) as sandbox:
             run_migrations(target, env=sandbox.env, sandbox=sandbox)
         migrated = snapshot(first.url)
     with database_for(target, prefix="ba_schema_started") as second, start_service(target, database=second) as service:

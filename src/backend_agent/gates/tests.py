@@ -156,7 +156,8 @@ class TestsGate(Gate):
         threshold = float(target.options.get("coverage_threshold", 80.0))
         try:
             with database_for(target, prefix="ba_tests") as db, project_sandbox(
-                target.root, db, database_variables=target.options.get("database_variables") or ()
+                target.root, db, database_variables=target.options.get("database_variables") or (),
+                generated_secrets=target.options.get("generated_secrets") or (),
             ) as sandbox:
                 note(f"throwaway database: {db.where}")
                 migrated = self._migrate(target, sandbox)

@@ -29,7 +29,26 @@ def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
                     if outcome in BUSINESS_OUTCOMES and status and 400 <= int(status) < 500}
         if op.get("idempotent"):
             refusals.add(IDEMPOTENCY_KEY_REUSED)  # a fuzzer sends one key with many bodies
+        invalid = (op.get("outcomes") or {}).get("invalid")
+        if invalid and (_names_rows_in_its_body(design, op) or _takes_a_cursor(design, op)):
+            refusals.add(int(invalid))  # "unknown item", or a cursor this service never issued
         codes = sorted(refusals - ACCEPTED_BY_DEFAULT)
         if codes and op.get("operation_id"):
             accept[op["operation_id"]] = codes
     return accept
+
+
+def _names_rows_in_its_body(design: dict[str, Any], op: dict[str, Any]) -> bool:
+    """A create or update whose body names other rows by key (``"item": "TSHIRT-M"``): a well-formed key
+    of no existing row is refused with the operation's invalid status, which a fuzzer cannot foresee."""
+    if op.get("kind") not in ("create", "update"):
+        return False
+    entity = (design.get("entities") or {}).get(op.get("entity") or "", {})
+    return any(relation.get("request_as") not in (None, "none") and not relation.get("create_missing")
+               for relation in entity.get("relations", []))
+
+
+def _takes_a_cursor(design: dict[str, Any], op: dict[str, Any]) -> bool:
+    """A cursor-paginated list: its cursor is opaque, so a fuzzer's string is one the service never issued."""
+    style = (design.get("service") or {}).get("pagination")
+    return bool(op.get("paginated")) and style == "cursor"

@@ -23,9 +23,14 @@ def cli_plan(design: Json) -> Json | None:
     columns = {f["name"]: f["column"] for f in user["fields"]}
     identity = auth["identity"][0]
     written = {identity, auth["password_field"], auth.get("role_field")}
-    # a field the CLI cannot fill: the operator creates such a user through the API instead
-    blocking = [f["name"] for f in user["fields"]
-                if f["required"] and not f["builtin"] and not f["has_default"] and f["name"] not in written]
+    needed = [f for f in user["fields"]
+              if f["required"] and not f["builtin"] and not f["has_default"] and f["name"] not in written]
+    # required text the operator passes as an option (--full-name "Ann Lee"); any other required field or
+    # relation is one the CLI cannot fill: such users are created through the API instead
+    options = [{"name": f["name"], "column": f["column"], "flag": "--" + f["name"].replace("_", "-"),
+                "sample": _sample_text(f)}
+               for f in needed if f["kind"] in ("string", "text") and not f["unique"]]
+    blocking = [f["name"] for f in needed if f["name"] not in {o["name"] for o in options}]
     blocking += [r["name"] for r in user.get("relations", []) if r.get("fk_column") and r.get("required")]
     names = {f["name"] for f in user["fields"]}
     kinds = {f["name"]: f["kind"] for f in user["fields"]}
@@ -41,12 +46,25 @@ def cli_plan(design: Json) -> Json | None:
         "uuid": user.get("id_type") == "uuid",
         "timestamps": [name for name in ("created_at", "updated_at") if name in names],
         "blocking": blocking,
+        "options": options,
         "has_login": any(op["kind"] == "login" for op in design["operations"]),
+        "has_register": any(op["kind"] == "register" for op in design["operations"]),
     }
 
 
 def token_command(plan: Json | None) -> list[str] | None:
-    """The command check's gates run to sign in a test user when the API has no login of its own."""
-    if plan is None or plan["has_login"] or plan["blocking"]:
-        return None
-    return ["{python}", "-m", "app.cli", "token", "{email}", "--create"]
+    """The command check's gates run to sign in a test user when the API has no sign-up of its own."""
+    if plan is None or plan["has_register"] or plan["blocking"]:
+        return None  # the gates sign up over HTTP, or cannot create a user at all
+    command = ["{python}", "-m", "app.cli", "token", "{email}", "--create"]
+    for option in plan["options"]:
+        command += [option["flag"], option["sample"]]
+    return command
+
+
+def _sample_text(field: Json) -> str:
+    """A value for a required text field of a user check creates: its documented example, else a name."""
+    examples = (field.get("json_schema") or {}).get("examples") or []
+    if examples and isinstance(examples[0], str):
+        return examples[0]
+    return "Check user"

@@ -59,7 +59,7 @@ class SchemaTranslator:
         """``(annotation, default)`` of a path or query parameter; default None when required."""
         annotation, kwargs = self._annotation(schema)
         # query and path values arrive as text: the lax types parse them
-        annotation = annotation.replace("StrictInt", "int").replace("StrictBool", "bool").replace("StrictFloat", "float")
+        annotation = annotation.replace("JsonInt", "int").replace("StrictBool", "bool").replace("StrictFloat", "float")
         if alias:
             kwargs.append(f"alias={alias!r}")
         default: str | None = None
@@ -149,7 +149,7 @@ class SchemaTranslator:
         elif kind == "string":
             fmt = schema.get("format")
             if fmt == "date-time":
-                annotation = "AwareDatetime"
+                annotation = "Rfc3339Datetime"  # app/core/http.py: RFC 3339 text, never a Unix time
             elif fmt == "date":
                 annotation = "date"
             elif fmt == "time":
@@ -174,7 +174,7 @@ class SchemaTranslator:
                 if pattern:
                     kwargs.append(f"pattern={pattern!r}")
         elif kind == "integer":
-            annotation = "StrictInt"
+            annotation = "JsonInt"  # app/core/http.py: 5 or 5.0, never true or "5"
             kwargs += _bounds(schema) + _format_bounds(schema)
         elif kind == "number":
             annotation = "StrictFloat"  # JSON numbers only: no true/false or "5" read as numbers

@@ -17,8 +17,8 @@ from backend_agent.generate.pyschema import SchemaTranslator, _pascal, py_name
 
 Json = dict[str, Any]
 # names in annotations that are not the contract's models (typing, pydantic and standard types)
-_NOT_MODELS = frozenset({"Annotated", "Any", "AwareDatetime", "Base64Bytes", "Decimal", "Field", "Literal", "None",
-                         "StrictBool", "StrictFloat", "StrictInt", "UUID"})
+_NOT_MODELS = frozenset({"Annotated", "Any", "AwareDatetime", "Base64Bytes", "Decimal", "Field", "Literal", "None", "Rfc3339Datetime",
+                         "JsonInt", "StrictBool", "StrictFloat", "StrictInt", "UUID"})
 
 
 def typed_handler_plan(out: Json, op: Json, translator: SchemaTranslator) -> None:
@@ -33,7 +33,7 @@ def typed_handler_plan(out: Json, op: Json, translator: SchemaTranslator) -> Non
     for param in op["parameters"]:
         annotation, _ = translator._annotation(param["json_schema"])
         # parameters arrive as text and are parsed by the route: plain types here
-        annotation = annotation.replace("StrictInt", "int").replace("StrictBool", "bool").replace("StrictFloat", "float")
+        annotation = annotation.replace("JsonInt", "int").replace("StrictBool", "bool").replace("StrictFloat", "float")
         always = param["required"] or param["json_schema"].get("default") is not None
         plain = annotation if always or "| None" in annotation else f"{annotation} | None"
         py = identifier(param["name"])  # the name the router's signature gives it

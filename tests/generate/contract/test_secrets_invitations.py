@@ -247,7 +247,7 @@ def test_invitations_codes_and_transitions(invitations: RunningService) -> None:
         pending = client.get("/invitations", params={"status": "pending"}, headers=headers)
         assert assert_wire(s, "listInvitations", pending, 200)["data"] == []
         lost = client.get("/invitations", params={"status": "lost"}, headers=headers)
-        assert_wire(s, "listInvitations", lost, 422)  # the contract declares no error status for its filter
+        assert_wire(s, "listInvitations", lost, 400)  # the contract declares 400 for a bad filter
         assert_wire(s, "listInvitations", client.get("/invitations"), 401)
         other = {"Authorization": f"Bearer {_token(s, 'members', 'email', 'other@example.com')}"}
         assert assert_wire(s, "listInvitations", client.get("/invitations", headers=other), 200)["data"] == []
