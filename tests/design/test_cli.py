@@ -165,3 +165,23 @@ def test_from_openapi_of_a_broken_contract_is_located(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "unresolvable $ref '#/components/responses/Nope'" in proc.stderr
     assert not (tmp_path / "x.blueprint.yaml").exists()
+
+
+def test_a_bound_the_contract_does_not_state_is_a_located_caution(tmp_path: Path) -> None:
+    project = tmp_path / "cart"
+    shutil.copytree(EXAMPLES_DIR / "cart", project)
+    contract = project / "openapi.yaml"
+    text = contract.read_text(encoding="utf-8")
+    assert "sku: {type: string, maxLength: 64}" in text
+    contract.write_text(text.replace("sku: {type: string, maxLength: 64}", "sku: {type: string}"), encoding="utf-8")
+    blueprint = project / "cart.blueprint.yaml"
+    proc = run("blueprint", "validate", str(blueprint))
+    assert proc.returncode == 0, proc.stderr  # still valid: the service works, it refuses an edge
+    assert "caution" in proc.stderr and "sku has no maxLength in the contract" in proc.stderr
+    assert f"{blueprint}:" in proc.stderr and "add maxLength: 64 to the contract's property" in proc.stderr
+    data = json.loads(run("blueprint", "validate", "--json", str(blueprint)).stdout)
+    assert [c["severity"] for c in data["cautions"]] == ["warning"] and data["cautions"][0]["line"]
+    run("design", str(blueprint), "-o", str(tmp_path / "design"), "--no-svg")
+    assert "## Cautions" in (tmp_path / "design" / "DESIGN.md").read_text(encoding="utf-8")
+    # the shipped contract states the bound: nothing to say
+    assert "caution" not in run("blueprint", "validate", str(EXAMPLES_DIR / "cart" / "cart.blueprint.yaml")).stderr

@@ -128,3 +128,22 @@ def test_locust_is_the_fallback_with_the_same_metrics(tmp_path: Path) -> None:
     figures = result.metrics["operations"]["GET /api/projects"]
     assert figures["requests"] > 10 and figures["rps"] > 0
     assert result.status == "pass", [f.message for f in result.findings]
+
+
+def test_an_rpc_api_is_loaded_through_its_body_less_read() -> None:
+    from backend_agent.gates.load import pick_requests
+
+    def post(op_id: str, body: bool) -> dict:
+        op: dict = {"operationId": op_id, "responses": {"200": {"description": "ok"}}}
+        if body:
+            op["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
+        return {"post": op}
+
+    doc = {"openapi": "3.1.0", "paths": {"/cards.issue": post("issueCard", True),
+                                         "/cards.purge": post("purgeCards", False),
+                                         "/cards.lookup": post("lookupCard", True),
+                                         "/cards.list": post("listCards", False)}}
+    picked = pick_requests(doc, created={}, headers={})
+    assert [(r.method, r.path, r.body) for r in picked] == [("POST", "/cards.list", None)]
+    del doc["paths"]["/cards.list"]
+    assert pick_requests(doc, created={}, headers={}) == []  # never a write, nor a read that needs a body

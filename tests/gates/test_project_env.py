@@ -164,3 +164,24 @@ def test_a_token_command_signs_in_where_the_api_has_no_login(tmp_path: Path) -> 
                 run=run)
     with pytest.raises(AuthSetupError, match="runs no project commands"):
         sign_up(client, doc, config=config)
+
+
+def test_seeding_never_posts_a_logout_or_a_password_reset() -> None:
+    from backend_agent.gates._apiclient import creatable
+
+    doc = {"openapi": "3.1.0", "paths": {path: {"post": {"operationId": op_id}} for path, op_id in (
+        ("/auth/login", "login"), ("/auth/logout", "logout"), ("/auth/refresh", "refresh"),
+        ("/auth/password-reset", "request_password_reset"), ("/auth/verify-email", "verify_email"),
+        ("/products", "products_create"), ("/products/{sku}/movements", "movements_create"))}}
+    paths = [op.path for op in creatable(doc, find_auth_operations(doc))]
+    assert paths == ["/products", "/products/{sku}/movements"]  # parents first
+
+
+def test_a_row_without_an_id_is_addressed_by_the_key_its_item_path_names() -> None:
+    from backend_agent.gates._apiclient import row_key
+
+    doc = {"paths": {"/links": {}, "/links/{code}": {}, "/links/{code}/clicks": {}, "/cards.issue": {}}}
+    assert row_key(doc, "/links", {"code": "x7Kp", "target": "https://example.com"}) == "x7Kp"
+    assert row_key(doc, "/links", {"id": 7, "code": "x7Kp"}) == 7  # an id wins
+    assert row_key(doc, "/cards.issue", {"number": "4111111111111111"}) is None  # no item path names it
+    assert row_key(doc, "/links", {"code": None}) is None and row_key(doc, "/links", ["x"]) is None

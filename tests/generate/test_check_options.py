@@ -8,9 +8,14 @@ from pathlib import Path
 
 from backend_agent.blueprint import load_blueprint
 from backend_agent.design import design
-from backend_agent.gates._options import ContractOptions
+from backend_agent.gates._options import ContractOptions, SecurityProbesOptions
 from backend_agent.generate import generate_service
-from backend_agent.generate.check_options import contract_accept_statuses
+from backend_agent.generate.check_options import (
+    MIN_FUZZ_CASES,
+    contract_accept_statuses,
+    contract_max_examples,
+    shared_operations,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -41,5 +46,24 @@ def test_the_generated_pyproject_gives_the_contract_gate_valid_accept_statuses(t
     project = generate_service(EXAMPLES / "conduit.blueprint.yaml", tmp_path / "conduit").out_dir
     config = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     contract = config["tool"]["backend-agent"]["contract"]
-    assert ContractOptions.model_validate(contract).accept_statuses == {"auth_register": [422],
-                                                                         "auth_update_me": [422]}
+    options = ContractOptions.model_validate(contract)
+    assert options.accept_statuses == {"auth_register": [422], "auth_update_me": [422]}
+    assert options.max_examples == contract_max_examples(_resolved(EXAMPLES / "conduit.blueprint.yaml"))
+
+
+def test_a_small_service_is_fuzzed_with_as_many_examples_as_a_large_one() -> None:
+    small = _resolved(EXAMPLES / "catalog" / "catalog.blueprint.yaml")
+    large = _resolved(EXAMPLES / "inventory.blueprint.yaml")
+    for resolved in (small, large):
+        assert contract_max_examples(resolved) * len(resolved["operations"]) >= 2 * MIN_FUZZ_CASES
+    assert contract_max_examples(small) > contract_max_examples(large) >= 25  # never below the gate's default
+
+
+def test_rows_no_one_owns_are_declared_shared_to_the_bola_probe(tmp_path: Path) -> None:
+    assert shared_operations(_resolved(EXAMPLES / "catalog" / "catalog.blueprint.yaml")) == [
+        "PATCH /catalog/v2/products/{sku}"]  # any API key holder edits the catalogue
+    assert shared_operations(_resolved(EXAMPLES / "orders.blueprint.yaml")) == []  # every order has an owner
+    project = generate_service(EXAMPLES / "catalog" / "catalog.blueprint.yaml", tmp_path / "catalog").out_dir
+    config = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    probes = SecurityProbesOptions.model_validate(config["tool"]["backend-agent"]["security-probes"])
+    assert probes.shared == ["PATCH /catalog/v2/products/{sku}"]

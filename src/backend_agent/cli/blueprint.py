@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from backend_agent._atomic import write_atomic
 from backend_agent.errors import BlueprintError, UsageError
@@ -34,9 +35,19 @@ def _load_and_design(file: Path) -> tuple[Blueprint, Design]:
 
     bp = load_blueprint(file)
     try:
-        return bp, design(bp)
+        result = design(bp)
     except BlueprintError as exc:  # e.g. two operations on one route: point at the declaration
         raise locate_problems(exc, file) from None
+    if result.cautions:
+        result.cautions = locate_problems(BlueprintError("cautions", problems=result.cautions), file).problems
+    return bp, result
+
+
+def _print_cautions(result: Design) -> None:
+    """Warnings that leave the blueprint valid: the service works, but may differ from the contract at an edge."""
+    console = Console(stderr=True)
+    for caution in result.cautions:
+        console.print(f"[yellow]caution[/]: {escape(str(caution))}", highlight=False, soft_wrap=True)
 
 
 def _emit_json(data: object) -> None:
@@ -57,6 +68,7 @@ def validate_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
     summary = {
         "file": str(file), "valid": True, "service": bp.service.name, "entities": len(bp.entities),
         "operations": len(result.operations), "tables": len(result.tables),
+        "cautions": [c.to_json() for c in result.cautions],
     }
     if as_json:
         _emit_json(summary)
@@ -65,6 +77,7 @@ def validate_cmd(file: Path = _FILE, as_json: bool = _JSON) -> None:
         f"[green]valid[/]: {file} — service {bp.service.name}, {len(bp.entities)} entities, "
         f"{len(result.tables)} tables, {len(result.operations)} operations"
     )
+    _print_cautions(result)
 
 
 @blueprint_app.command("explain")
@@ -163,7 +176,8 @@ def design_cmd(
         skipped = f"erd.svg skipped: Graphviz `dot` not found ({DOT_INSTALL_HINT})"
     if as_json:
         _emit_json({"files": [str(p) for p in written], "operations": len(result.operations),
-                    "tables": len(result.tables), "svg_skipped": skipped})
+                    "tables": len(result.tables), "svg_skipped": skipped,
+                    "cautions": [c.to_json() for c in result.cautions]})
         return
     console = Console()
     console.print(f"[green]designed[/] {result.service.name}: {len(result.operations)} operations, "
@@ -172,6 +186,7 @@ def design_cmd(
         console.print(f"  {path}")
     if skipped:
         Console(stderr=True).print(f"[yellow]{skipped}[/]")
+    _print_cautions(result)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backend_agent.blueprint import Blueprint, Contract, load_contract, resolve_relations
 from backend_agent.design.auth import auth_design, auth_operations
+from backend_agent.design.body_limit import body_limit
 from backend_agent.design.contract_mode import bind_contract
 from backend_agent.design.ddl import render_ddl
 from backend_agent.design.entities import build_entities
@@ -143,10 +144,25 @@ def _contract_design(bp: Blueprint) -> Design:
                         source=bp.service.contract or "", openapi=contract.openapi, title=contract.title,
                         version=contract.version, base_path=contract.base_path,
                         security_schemes=contract.security_schemes))
+    cautions = dict.fromkeys((c.message, c.origin, c.expected, c.hint) for c in bound.cautions)
+    result.cautions = [Problem(message=text, location=Location("<blueprint>", key_path=origin), expected=expected,
+                               hint=hint, severity="warning") for text, origin, expected, hint in cautions]
     result.openapi = contract.normalized
+    result.service.max_body_bytes = body_limit(result.openapi)
     result.templates = dict(sorted(bound.templates.items()))
     _render(result, bp, contract_source=bp.service.contract)
+    if result.cautions:
+        result.design_md += _cautions_md(result.cautions)
     return result
+
+
+def _cautions_md(cautions: list[Problem]) -> str:
+    lines = ["", "## Cautions", "",
+             "The blueprint is valid, but here the service refuses values its contract allows:", ""]
+    for caution in cautions:
+        where = caution.location.key_path if caution.location else ""
+        lines.append(f"- `{where}`: {caution.message}" + (f" ({caution.hint})" if caution.hint else ""))
+    return "\n".join(lines) + "\n"
 
 
 def _render(result: Design, bp: Blueprint, *, contract_source: str | None = None) -> None:
@@ -185,6 +201,7 @@ def design(bp: Blueprint) -> Design:
                     decisions=decisions, schemas=schemas)
     result.openapi = build_openapi(svc=svc, auth=auth, entities=entities, operations=operations, schemas=schemas)
     result.schemas = result.openapi["components"]["schemas"]
+    result.service.max_body_bytes = body_limit(result.openapi)
     result.templates = _templates(bp, operations)
     add_wire(result)
     _render(result, bp)

@@ -47,6 +47,7 @@ _WRITES = {"create": True, "register": True, "update": False, "update_me": False
 class BindResult:
     operations: list[OperationDesign] = field(default_factory=list)
     problems: list[WireProblem] = field(default_factory=list)
+    cautions: list[WireProblem] = field(default_factory=list)  # bound, but the service may differ in an edge
     unbound: list[ContractOperation] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)  # file name -> text of the templates bindings name
 
@@ -450,6 +451,7 @@ class _Binder:
                 responses.append(WireBody(body.content_type, ann.error(body.schema) if body.content_type else None,
                                           status=status, outcome="other", description=body.description))
         self.result.problems.extend(ann.problems)
+        self.result.cautions.extend(ann.cautions)
         return WireDesign(request=request, responses=responses)
 
     def read_template(self, name: str, content_type: str, origin: str) -> None:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
+from backend_agent.errors import Problem
+
 Dialect = Literal["sqlite", "postgresql"]
 DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql")
 
@@ -425,6 +427,7 @@ class ServiceDesign:
     error_shape: dict[str, Any] | None = None  # errors.shape template ($message, $messages, ...), else None
     error_statuses: dict[str, int] = dc_field(default_factory=dict)  # service-wide outcome -> status choices
     encryption_key_env: str = ""  # environment variable holding the AES key of encrypted fields
+    max_body_bytes: int = 1024 * 1024  # the largest request body served (body_limit.py)
 
 
 @dataclass
@@ -486,6 +489,7 @@ class Design:
     mode: Literal["blueprint", "contract"] = "blueprint"
     contract: ContractDesign | None = None
     templates: dict[str, str] = dc_field(default_factory=dict)  # text/html, text/plain bodies: file -> Jinja2 text
+    cautions: list[Problem] = dc_field(default_factory=list)  # warnings: where the service may refuse what the contract allows
 
     def table(self, name: str) -> TableDesign:
         return next(t for t in self.tables if t.name == name)

@@ -87,6 +87,8 @@ def _field_checks(table: str, col: str, field: Field) -> list[CheckDesign]:
         expr = f"{q} <= {field.max}"
         checks.append(CheckDesign(identifier("ck", table, col, "max"), {"sqlite": expr, "postgresql": expr},
                                   f"{col} max {field.max}"))
+    if field.encrypted:
+        return checks  # a ciphertext's length is not the value's: the service checks the value it encrypts
     if field.min_length is not None and field.min_length > 0 and not field.secret:
         sql = {"sqlite": f"length({q}) >= {field.min_length}", "postgresql": f"char_length({q}) >= {field.min_length}"}
         checks.append(CheckDesign(identifier("ck", table, col, "min_length"), sql, f"{col} min_length"))

@@ -7,6 +7,7 @@ fields, relations and computed values by their wire names. See docs/design-json.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,17 @@ def _spelled(schema: Schema) -> str:
     return "/".join(sorted(types)) if types else "any"
 
 
+# (JSON Schema keyword, what it bounds, whether our value refuses something the contract's admits)
+_BOUNDS: tuple[tuple[str, str, Callable[[float, float], bool]], ...] = (
+    ("maxLength", "maximum length", lambda ours, theirs: ours < theirs),
+    ("minLength", "minimum length", lambda ours, theirs: ours > theirs),
+    ("maximum", "maximum", lambda ours, theirs: ours < theirs),
+    ("minimum", "minimum", lambda ours, theirs: ours > theirs),
+    ("maxItems", "maximum count", lambda ours, theirs: ours < theirs),
+    ("minItems", "minimum count", lambda ours, theirs: ours > theirs),
+)
+
+
 @dataclass
 class Member:
     kind: str  # field, relation, computed
@@ -171,6 +183,7 @@ class Annotator:
     values_of: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # token, refresh_token, message, total, next_cursor
     problems: list[WireProblem] = field(default_factory=list)
+    cautions: list[WireProblem] = field(default_factory=list)  # allowed, but worth a reader's attention
     copy_input: bool = True  # False when the caller passes schemas it owns (annotated in place)
     _members: dict[str, dict[str, Member]] = field(default_factory=dict)  # may be shared between annotators
 
@@ -311,6 +324,26 @@ class Annotator:
                          f"{_spelled(member.schema)}", f"a {_spelled(theirs)} field",
                          "change the field's type or bind another field with `fields:`")
 
+    def caution(self, message: str, expected: str | None = None, hint: str | None = None) -> None:
+        self.cautions.append(WireProblem(f"{self.what}: {message}", self.origin, expected, hint))
+
+    def _check_bounds(self, member: Member, theirs: Schema, path: str, ename: str) -> None:
+        """A field bound the contract does not state refuses requests the contract calls valid."""
+        if {"pattern", "enum", "const"} & set(theirs):
+            return  # the contract constrains the value its own way (a 16-digit pattern states the length)
+        for key, word, tighter in _BOUNDS:
+            ours = member.schema.get(key)
+            if not isinstance(ours, int | float) or isinstance(ours, bool):
+                continue
+            stated = theirs.get(key)
+            if isinstance(stated, int | float) and not isinstance(stated, bool) and not tighter(ours, stated):
+                continue
+            allows = f"{key} {stated}" if stated is not None else f"no {key}"
+            self.caution(f"request property {path} has {allows} in the contract, but {ename}.{member.name} has "
+                         f"{key} {ours}: the service would refuse values the contract calls valid",
+                         f"the same {word} on both sides",
+                         f"add {key}: {ours} to the contract's property, or relax {ename}.{member.name}")
+
     def _check_null(self, member: Member, theirs: Schema, path: str, ename: str, *, required: bool) -> None:
         types = json_types(theirs)
         if member.nullable and required and types is not None and "null" not in types:
@@ -406,8 +439,12 @@ class Annotator:
                 item = sub.get("items") if _is_array(sub) else sub
                 if isinstance(item, dict) and not _is_object(item):
                     sub["x-field"] = member.request_field or "id"
+                    named = self.known(member.target).get(sub["x-field"]) if member.target else None
+                    if named is not None and member.target:  # e.g. a tag name: the tag's own bounds
+                        self._check_bounds(named, item, f"{path}[]", member.target)
             else:
                 self._check_type(member, sub, path, ename)
+                self._check_bounds(member, sub, path, ename)
         return True
 
     def _login_target(self, ename: str, key: str, identity: list[str], password: str) -> str | None:

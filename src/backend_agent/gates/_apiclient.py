@@ -260,11 +260,32 @@ class Seeded:
     failures: list[str] = field(default_factory=list)
 
 
+# Auth actions that are POSTs but create nothing, and some end the caller's session (a seeded logout
+# revokes the very token the gate goes on to use).
+_AUTH_ACTION = re.compile(r"log-?out|sign-?out|revoke|refresh|password|verif|confirm", re.IGNORECASE)
+
+
 def creatable(doc: dict[str, Any], auth: AuthOperations) -> list[Operation]:
     """POST operations that create rows (not the auth ones), parents before children."""
     skip = {op.label for op in (auth.register, auth.login) if op is not None}
-    ops = [op for op in operations(doc) if op.method == "POST" and op.label not in skip]
+    ops = [op for op in operations(doc) if op.method == "POST" and op.label not in skip
+           and not _AUTH_ACTION.search(f"{op.path} {op.operation_id or ''}")]
     return sorted(ops, key=lambda op: len(op.path_params))
+
+
+def row_key(doc: dict[str, Any], collection: str, payload: Any) -> Any:
+    """The key a created row is addressed by: its ``id``, else the value of the path parameter that
+    follows the collection (``POST /links`` answering ``{"code": "x7Kp"}`` for ``/links/{code}``)."""
+    if not isinstance(payload, dict):
+        return None
+    if "id" in payload:
+        return payload["id"]
+    for path in doc.get("paths") or {}:
+        match = re.fullmatch(re.escape(collection) + r"/\{([^}/]+)\}(/.*)?", path)
+        value = payload.get(match.group(1)) if match else None
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 def seed(client: httpx.Client, doc: dict[str, Any], user: ApiUser, auth: AuthOperations) -> Seeded:
@@ -281,8 +302,9 @@ def seed(client: httpx.Client, doc: dict[str, Any], user: ApiUser, auth: AuthOpe
             result.failures.append(f"{op.label}: {exc}")
             continue
         payload = _json(response)
-        if response.status_code < 300 and isinstance(payload, dict) and "id" in payload:
-            result.created[op.path] = payload["id"]
+        key = row_key(doc, op.path, payload) if response.status_code < 300 else None
+        if key is not None and isinstance(payload, dict):
+            result.created[op.path] = key
             result.bodies[op.path] = payload
         else:
             result.failures.append(f"{op.label}: {response.status_code}")
@@ -296,6 +318,7 @@ __all__ = [
     "Seeded",
     "creatable",
     "find_auth_operations",
+    "row_key",
     "seed",
     "sign_up",
 ]

@@ -108,6 +108,9 @@ class SecurityProbesOptions(_ServiceOptions):
     sqlmap_operations: list[str] | None = Field(
         None, min_length=1, description="Only these operations for sqlmap, e.g. 'GET /api/items'."
     )
+    shared: list[str] | None = Field(
+        None, description="Operations on rows every signed-in user may use by design (a shared catalogue), "
+        "which the BOLA probe leaves out, e.g. 'PATCH /api/products/{sku}'.")
     rate_limit_burst: int | None = Field(None, ge=1, description="Requests sent to provoke a 429.")
     rate_limit_window_s: float | None = Field(None, gt=0, description="Seconds the burst may take.")
 

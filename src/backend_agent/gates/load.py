@@ -8,6 +8,7 @@ histogram in ``metrics["operations"][label]``. Fails when p95 or the error rate 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -22,6 +23,10 @@ from backend_agent.gates.base import Finding, Gate, GateResult, Target, note
 
 NAME = "load"
 _SKIP_PATHS = ("health", "openapi", "docs", "metrics", "auth", "login", "register", "token")
+
+
+# Words that name a read in an RPC-style path or operationId (listCards, /cards.list, search_orders).
+_RPC_READ = re.compile(r"(^|[\s./_-])(list|search|find|query)", re.IGNORECASE)
 
 
 def _is_plain(op: Operation) -> bool:
@@ -49,9 +54,11 @@ def pick_requests(
         item = next((op for op in reads if op.path_params and fill_path(op.path, created)), None)
         write = next((op for op in ops if op.method == "POST" and op.path in created), None)
         picked = [op for op in (collection, item, write) if op is not None]
-        if not picked:
+        if not picked:  # an RPC-style API: a body-less POST that reads (``POST /cards.list``), else any GET
+            rpc_read = next((op for op in ops if op.method == "POST" and not op.body_schema and not op.path_params
+                             and _RPC_READ.search(f"{op.path} {op.operation_id or ''}")), None)
             health = next((op for op in operations(doc) if op.method == "GET" and not op.path_params), None)
-            picked = [health] if health else []
+            picked = [op for op in (rpc_read or health,) if op is not None]
     requests: list[LoadRequest] = []
     for op in picked:
         path = fill_path(op.path, created) if op.path_params else op.path

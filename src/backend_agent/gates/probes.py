@@ -182,9 +182,12 @@ class _Probe:
             note(f"signed up two users; owner created {len(created)} row(s)")
             safe = [op for op in secured if op.method != "DELETE"]
             deletes = [op for op in secured if op.method == "DELETE"]
-            self._bola(safe, owner, intruder, created, seeded.tag)
+            shared = set(option(self.target, NAME, "shared", None) or [])
+            if shared:
+                self.evidence["bola_shared"] = sorted(shared)  # declared shared: any signed-in user may
+            self._bola([op for op in safe if op.label not in shared], owner, intruder, created, seeded.tag)
             self._auth_bypass(safe, owner, created)
-            self._bola(deletes, owner, intruder, created, seeded.tag)
+            self._bola([op for op in deletes if op.label not in shared], owner, intruder, created, seeded.tag)
             self._auth_bypass(deletes, owner, created)
             note(f"auth and BOLA probes done on {len(secured)} secured operation(s)")
         else:

@@ -341,9 +341,15 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
     context["test_error_schemas"], context["test_errors"] = error_table(design)
     context["default_status"] = DEFAULT_STATUS
     context["test_success"] = success_statuses(design)
-    from backend_agent.generate.check_options import contract_accept_statuses
+    from backend_agent.generate.check_options import (
+        contract_accept_statuses,
+        contract_max_examples,
+        shared_operations,
+    )
 
     context["contract_accept_statuses"] = contract_accept_statuses(design)
+    context["contract_max_examples"] = contract_max_examples(design)
+    context["shared_operations"] = shared_operations(design)
     from backend_agent.generate.aggregate_tests import aggregate_test_plans
 
     context["aggregate_tests"] = aggregate_test_plans(design)
@@ -432,6 +438,19 @@ def _entity_plan(design: Json, entity: Json, ops: list[Json], planner: DocumentP
     used |= {plan["table"], plan["viewer_table"]}
     plan["tables_used"] = sorted(used)
     return plan
+
+
+def _no_such_key_status(op: Json) -> int:
+    """What a path key no row can have (beyond 64 bits) answers: the operation's own not-found status,
+    else its forbidden one (a caller rule on that key), else its invalid one."""
+    wire = op.get("wire") or {}
+    declared = {r.get("outcome"): int(r["status"]) for r in wire.get("responses", [])
+                if r.get("declared") and r.get("outcome") and r.get("status")}
+    statuses = declared if wire.get("responses") else {k: int(v) for k, v in (op.get("outcomes") or {}).items()}
+    for outcome in ("not_found", "forbidden", "invalid"):
+        if outcome in statuses:
+            return statuses[outcome]
+    return 404
 
 
 AUTH_KINDS = ("register", "login", "me", "update_me", "refresh", "logout", "verify_email", "request_password_reset",
@@ -597,6 +616,7 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
     out["paths_route"] = op["path"][len(design["service"]["base_path"]):] or "/"
     out["caller_value"], out["caller_expected"], out["caller_table"] = caller_check(design, out)
     out["caller_scope"] = caller_scope(design, entity, op)
+    out["no_such_key_status"] = _no_such_key_status(op)
     plan_params(design, entity, op, out)
     typed_handler_plan(out, op, translator)  # contract-mode custom handlers (typed_handlers.py)
     return out
