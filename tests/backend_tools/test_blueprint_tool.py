@@ -101,3 +101,15 @@ def test_from_openapi_reports_an_invalid_contract(ctx: ToolContext) -> None:
 def test_from_openapi_needs_a_contract(ctx: ToolContext) -> None:
     result = call(ctx, action="from-openapi", file="x.blueprint.yaml")
     assert not result.ok and "needs contract" in result.output
+
+
+def test_validate_passes_on_the_cautions_of_a_contract_first_blueprint(ctx: ToolContext) -> None:
+    import shutil
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    shutil.copytree(examples / "cart", ctx.workspace / "cart")
+    contract = ctx.workspace / "cart" / "openapi.yaml"
+    contract.write_text(contract.read_text().replace("sku: {type: string, maxLength: 64}", "sku: {type: string}"))
+    result = call(ctx, action="validate", file="cart/cart.blueprint.yaml")
+    assert result.ok and result.output.startswith("valid with 1 caution(s): cart/cart.blueprint.yaml")
+    assert "sku has no maxLength in the contract" in result.data["cautions"][0]

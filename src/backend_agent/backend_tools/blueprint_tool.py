@@ -65,6 +65,10 @@ class BlueprintTool(Tool[BlueprintInput]):
         blueprint, design = loaded
         if input.action == "validate":
             data = {"file": relative(path, ctx), "valid": True, **_counts(blueprint, design)}
+            if design.cautions:  # valid, but the service refuses values its contract allows
+                data["cautions"] = [f"{c.location.key_path if c.location else ''}: {c.message} ({c.hint})"
+                                    for c in design.cautions]
+                return answer(f"valid with {len(design.cautions)} caution(s): {relative(path, ctx)}", data)
             return answer(f"valid: {relative(path, ctx)}", data)
         if input.action == "explain":
             return _explain(blueprint, design, path, ctx)
