@@ -189,3 +189,13 @@ def test_select_by_a_body_value_is_checked(tmp_path: Path) -> None:
         assert words in found, found
         assert all(p.location and (p.location.key_path or "").startswith("bindings.lookupCard")
                    for p in info.value.problems)
+
+
+def test_camel_case_token_keys_are_the_tokens() -> None:
+    # the forum's Session is {"accessToken", "member"}: a camelCase contract names the token its own way
+    source = EXAMPLES / "forum" / "forum.blueprint.yaml"
+    resolved = design(parse_blueprint(source.read_text(), source=str(source)).with_base_dir(source.parent)).resolved()
+    for op in (o for o in resolved["operations"] if o["operation_id"] in ("joinForum", "signIn")):
+        success = next(r for r in op["wire"]["responses"] if r["outcome"] == "success")
+        sources = {key: prop.get("x-source") for key, prop in success["schema"]["properties"].items()}
+        assert sources == {"accessToken": "access_token", "member": "row"}, (op["operation_id"], sources)

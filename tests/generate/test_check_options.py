@@ -67,3 +67,22 @@ def test_rows_no_one_owns_are_declared_shared_to_the_bola_probe(tmp_path: Path) 
     config = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     probes = SecurityProbesOptions.model_validate(config["tool"]["backend-agent"]["security-probes"])
     assert probes.shared == ["PATCH /catalog/v2/products/{sku}"]
+
+
+def test_sign_up_and_sign_in_are_named_for_the_gates(tmp_path: Path) -> None:
+    # the forum's contract calls them POST /api/members and POST /api/sessions, names no gate would guess
+    project = generate_service(EXAMPLES / "forum" / "forum.blueprint.yaml", tmp_path / "forum").out_dir
+    auth = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["backend-agent"]["auth"]
+    assert auth == {"register": "POST /api/members", "login": "POST /api/sessions"}
+    catalog = generate_service(EXAMPLES / "catalog" / "catalog.blueprint.yaml", tmp_path / "catalog").out_dir
+    auth = tomllib.loads((catalog / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["backend-agent"]["auth"]
+    assert set(auth) == {"token_command"}  # no sign-up: the gates mint tokens with app/cli.py
+
+
+def test_creates_under_rows_everyone_reads_are_shared_and_under_owned_rows_are_not() -> None:
+    # any member may reply to another member's thread; nobody may add a line item to another's order
+    assert shared_operations(_resolved(EXAMPLES / "forum" / "forum.blueprint.yaml")) == [
+        "POST /api/threads/{threadId}/replies"]
+    assert shared_operations(_resolved(EXAMPLES / "conduit.blueprint.yaml")) == [
+        "POST /api/articles/{slug}/comments", "DELETE /api/profiles/{username}/follow"]
+    assert shared_operations(_resolved(EXAMPLES / "orders.blueprint.yaml")) == []

@@ -70,7 +70,7 @@ def _assert_passes_every_gate(project: Path) -> dict[str, Any]:
 
 # The generated pyproject.toml sets the contract gate's examples per operation so that even a small
 # service is fuzzed with MIN_CASES cases; these examples prove it does.
-PASSING = ["conduit.blueprint.yaml", "orders.blueprint.yaml", "login/login.blueprint.yaml"]
+PASSING = ["conduit.blueprint.yaml", "orders.blueprint.yaml", "login/login.blueprint.yaml", "forum/forum.blueprint.yaml"]
 
 
 @pytest.mark.parametrize("example", PASSING)

@@ -13,6 +13,7 @@ from typing import Any
 
 from backend_agent.blueprint.types import did_you_mean
 from backend_agent.design.model import EntityDesign, FieldDesign
+from backend_agent.design.naming import snake
 
 Schema = dict[str, Any]
 
@@ -276,8 +277,8 @@ class Annotator:
             path = f"{where}.{key}" if where else key
             member = self.member(ename, key, top)
             if member is None:
-                if key in ("token", "refresh_token") and key in self.extras:
-                    sub["x-source"] = key
+                if snake(key) in ("token", "refresh_token") and snake(key) in self.extras:
+                    sub["x-source"] = snake(key)  # refreshToken in a camelCase contract
                     continue
                 if _constant(sub):
                     continue
@@ -356,8 +357,8 @@ class Annotator:
         types = json_types(sub) or set()
         if _constant(sub):
             return True
-        if key in ("token", "refresh_token", "access_token", "token_type") and key in self.extras:
-            sub["x-source"] = key
+        if snake(key) in ("token", "refresh_token", "access_token", "token_type") and snake(key) in self.extras:
+            sub["x-source"] = snake(key)  # accessToken in a camelCase contract
             return True
         if self.list_op and "integer" in types:
             sub["x-source"] = "total"

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend_agent.generate.context import identifier, snake
+from backend_agent.generate.text_pages import text_template_of
 
 Json = dict[str, Any]
 
@@ -62,8 +63,9 @@ def aggregate_test_plans(design: Json) -> list[Json]:
     auth = design.get("auth")
     plans: list[Json] = []
     for op in design["operations"]:
-        if op["kind"] != "get" or op.get("handler") or not op.get("view") or op.get("cache_ttl"):
-            continue  # a cached read would not see rows the test writes directly
+        if op["kind"] != "get" or op.get("handler") or not op.get("view") or op.get("cache_ttl") \
+                or text_template_of(op):
+            continue  # a cached read would not see rows the test writes directly; a page is no document
         entity = design["entities"][op["entity"]]
         own = [p for p in op["parameters"] if p["location"] == "path"
                and (p.get("maps_to") or "").split(".", 1)[0] == entity["name"]]
@@ -91,9 +93,10 @@ def aggregate_test_plans(design: Json) -> list[Json]:
         field_name = own[0]["maps_to"].split(".", 1)[1]
         lookup = next((f["column"] for f in entity["fields"] if f["name"] == field_name), field_name)
         roles = op["auth"]["roles"]
-        listing = next((o for o in design["operations"] if o["entity"] == entity["name"] and o["kind"] == "list"
-                        and not o.get("handler") and not o.get("cache_ttl")
-                        and not any(p["location"] == "path" or p["required"] for p in o["parameters"])), None)
+        listings = [o for o in design["operations"] if o["entity"] == entity["name"] and o["kind"] == "list"
+                    and not o.get("handler") and not o.get("cache_ttl")
+                    and not any(p["location"] == "path" or p["required"] for p in o["parameters"])]
+        listing = next((o for o in listings if not text_template_of(o)), None)  # a JSON listing to compare
         plans.append({
             "op": op["operation_id"], "entity": entity["name"], "func": snake(op["operation_id"]),
             "table": identifier(entity["table"]), "lookup": lookup, "param": own[0]["name"],

@@ -61,13 +61,17 @@ _AUTH_KINDS = ("register", "login", "me", "update_me", "refresh", "logout", "ver
 
 
 def shared_operations(design: dict[str, Any]) -> list[str]:
-    """``METHOD /path`` of the secured operations on rows no one owns (a shared catalogue): any signed-in
-    user may read and change them by design, so the security-probes gate's BOLA probe leaves them out."""
+    """``METHOD /path`` of the secured operations on rows no one owns (a shared catalogue), and of creates
+    under rows everyone reads: any signed-in user may use them by design, so the security-probes gate's
+    BOLA probe leaves them out."""
     entities = design.get("entities") or {}
     shared = []
     for op in design.get("operations", []):
         entity = entities.get(op.get("entity") or "")
         auth = op.get("auth") or {}
+        if entity is not None and _under_a_public_parent(entities, entity, op):
+            shared.append(f"{op['method']} {op['path']}")
+            continue
         if (entity is None or op.get("kind") in _AUTH_KINDS or op.get("method") not in ("GET", "PUT", "PATCH", "DELETE")
                 or auth.get("public", True) or auth.get("roles") or auth.get("owner_only")):
             continue
@@ -76,6 +80,17 @@ def shared_operations(design: dict[str, Any]) -> list[str]:
         if not owned:
             shared.append(f"{op['method']} {op['path']}")
     return shared
+
+
+def _under_a_public_parent(entities: dict[str, Any], entity: dict[str, Any], op: dict[str, Any]) -> bool:
+    """A create under a row everyone may read (a reply to a thread, a comment on an article): any signed-in
+    user may add one under another user's row, by design."""
+    relation = next((r for r in entity.get("relations", []) if r.get("name") == entity.get("parent")), None)
+    parent = entities.get(relation.get("target") or "") if relation else None
+    auth = op.get("auth") or {}
+    return (parent is not None and op.get("kind") == "create" and op.get("method") == "POST"
+            and not auth.get("public", True) and not auth.get("roles")
+            and parent.get("visibility") == "public" and not parent.get("visible_if"))
 
 
 def _names_rows_in_its_body(design: dict[str, Any], op: dict[str, Any]) -> bool:

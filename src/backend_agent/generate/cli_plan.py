@@ -68,3 +68,14 @@ def _sample_text(field: Json) -> str:
     if examples and isinstance(examples[0], str):
         return examples[0]
     return "Check user"
+
+
+def check_auth(design: Json) -> dict[str, str] | None:
+    """``METHOD /path`` of the sign-up and sign-in operations, for check's gates to sign up a test user.
+
+    Named rather than left to the gates' guess: a contract may call them anything (``POST /api/members``).
+    """
+    found = {op["kind"]: f"{op['method']} {op['path']}" for op in design["operations"]
+             if op["kind"] in ("register", "login")}
+    return found if len(found) == 2 else None
+

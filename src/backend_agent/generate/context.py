@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from backend_agent.generate.at_rest import at_rest_context, hook_stubs, write_extras
-from backend_agent.generate.cli_plan import cli_plan, token_command
+from backend_agent.generate.cli_plan import check_auth, cli_plan, token_command
 from backend_agent.generate.params_plan import plan_params
 from backend_agent.generate.pyschema import SchemaTranslator
 from backend_agent.generate.semantics import caller_check, caller_scope
@@ -21,6 +21,9 @@ from backend_agent.generate.text_pages import text_template_of
 from backend_agent.generate.typed_handlers import typed_handler_plan
 
 Json = dict[str, Any]
+
+# Operations answering a page of rows.
+LIST_KINDS = ("list", "feed", "query")
 
 
 def snake(name: str) -> str:
@@ -319,6 +322,7 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "cli": cli_plan(design),
     }
     context["check_token_command"] = token_command(context["cli"])
+    context["check_auth"] = None if context["check_token_command"] else check_auth(design)
     from backend_agent.generate.samples import PASSWORD
     from backend_agent.generate.testplan import (
         DEFAULT_STATUS,
@@ -517,6 +521,9 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["uses_cache"] = any(op.get("cache_ttl") for op in ops)
     plan["uses_idempotency"] = any(op.get("idempotent") for op in ops if op["kind"] not in AUTH_KINDS)
     plan["uses_rate_limit"] = any(op.get("rate_limit") for op in ops if op["kind"] not in AUTH_KINDS)
+    # app.core.pages functions the router uses: a row rendered, or a page of rows
+    plan["page_renderers"] = sorted({"render_rows" if op.get("template_names") is not None else "render_page"
+                                     for op in ops if op["text_template"]})
     plan["body_models"] = sorted({op["body_model"] for op in ops if op["body_model"] and op["kind"] not in AUTH_KINDS})
     plan["custom_imports"] = sorted({op["handler"].split(":")[0] for op in plan["operations"] if op.get("handler")})
     for op in plan["operations"]:
@@ -570,6 +577,12 @@ def condition_python(entity: Json, cond: Json) -> str:
     return f"{column} is not None and {column} {_OPS.get(cond['op'], '==')} {_literal(entity, cond['column'], value)}"
 
 
+def _template_names(entity: Json, view: str | None) -> dict[str, str]:
+    """Wire name -> field name of each value a list row shows (its view's fields)."""
+    fields = entity["views"].get(view or entity.get("default_view") or "default", {}).get("fields", [])
+    return {f["json_name"]: f["name"] for f in fields}
+
+
 def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlanner,
                     translator: SchemaTranslator) -> Json:
     out: Json = dict(op)
@@ -579,6 +592,9 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
     out["list_prefix"] = "{" + "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in op.get("_list_consts", [])) \
         + f"{json.dumps(op.get('list_key'))}:"
     out["view_func"] = planner.func_name(entity["name"], op["view"]) if op.get("view") else None
+    if out["text_template"] and op["kind"] in LIST_KINDS:
+        # a rendered list: its template sees each row's values by field name, not by wire name
+        out["template_names"] = _template_names(entity, op.get("view"))
     out["path_params"] = [p for p in op["parameters"] if p["location"] == "path"]
     out["query_params"] = []
     for p in op["parameters"]:
@@ -742,4 +758,4 @@ def _response_keys(openapi: Json, op: Json) -> list[Json]:
     return keys
 
 
-__all__ = ["DocumentPlanner", "build_context", "identifier", "snake", "table_plan", "value_expr"]
+__all__ = ["LIST_KINDS", "DocumentPlanner", "build_context", "identifier", "snake", "table_plan", "value_expr"]

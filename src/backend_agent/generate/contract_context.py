@@ -16,8 +16,8 @@ generator's context (``context.py``) already serves:
   constants (``x-source: const``) as view fields and list-envelope keys (``_list_consts``);
 * custom bindings get a typed request class (``_request_class``, see ``typed_handlers.py``).
 
-Operations whose contract needs a construct the generator does not emit yet (e.g. a list rendered by
-a template, a custom handler answering text) are refused
+Operations whose contract needs a construct the generator does not emit yet (e.g. a custom handler
+answering text) are refused
 all at once and by name, so nothing is generated that would silently differ from its contract.
 The served ``/openapi.json`` is the design's normalized contract as written.
 """
@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from backend_agent.errors import GenerationError
-from backend_agent.generate.context import snake
+from backend_agent.generate.context import LIST_KINDS, snake
+from backend_agent.generate.text_pages import text_template_of
 
 Json = dict[str, Any]
 
@@ -116,7 +117,7 @@ def _served_text(op: Json, response: Json) -> bool:
         return False
     source = str((response.get("schema") or {}).get("x-source") or "")
     if response.get("outcome") == "success":
-        return source.startswith("template:") and op["kind"] in ("get", "view")
+        return source.startswith("template:") and op["kind"] in ("get", "view", *LIST_KINDS)
     return source in ("error.message", "")
 
 
@@ -167,7 +168,11 @@ def _shape_keys_from_wire(op: Json) -> None:
         op["request_envelope"] = envelope
     elif (request.get("schema") or {}).get("x-target") == "row":
         op["request_envelope"] = None  # the body is the row itself, whatever envelope the blueprint names
-    if (_success_schema(op) or {}).get("type") == "array" and op["kind"] in ("list", "feed", "query"):
+    if text_template_of(op) and op["kind"] in LIST_KINDS:
+        # rendered by a template, which sees the page as `rows` and, when paged, `page.total`
+        op["list_key"], op["count_key"] = "rows", ("total" if op.get("paginated") else None)
+        return
+    if (_success_schema(op) or {}).get("type") == "array" and op["kind"] in LIST_KINDS:
         op["list_key"] = op["count_key"] = None  # a bare JSON array
         return
     sources = _keys_by_annotation(_success_schema(op), "x-source")
@@ -182,9 +187,11 @@ def _shape_keys_from_wire(op: Json) -> None:
     row = next((key for key, source in sources.items() if source == "row"), None)
     if row is not None and op["kind"] not in ("list", "feed"):
         op["response_envelope"] = row
-    if op["kind"] in ("register", "login", "me", "update_me") and row is not None and len(sources) > 1:
-        # the reply has keys beside the row (e.g. {"token", "account"}): the auth routes write them in order
-        replies = {"row": "document", "token": "token", "refresh_token": "refresh_token", "const": "message"}
+    if op["kind"] in ("register", "login", "me", "update_me") and sources and list(sources.values()) != ["row"]:
+        # the reply has keys beside the row (e.g. {"token", "account"}), or only a token: the auth routes
+        # write them in order
+        replies = {"row": "document", "token": "token", "access_token": "token", "refresh_token": "refresh_token",
+                   "token_type": "token_type", "const": "message"}
         op["_reply_keys"] = [(key, replies[source]) for key, source in sources.items() if source in replies]
         const = next((p for p in (_success_schema(op) or {}).get("properties", {}).values()
                       if isinstance(p, dict) and p.get("x-source") == "const"), None)
@@ -214,7 +221,7 @@ def _entity_envelopes_from_wire(design: Json) -> None:
     """``envelope_item``/``envelope_list``/``envelope_count`` of each entity, from its create/get/list responses."""
     for op in design["operations"]:
         entity = design["entities"].get(op.get("entity") or "")
-        if entity is None or op["kind"] in ("register", "login", "me", "update_me"):
+        if entity is None or op["kind"] in ("register", "login", "me", "update_me") or text_template_of(op):
             continue
         if op["kind"] in ("create", "get") and op.get("response_envelope"):
             entity["envelope_item"] = op["response_envelope"]

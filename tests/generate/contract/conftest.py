@@ -146,6 +146,11 @@ def wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
 
 
 @pytest.fixture(scope="module")
+def forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from running_example("forum", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
 def bookmarks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     yield from running_example("bookmarks", tmp_path_factory)
 
@@ -199,3 +204,12 @@ def assert_wire(service: RunningService, operation_id: str, response: httpx.Resp
     if entry["schema"] is not None:
         assert_exact(body, entry["schema"])
     return body
+
+
+def assert_text(service: RunningService, operation_id: str, response: httpx.Response, status: int) -> str:
+    """A text/html or text/plain answer with ``status``, the content type the contract gives that status."""
+    assert response.status_code == status, f"{operation_id}: {response.status_code} {response.text[:500]}"
+    entry = next(r for r in service.wire(operation_id)["responses"] if r["status"] == status)
+    assert entry["content_type"] in ("text/html", "text/plain")
+    assert response.headers["content-type"].split(";")[0] == entry["content_type"]
+    return response.text

@@ -19,6 +19,7 @@ from tests.generate.contract.conftest import (
     REPO_ROOT,
     RunningService,
     assert_serves_its_contract,
+    assert_text,
     assert_wire,
     service_env,
     start_service,
@@ -69,15 +70,6 @@ def _editor_token(wiki: RunningService) -> str:
         "    row = conn.execute(insert(editors).values(email='ed@example.com', password_hash=hash_password('x' * 12),"
         " created_at=now, updated_at=now)).inserted_primary_key\n"
         "print(create_access_token(row[0]))\n")
-
-
-def assert_text(service: RunningService, operation_id: str, response: httpx.Response, status: int) -> str:
-    """A text/html or text/plain answer with ``status``, the content type the contract gives that status."""
-    assert response.status_code == status, f"{operation_id}: {response.status_code} {response.text[:500]}"
-    entry = next(r for r in service.wire(operation_id)["responses"] if r["status"] == status)
-    assert entry["content_type"] in ("text/html", "text/plain")
-    assert response.headers["content-type"].split(";")[0] == entry["content_type"]
-    return response.text
 
 
 def test_wiki_serves_its_contract(wiki: RunningService) -> None:
@@ -179,7 +171,7 @@ def test_cards_missing_handler_is_a_listed_stub_answering_501(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["cards", "wiki"])
+@pytest.mark.parametrize("name", ["cards", "wiki", "forum"])
 def test_the_generated_suites_pass_on_sqlite_and_postgresql(name: str, tmp_path: Path,
                                                             postgres_database: str) -> None:
     result = generate_service(REPO_ROOT / "examples" / name / f"{name}.blueprint.yaml", tmp_path / name)
@@ -188,8 +180,9 @@ def test_the_generated_suites_pass_on_sqlite_and_postgresql(name: str, tmp_path:
         done = run_project_tests(result.out_dir, extra, args=("-rA",))
         assert done.returncode == 0, f"{name} {extra}: {done.stdout[-4000:]}{done.stderr[-2000:]}"
         assert re.search(r"\b\d+ passed", done.stdout) and not re.search(r"\b\d+ failed", done.stdout)
-        if name == "wiki":  # the stored <script> comes back escaped, on both databases
-            assert "PASSED tests/test_pages.py::test_rendered_answers_escape_stored_markup[readPage]" in done.stdout
+        pages = {"wiki": ["readPage"], "forum": ["frontPage", "threadPage"]}.get(name, [])
+        for page in pages:  # the stored <script> comes back escaped, on both databases
+            assert f"PASSED tests/test_pages.py::test_rendered_answers_escape_stored_markup[{page}]" in done.stdout
 
 
 def test_wiki_without_its_template_is_a_located_error(tmp_path: Path) -> None:
