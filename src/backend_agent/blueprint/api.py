@@ -92,8 +92,8 @@ class Operation(WireShape):
     caller: CallerRule | None = PydField(default=None, description=(
         "A path, query or body value that must be the signed-in user, e.g. {in: path, name: user_id}."))
     template: str | None = PydField(default=None, pattern=r"^[A-Za-z0-9_./-]+\.(html|txt)(\.j2)?$", description=(
-        "get: answer text/html (a .html template, autoescaped) or text/plain (.txt) rendered from "
-        "templates/<file> beside the blueprint, which sees the row as `row`."))
+        "get or list: answer text/html (a .html template, autoescaped) or text/plain (.txt) rendered from "
+        "templates/<file> beside the blueprint, which sees the row as `row` (a list: `rows`, and `page.total`)."))
 
     @model_validator(mode="before")
     @classmethod

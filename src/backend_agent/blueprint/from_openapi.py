@@ -291,8 +291,9 @@ class _Drafter:
             self.bindings[op.key] = f"{ent.name}.{behaviour}"
             if success is not None and success.content_type in ("text/html", "text/plain"):
                 suffix = "html" if success.content_type == "text/html" else "txt"
+                page = "_list" if behaviour == "list" else ""  # a list's template renders `rows`
                 self.bindings[op.key] = {"operation": f"{ent.name}.{behaviour}",
-                                         "template": f"{_snake(ent.name)}.{suffix}.j2"}
+                                         "template": f"{_snake(ent.name)}{page}.{suffix}.j2"}
             self.comments[op.key] = f"guess: {op.route} looks like {behaviour}"
 
     @staticmethod
@@ -473,6 +474,19 @@ _STARTER_HTML = """<!doctype html>
 </html>
 """
 _STARTER_TEXT = "{% for key, value in row.items() %}{{ key }}: {{ value }}\n{% endfor %}"
+_STARTER_LIST_HTML = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{ rows | length }} rows</title></head>
+<body>
+  <table>
+  {%- for row in rows %}
+    <tr>{% for value in row.values() %}<td>{{ value }}</td>{% endfor %}</tr>
+  {%- endfor %}
+  </table>
+</body>
+</html>
+"""
+_STARTER_LIST_TEXT = "{% for row in rows %}{{ row.values() | join('\\t') }}\n{% endfor %}"
 
 
 def _starter_templates(drafter: _Drafter, folder: Path) -> list[str]:
@@ -482,8 +496,12 @@ def _starter_templates(drafter: _Drafter, folder: Path) -> list[str]:
         name = binding.get("template") if isinstance(binding, dict) else None
         if not name or (folder / "templates" / name).exists():
             continue
+        if "_list." in name:
+            starter = _STARTER_LIST_HTML if ".html" in name else _STARTER_LIST_TEXT
+        else:
+            starter = _STARTER_HTML if ".html" in name else _STARTER_TEXT
         (folder / "templates").mkdir(parents=True, exist_ok=True)
-        (folder / "templates" / name).write_text(_STARTER_HTML if ".html" in name else _STARTER_TEXT, encoding="utf-8")
+        (folder / "templates" / name).write_text(starter, encoding="utf-8")
         written.append(f"templates/{name}")
     return written
 

@@ -19,6 +19,7 @@ from backend_agent.design.model import (
     ContractDesign,
     Decision,
     Design,
+    EntityDesign,
     OperationDesign,
     ServiceDesign,
 )
@@ -26,6 +27,7 @@ from backend_agent.design.naming import json_key
 from backend_agent.design.openapi import build_openapi
 from backend_agent.design.operations import behaviours, build_operations, compute_paths, route_order
 from backend_agent.design.own_wire import add_wire
+from backend_agent.design.page_templates import check_page_template
 from backend_agent.design.schemas import build_schemas, error_schema
 from backend_agent.design.tables import build_tables
 from backend_agent.errors import BlueprintError, Location, Problem
@@ -202,13 +204,14 @@ def design(bp: Blueprint) -> Design:
     result.openapi = build_openapi(svc=svc, auth=auth, entities=entities, operations=operations, schemas=schemas)
     result.schemas = result.openapi["components"]["schemas"]
     result.service.max_body_bytes = body_limit(result.openapi)
-    result.templates = _templates(bp, operations)
+    result.templates = _templates(bp, operations, result.entities)
     add_wire(result)
     _render(result, bp)
     return result
 
 
-def _templates(bp: Blueprint, operations: list[OperationDesign]) -> dict[str, str]:
+def _templates(bp: Blueprint, operations: list[OperationDesign],
+               entities: dict[str, EntityDesign]) -> dict[str, str]:
     """The text of each template a blueprint-first operation names (``templates/<file>`` beside the blueprint)."""
     issues: list[tuple[str, str, str | None, str | None]] = []
     texts: dict[str, str] = {}
@@ -217,14 +220,21 @@ def _templates(bp: Blueprint, operations: list[OperationDesign]) -> dict[str, st
             continue
         origin = f"entities.{op.entity}.api.operations.{op.name}.template"
         file = bp.base_dir / "templates" / op.template
-        if op.kind != "get":
-            issues.append((f"{op.name} cannot answer a rendered template", origin, "template on a get operation",
-                           "move template: to the entity's get (the page of one row)"))
+        if op.kind not in ("get", "list"):
+            issues.append((f"{op.name} cannot answer a rendered template", origin, "template on a get or a list",
+                           "move template: to the entity's get (the page of one row) or list (a page of rows)"))
         elif not file.is_file():
+            sees = "the rows as `rows`" if op.kind == "list" else "the row as `row`"
             issues.append((f"template file not found: {file}", origin, "a Jinja2 file in templates/ beside the "
-                           "blueprint", f"create templates/{op.template} (it sees the row as `row`)"))
+                           "blueprint", f"create templates/{op.template} (it sees {sees})"))
         else:
             texts[op.template] = file.read_text(encoding="utf-8")
+            entity = entities[op.entity]
+            view = entity.views.get(op.view or entity.default_view) or entity.views[entity.default_view]
+            for problem in check_page_template(texts[op.template], [f.name for f in view.fields],
+                                               list_page=op.kind == "list"):
+                issues.append((f"templates/{op.template}:{problem.line}: {problem.message}", origin,
+                               problem.expected, problem.hint))
     if issues:
         raise _located(issues, "template problem(s)")
     return dict(sorted(texts.items()))

@@ -22,6 +22,7 @@ from backend_agent.design.model import (
     WireBody,
     WireDesign,
 )
+from backend_agent.design.page_templates import check_page_template
 from backend_agent.design.semantics import caller_design, caller_problem, existing_design
 from backend_agent.design.wire import Annotator, WireProblem, clone, fits, members
 
@@ -412,7 +413,8 @@ class _Binder:
                                      "template: <file>.html.j2", f"add template: {op.entity.lower()}.html.j2 "
                                      "(rendered with `row` or `rows`, autoescaped)")
                     else:
-                        self.read_template(binding.template, body.content_type, f"{origin}.template")
+                        self.read_template(binding.template, body.content_type, f"{origin}.template",
+                                           self.page_values(ename, op) if ename else [], list_page=op.response_list)
                     schema = {**(schema or {"type": "string"}), "x-source": f"template:{binding.template}"}
                 found = op.existing is not None and status == op.existing.status != op.status_code
                 responses.append(WireBody(body.content_type, schema, status=status,
@@ -454,7 +456,14 @@ class _Binder:
         self.result.cautions.extend(ann.cautions)
         return WireDesign(request=request, responses=responses)
 
-    def read_template(self, name: str, content_type: str, origin: str) -> None:
+    def page_values(self, ename: str, op: OperationDesign) -> list[str]:
+        """The names a page template of ``op`` may read: the fields of the view its rows are built with."""
+        entity = self.entities[ename]
+        view = entity.views.get(op.view or entity.default_view) or entity.views[entity.default_view]
+        return [f.name for f in view.fields]
+
+    def read_template(self, name: str, content_type: str, origin: str, available: list[str], *,
+                      list_page: bool) -> None:
         """The template's text for design.json (the generator ships it as app/templates/<name>)."""
         html = content_type == "text/html"
         if html != (".html" in name):
@@ -468,7 +477,11 @@ class _Binder:
             self.problem(origin, f"template file not found: {file}", "a Jinja2 file in templates/ beside the "
                          "blueprint", f"create templates/{name} (it sees `row`, or `rows` for lists)")
             return
-        self.result.templates[name] = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
+        for problem in check_page_template(text, available, list_page=list_page):
+            self.problem(origin, f"templates/{name}:{problem.line}: {problem.message}", problem.expected,
+                         problem.hint)
+        self.result.templates[name] = text
 
     def body_select(self, schema: Schema | None, ename: str, by_body: dict[str, str], origin: str,
                     key: str) -> Schema | None:

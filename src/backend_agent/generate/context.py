@@ -475,9 +475,6 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["secret_columns"] = {f["json_name"]: f["column"] for f in fields
                               if f["secret"] and (f["in_create"] or f["in_update"])}
     plan["field_columns"] = {f["name"]: f["column"] for f in fields}
-    # what text/html and text/plain templates see as `row` (never a secret or an encrypted value)
-    plan["template_columns"] = {f["name"]: f["column"] for f in fields
-                                if not f.get("secret") and not f.get("encrypted")}
     plan["values_column"] = {f["name"]: f["column"] for f in fields}
     plan["row_columns"] = "*t.c"
     plan["relations_by_name"] = {
@@ -522,7 +519,7 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["uses_idempotency"] = any(op.get("idempotent") for op in ops if op["kind"] not in AUTH_KINDS)
     plan["uses_rate_limit"] = any(op.get("rate_limit") for op in ops if op["kind"] not in AUTH_KINDS)
     # app.core.pages functions the router uses: a row rendered, or a page of rows
-    plan["page_renderers"] = sorted({"render_rows" if op.get("template_names") is not None else "render_page"
+    plan["page_renderers"] = sorted({"render_rows" if op["kind"] in LIST_KINDS else "render_row"
                                      for op in ops if op["text_template"]})
     plan["body_models"] = sorted({op["body_model"] for op in ops if op["body_model"] and op["kind"] not in AUTH_KINDS})
     plan["custom_imports"] = sorted({op["handler"].split(":")[0] for op in plan["operations"] if op.get("handler")})
@@ -578,7 +575,7 @@ def condition_python(entity: Json, cond: Json) -> str:
 
 
 def _template_names(entity: Json, view: str | None) -> dict[str, str]:
-    """Wire name -> field name of each value a list row shows (its view's fields)."""
+    """Wire name -> field name of each value a rendered row shows (its view's fields)."""
     fields = entity["views"].get(view or entity.get("default_view") or "default", {}).get("fields", [])
     return {f["json_name"]: f["name"] for f in fields}
 
@@ -588,13 +585,18 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
     out: Json = dict(op)
     out["func"] = snake(op["operation_id"])
     out["text_template"] = text_template_of(op)  # (file in app/templates/, content type) of a rendered answer
-    # the start of a list's envelope: constants the contract fixes beside the rows ("ok": true), then the rows' key
-    out["list_prefix"] = "{" + "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in op.get("_list_consts", [])) \
-        + f"{json.dumps(op.get('list_key'))}:"
-    out["view_func"] = planner.func_name(entity["name"], op["view"]) if op.get("view") else None
     if out["text_template"] and op["kind"] in LIST_KINDS:
-        # a rendered list: its template sees each row's values by field name, not by wire name
+        # the page is built as a JSON document for its template: `rows` and, when paged, `page.total`
+        out["list_key"], out["count_key"] = "rows", ("total" if op.get("paginated") else None)
+    # the start of a list's envelope: constants the contract fixes beside the rows ("ok": true), then the rows' key
+    out["list_prefix"] = "{" + "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in out.get("_list_consts", [])) \
+        + f"{json.dumps(out.get('list_key'))}:"
+    out["view_func"] = planner.func_name(entity["name"], op["view"]) if op.get("view") else None
+    if out["text_template"]:
+        # a rendered row or list: built as its JSON document, and the template sees the values by field
+        # name, not by wire name
         out["template_names"] = _template_names(entity, op.get("view"))
+        out["response_envelope"] = None
     out["path_params"] = [p for p in op["parameters"] if p["location"] == "path"]
     out["query_params"] = []
     for p in op["parameters"]:

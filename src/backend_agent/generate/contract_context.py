@@ -168,10 +168,6 @@ def _shape_keys_from_wire(op: Json) -> None:
         op["request_envelope"] = envelope
     elif (request.get("schema") or {}).get("x-target") == "row":
         op["request_envelope"] = None  # the body is the row itself, whatever envelope the blueprint names
-    if text_template_of(op) and op["kind"] in LIST_KINDS:
-        # rendered by a template, which sees the page as `rows` and, when paged, `page.total`
-        op["list_key"], op["count_key"] = "rows", ("total" if op.get("paginated") else None)
-        return
     if (_success_schema(op) or {}).get("type") == "array" and op["kind"] in LIST_KINDS:
         op["list_key"] = op["count_key"] = None  # a bare JSON array
         return

@@ -103,5 +103,6 @@ def test_pages_render_escaped_html(forum: RunningService) -> None:
         page = assert_text(forum, "threadPage", client.get(f"/threads/{thread['id']}"), 200)
         assert "<h1>Markup &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
         assert "Fish &amp; &lt;b&gt;chips&lt;/b&gt;" in page and "<script>" not in page
+        assert f"Started {thread['createdAt']}, 1 replies" in page  # the JSON document's values, by field name
         assert "not found" in assert_text(forum, "threadPage", client.get("/threads/999999"), 404)
         assert_text(forum, "threadPage", client.get("/threads/not-a-number"), 400)
