@@ -199,3 +199,17 @@ def test_camel_case_token_keys_are_the_tokens() -> None:
         success = next(r for r in op["wire"]["responses"] if r["outcome"] == "success")
         sources = {key: prop.get("x-source") for key, prop in success["schema"]["properties"].items()}
         assert sources == {"accessToken": "access_token", "member": "row"}, (op["operation_id"], sources)
+
+
+def test_from_openapi_recognises_every_auth_flow(tmp_path: Path) -> None:
+    text, report = from_openapi(EXAMPLES / "login" / "openapi.yaml", output=tmp_path / "draft.blueprint.yaml")
+    bindings = yaml.safe_load(text)["bindings"]
+    assert {key: bindings[key] for key in ("signOut", "refreshSession", "verifyEmail", "forgotPassword",
+                                           "resetPassword")} == {
+        "signOut": "auth.logout", "refreshSession": "auth.refresh", "verifyEmail": "auth.verify_email",
+        "forgotPassword": "auth.request_password_reset", "resetPassword": "auth.reset_password"}
+    assert report.custom == [] and "tokens: {refresh: true}" in text
+    user = yaml.safe_load(text)["entities"]["User"]["fields"]
+    assert "refresh_token" not in user and "account" not in user  # issued values and the envelope are not stored
+    forum, _ = from_openapi(EXAMPLES / "forum" / "openapi.yaml", output=tmp_path / "forum.blueprint.yaml")
+    assert yaml.safe_load(forum)["bindings"]["joinForum"] == "auth.register"  # POST /api/members answering a token

@@ -10,7 +10,7 @@ import pytest
 from backend_agent.generate import generate_service
 from tests.generate.conftest import REPO_ROOT, run_project_tests
 
-PROJECTS = ("conduit", "inventory", "orders", "realworld", "login", "monitors", "cart", "clicks", "catalog")
+PROJECTS = ("conduit", "inventory", "orders", "realworld", "login", "monitors", "cart", "clicks", "catalog", "forum")
 
 
 def _blueprint(name: str) -> Path:

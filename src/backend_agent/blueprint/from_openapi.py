@@ -109,6 +109,10 @@ def _types(schema: Schema) -> set[str]:
     return types
 
 
+# values auth issues beside a user (refreshToken in a camelCase contract): never stored fields
+_ISSUED = ("token", "access_token", "refresh_token", "token_type", "expires_in")
+
+
 def _row(schema: Schema | None, depth: int = 0) -> Schema | None:
     """The object a body is about: unwrap single-key envelopes and arrays."""
     if not isinstance(schema, dict) or depth > 4:
@@ -124,7 +128,7 @@ def _row(schema: Schema | None, depth: int = 0) -> Schema | None:
         if isinstance(only, dict) and only.get("properties"):
             return _row(only, depth + 1)
     scalars = [k for k, v in props.items() if isinstance(v, dict) and not (_types(v) & {"object", "array"})
-               and k not in ("token", "access_token", "refresh_token", "ok", "message")]
+               and _snake(k) not in (*_ISSUED, "ok", "message")]
     if len(scalars) >= 1 and len(scalars) >= len(props) / 3:
         return schema
     nested = [v for v in props.values() if isinstance(v, dict) and (_types(v) & {"object", "array"}
@@ -185,7 +189,7 @@ class _Drafter:
                 continue
             if re.search(r"[a-z][A-Z]", key):
                 self.camel = True
-            if key in ("token", "access_token", "refresh_token"):
+            if _snake(key) in _ISSUED:
                 continue  # issued by auth, not stored
             if key.lower() in (f"{ent.name.lower()}id", f"{ent.name.lower()}_id") and _types(sub) & {
                     "integer", "string"}:
@@ -218,14 +222,31 @@ class _Drafter:
             ent.wire[name] = key
 
     def auth_behaviour(self, op: ContractOperation) -> str | None:
-        """Sign-up, sign-in, the current user, sign-out: recognised by their path words."""
+        """Sign-up, sign-in, the current user, sign-out, refresh, email verification and password reset:
+        recognised by their path words and the keys their bodies send."""
         words = set(re.split(r"[^a-z]+", op.path.lower()))
         body = _row(op.request.schema if op.request else None) or {}
         sends_password = any("password" in k.lower() for k in (body.get("properties") or {}))
+        raw = (op.request.schema if op.request else None) or {}
+        keys = {_snake(k) for k in (*(body.get("properties") or {}), *(raw.get("properties") or {}))}
+        if op.method == "POST" and "password" in words and words & {"forgot", "reset", "request", "lost"}:
+            if "token" in keys and sends_password:
+                return "reset_password"
+            if not sends_password:
+                return "request_password_reset"
+        if op.method == "POST" and words & {"verify", "verification", "confirm"} and "token" in keys:
+            return "verify_email"
+        if op.method == "POST" and "refresh_token" in keys and not sends_password:
+            return "refresh"
         if words & {"login", "signin", "sessions", "session", "token"} and op.method == "POST" and sends_password:
             return "login"
         if words & {"signup", "register", "registration"} and op.method == "POST" and sends_password:
             return "register"
+        success = next((b for code, b in op.responses.items() if 200 <= code < 300), None)
+        answers = (success.schema if success else None) or {}
+        issues_a_token = any(_snake(k) in _ISSUED for k in (answers.get("properties") or {}))
+        if op.method == "POST" and sends_password and issues_a_token and "{" not in op.path:
+            return "register"  # POST /api/members with a password, answered with a token: a sign-up
         if words & {"logout", "signout"} and op.method == "POST":
             return "logout"
         if words & {"me", "user", "profile", "account"} and not words & {"users", "profiles", "accounts"}:
@@ -323,9 +344,12 @@ class _Drafter:
             out.append("  naming: camelCase")
         if self.needs_auth() or self.auth_ops:
             flags = ", ".join(f"{name}: {{enabled: {'true' if name in self.auth_ops else 'false'}}}"
-                              for name in ("register", "login", "me", "update_me", "refresh", "logout"))
+                              for name in ("register", "login", "me", "update_me", "refresh", "logout",
+                                           "verify_email", "request_password_reset", "reset_password"))
             out += ["# guess: the contract requires tokens; sign-in is by email and password",
                     "auth:", "  user_entity: User", "  identity: [email]", f"  operations: {{{flags}}}"]
+            if "refresh" in self.auth_ops:
+                out.append("  tokens: {refresh: true}  # guess: the contract exchanges refresh tokens")
             user = self.entities.setdefault("User", _Entity("User"))
             user.fields.setdefault("email", {"type": "email", "required": True})
             user.fields["email"]["unique"] = True

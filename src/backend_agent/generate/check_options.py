@@ -46,10 +46,12 @@ def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
                     if outcome in BUSINESS_OUTCOMES and status and 400 <= int(status) < 500}
         if op.get("idempotent"):
             refusals.add(IDEMPOTENCY_KEY_REUSED)  # a fuzzer sends one key with many bodies
-        invalid = (op.get("outcomes") or {}).get("invalid")
-        if invalid and (_names_rows_in_its_body(design, op) or _takes_a_cursor(design, op)
-                        or op.get("kind") in MAILED_TOKEN_KINDS):
-            refusals.add(int(invalid))  # "unknown item", a cursor or a mailed token this service never issued
+        # the contract's invalid status where it has one (wire), else the design's
+        invalid = {int(r["status"]) for r in (op.get("wire") or {}).get("responses", [])
+                   if r.get("outcome") == "invalid" and r.get("status")}
+        invalid = invalid or {int(s) for s in [(op.get("outcomes") or {}).get("invalid")] if s}
+        if _names_rows_in_its_body(design, op) or _takes_a_cursor(design, op) or op.get("kind") in MAILED_TOKEN_KINDS:
+            refusals |= invalid  # "unknown item", a cursor or a mailed token this service never issued
         codes = sorted(refusals - ACCEPTED_BY_DEFAULT)
         if codes and op.get("operation_id"):
             accept[op["operation_id"]] = codes

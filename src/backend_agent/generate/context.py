@@ -291,6 +291,8 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         custom_modules.setdefault(module, []).extend(h for h in hooks if h["func"] not in known)
     auth_ops = [op for e in entity_plans for op in e["operations"] if op["kind"] in AUTH_KINDS]
     for op in auth_ops:
+        # a refresh answers the contract's own keys (e.g. {"token", "refreshToken"}) when it names them
+        op["pair_keys"] = op.get("_reply_keys") if op["kind"] == "refresh" else None
         op["reply_keys"] = op.get("_reply_keys") or [(k["key"], k["source"]) for k in op["response_keys"]]  # CONTRACT hook
     user_plan = next((e for e in entity_plans if auth and e["name"] == auth["user_entity"]), None)
     if user_plan is not None and auth:

@@ -37,7 +37,8 @@ Json = dict[str, Any]
 # Operation kinds whose behaviour the generator emits for contract bindings.
 SERVED_KINDS = frozenset({
     "list", "get", "create", "update", "delete", "toggle_add", "toggle_remove", "feed", "transition",
-    "register", "login", "me", "update_me", "custom",
+    "register", "login", "me", "update_me", "refresh", "logout", "verify_email", "request_password_reset",
+    "reset_password", "custom",
 })
 # JSON response content types the generated routers write.
 SERVED_CONTENT = (None, "application/json")
@@ -183,7 +184,8 @@ def _shape_keys_from_wire(op: Json) -> None:
     row = next((key for key, source in sources.items() if source == "row"), None)
     if row is not None and op["kind"] not in ("list", "feed"):
         op["response_envelope"] = row
-    if op["kind"] in ("register", "login", "me", "update_me") and sources and list(sources.values()) != ["row"]:
+    if op["kind"] in ("register", "login", "me", "update_me", "refresh") and sources \
+            and list(sources.values()) != ["row"]:
         # the reply has keys beside the row (e.g. {"token", "account"}), or only a token: the auth routes
         # write them in order
         replies = {"row": "document", "token": "token", "access_token": "token", "refresh_token": "refresh_token",

@@ -3,6 +3,8 @@ and examples/monitors (no auth, cursor pages, a computed count, nested probes) g
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.generate.contract.conftest import RunningService, assert_serves_its_contract, assert_wire
@@ -38,6 +40,62 @@ def test_login_sign_up_sign_in_and_profile(login: RunningService) -> None:
         assert renamed["displayName"] == "Annie"
         too_long = client.patch("/me", headers=headers, json={"displayName": "x" * 61})
         assert_wire(login, "updateProfile", too_long, 400)
+
+
+def _mailed_token(login: RunningService, address: str, subject: str) -> str:
+    """The single-use token in the newest mail to ``address`` (the outbox holds it; nothing is sent here)."""
+    body = login.run_python(
+        "from sqlalchemy import select\n"
+        "from app.core.database import engine\n"
+        "from app.core.tables import outbox\n"
+        "with engine.connect() as conn:\n"
+        f"    print(conn.execute(select(outbox.c.body).where(outbox.c.recipient == {address!r},"
+        f" outbox.c.subject == {subject!r}).order_by(outbox.c.id.desc())).scalars().first())")
+    found = re.search(r"^([\w-]{16,}\.[\w-]{16,})$", body, re.MULTILINE)
+    assert found, body
+    return found.group(1)
+
+
+def test_login_refresh_logout_verification_and_reset(login: RunningService) -> None:
+    with httpx.Client(base_url=f"{login.base_url}/auth") as client:
+        body = {"email": "bea@example.com", "password": PASSWORD, "displayName": "Bea"}
+        session = assert_wire(login, "signUp", client.post("/signup", json=body), 201)
+        assert session["refreshToken"] and session["refreshToken"] != session["token"]
+
+        # refresh rotates: the spent token is refused, and reusing it revokes the whole family
+        pair = assert_wire(login, "refreshSession", client.post("/token", json={"refreshToken": session["refreshToken"]}),
+                           200)
+        assert set(pair) == {"token", "refreshToken"} and pair["refreshToken"] != session["refreshToken"]
+        assert_wire(login, "refreshSession", client.post("/token", json={"refreshToken": session["refreshToken"]}), 401)
+        assert_wire(login, "refreshSession", client.post("/token", json={"refreshToken": pair["refreshToken"]}), 401)
+        assert_wire(login, "refreshSession", client.post("/token", json={}), 400)
+
+        # sign-out refuses the token from then on
+        signed_in = assert_wire(login, "signIn", client.post("/signin", json={"email": body["email"],
+                                                                              "password": PASSWORD}), 200)
+        headers = {"Authorization": f"Bearer {signed_in['token']}"}
+        assert_wire(login, "getProfile", client.get("/me", headers=headers), 200)
+        assert_wire(login, "signOut", client.post("/signout", headers=headers), 204)
+        assert_wire(login, "getProfile", client.get("/me", headers=headers), 401)
+        assert_wire(login, "signOut", client.post("/signout", headers=headers), 401)
+
+        # the verification mail's token works once
+        token = _mailed_token(login, body["email"], "Confirm your email address")
+        assert_wire(login, "verifyEmail", client.post("/verify", json={"token": token}), 204)
+        assert_wire(login, "verifyEmail", client.post("/verify", json={"token": token}), 400)
+
+        # a reset answers the same for unknown addresses, and its token sets a new password once
+        assert_wire(login, "forgotPassword", client.post("/password/forgot", json={"email": "nobody@example.com"}),
+                    202)
+        assert_wire(login, "forgotPassword", client.post("/password/forgot", json={"email": body["email"]}), 202)
+        reset = _mailed_token(login, body["email"], "Reset your password")
+        new = {"token": reset, "password": "a brand new password"}
+        assert_wire(login, "resetPassword", client.post("/password/reset", json=new), 204)
+        assert_wire(login, "resetPassword", client.post("/password/reset", json=new), 400)
+        old = client.post("/signin", json={"email": body["email"], "password": PASSWORD})
+        assert_wire(login, "signIn", old, 401)
+        assert_wire(login, "signIn", client.post("/signin", json={"email": body["email"],
+                                                                  "password": new["password"]}), 200)
 
 
 def test_monitors_serves_its_contract(monitors: RunningService) -> None:
