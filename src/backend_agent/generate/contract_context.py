@@ -16,8 +16,8 @@ generator's context (``context.py``) already serves:
   constants (``x-source: const``) as view fields and list-envelope keys (``_list_consts``);
 * custom bindings get a typed request class (``_request_class``, see ``typed_handlers.py``).
 
-Operations whose contract needs a construct the generator does not emit yet (e.g. a custom handler
-answering text) are refused
+Operations whose contract needs a construct the generator does not emit yet (e.g. a custom binding
+without an entity) are refused
 all at once and by name, so nothing is generated that would silently differ from its contract.
 The served ``/openapi.json`` is the design's normalized contract as written.
 """
@@ -82,7 +82,10 @@ def _unserved(design: Json, op: Json) -> list[str]:
         out.append(f"{name}: behaviour {op['kind']!r}"
                    + (f" (handler {op['handler']})" if op.get("handler") else ""))
     if not op.get("entity") or op["entity"] not in design["entities"]:
-        out.append(f"{name}: binding without an entity")
+        some = next(iter(design["entities"]), "Entity")
+        out.append(f"{name}: binding without an entity (add entity: {some}, or the entity the handler works on, "
+                   f"to {(op.get('binding') or {}).get('origin') or 'its binding'}: its route and service are "
+                   "generated with that entity's)")
     wire = op.get("wire") or {}
     for response in wire.get("responses", []):
         content = response.get("content_type")
@@ -118,6 +121,8 @@ def _served_text(op: Json, response: Json) -> bool:
         return False
     source = str((response.get("schema") or {}).get("x-source") or "")
     if response.get("outcome") == "success":
+        if op["kind"] == "custom":
+            return True  # the handler returns the text (typed_handlers.py)
         return source.startswith("template:") and op["kind"] in ("get", "view", *LIST_KINDS)
     return source in ("error.message", "")
 
@@ -128,6 +133,8 @@ def _typed_handler(op: Json) -> None:
         return
     pascal = "".join(part[:1].upper() + part[1:] for part in op["operation_id"].replace("-", "_").split("_"))
     op["_request_class"] = f"{pascal}Request"
+    success: Json = next((r for r in (op.get("wire") or {}).get("responses", []) if r.get("outcome") == "success"), {})
+    op["_text_answer"] = success.get("content_type") if success.get("content_type") in TEXT_CONTENT else None
     op["summary"] = op.get("summary") or f"{op['operation_id']}, answered by {op['handler']}"
     if (op.get("wire") or {}).get("request"):
         op["request_schema"] = op.get("request_schema") or f"{pascal}Body"

@@ -6,6 +6,8 @@ query and header parameter by its Python name, and ``body`` as the request body 
 handler returns is validated against the contract's success schema inside the request's
 transaction; an answer that does not fit is logged and answered 500 with the service's error body
 (and the transaction is rolled back), so no body the contract does not describe reaches the wire.
+A handler whose contract answers text/html or text/plain returns that text as a ``str``; HTML is
+written as the handler returns it, so it escapes what it did not write itself.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ def typed_handler_plan(out: Json, op: Json, translator: SchemaTranslator) -> Non
     response = (operation.get("responses") or {}).get(str(op["status_code"])) or {}
     schema = ((response.get("content") or {}).get("application/json") or {}).get("schema")
     out["response_adapter"] = f"{py_name(op['operation_id']).upper()}_RESPONSE"
-    if schema is None:
+    # text/html or text/plain: the handler returns the text itself (HTML it escapes, e.g. markupsafe.escape)
+    out["text_answer"] = op.get("_text_answer")
+    if out["text_answer"]:
+        out["response_annotation"] = "str"
+    elif schema is None:
         out["response_annotation"] = "None"  # no body: the handler returns None
     else:
         annotation, _ = translator._annotation(schema, owner=_pascal(op["operation_id"]) + "Response")

@@ -110,3 +110,78 @@ def test_a_handler_gets_path_query_and_header_values_typed(tmp_path: Path) -> No
             assert missing.status_code == 404 and missing.json() == {"message": "no such counter"}
             assert client.post("/counters/hits/bump", params={"by": 11}).status_code == 422
             assert client.post("/counters/hits/bump", headers={"X-Trace": "x" * 21}).status_code == 422
+
+
+TEXT_CONTRACT = CONTRACT.replace("""  /counters:
+    post:""", """  /counters/{name}/badge:
+    get:
+      operationId: counterBadge
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string, pattern: '^[a-z0-9]+$'}}
+      responses:
+        '200': {description: the counter as an HTML badge, content: {text/html: {schema: {type: string}}}}
+        '404': {description: no such counter, content: {text/html: {schema: {type: string}}}}
+  /counters/{name}.txt:
+    get:
+      operationId: counterText
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string, pattern: '^[a-z0-9]+$'}}
+      responses:
+        '200': {description: the value as text, content: {text/plain: {schema: {type: string}}}}
+  /counters:
+    post:""")
+TEXT_HANDLER = HANDLER + '''
+
+from markupsafe import escape
+from sqlalchemy import select
+
+
+def badge(conn, user, request):
+    row = conn.execute(select(counters.c.name, counters.c.value).where(counters.c.name == request.name)).first()
+    if row is None:
+        raise ApiError(404, "no such counter")
+    return f"<span title='{escape(request.name)}'>{row.value}</span>"
+
+
+def as_text(conn, user, request):
+    return {"not": "text"}  # a wrong answer: the contract says text/plain
+'''
+
+
+def test_a_handler_answers_the_contracts_text(tmp_path: Path) -> None:
+    folder = tmp_path / "bp"
+    folder.mkdir()
+    (folder / "openapi.yaml").write_text(TEXT_CONTRACT)
+    (folder / "counters.blueprint.yaml").write_text(BLUEPRINT + """\
+  counterBadge: {operation: custom, handler: "counter_rules:badge", entity: Counter}
+  counterText: {operation: custom, handler: "counter_rules:as_text", entity: Counter}
+""")
+    (folder / "counter_rules.py").write_text(TEXT_HANDLER)
+    result = generate_service(folder / "counters.blueprint.yaml", tmp_path / "service")
+    assert result.stubs == []
+    for url in start_service(result.out_dir, tmp_path, service_env(tmp_path)):
+        with httpx.Client(base_url=f"{url}/v1") as client:
+            assert client.post("/counters", json={"name": "hits"}).status_code == 201
+            badge = client.get("/counters/hits/badge")
+            assert badge.status_code == 200 and badge.headers["content-type"].startswith("text/html")
+            assert badge.text == "<span title='hits'>0</span>"
+            missing = client.get("/counters/none/badge")
+            assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+            wrong = client.get("/counters/hits.txt")  # not a str: refused, never written to the wire
+            assert wrong.status_code == 500 and '"not":' not in wrong.text
+
+
+def test_a_text_handler_stub_says_what_to_return(tmp_path: Path) -> None:
+    folder = tmp_path / "bp"
+    folder.mkdir()
+    (folder / "openapi.yaml").write_text(TEXT_CONTRACT)
+    (folder / "counters.blueprint.yaml").write_text(BLUEPRINT + """\
+  counterBadge: {operation: custom, handler: "badges:badge", entity: Counter}
+  counterText: {operation: custom, handler: "badges:as_text", entity: Counter}
+""")
+    (folder / "counter_rules.py").write_text(HANDLER)
+    result = generate_service(folder / "counters.blueprint.yaml", tmp_path / "service")
+    stub = (result.out_dir / "app/custom/badges.py").read_text()
+    assert "def badge(conn: Connection, user: Principal | None, request: CounterBadgeRequest) -> str:" in stub
+    assert "escape every value you\n    did not write yourself (markupsafe.escape)" in stub
+    assert "Return the text of the 200 response (text/plain) as a str." in stub
