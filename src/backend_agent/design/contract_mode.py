@@ -359,6 +359,8 @@ class _Binder:
 
     def wire(self, cop: ContractOperation, op: OperationDesign, binding: Binding, origin: str) -> WireDesign:
         ename = op.entity or None
+        if binding.values_of:
+            op.values_of = binding.values_of  # the list answers one field's values, not rows
         extras: dict[str, Any] = {}
         if op.tag and op.kind in ("register", "login", "me", "update_me", "refresh"):
             extras["token"] = True

@@ -98,9 +98,8 @@ def _unserved(design: Json, op: Json) -> list[str]:
     if request and op["kind"] != "custom" and _has_target(request.get("schema"), ("param:",)):
         out.append(f"{name}: request passes handler parameters (x-target param:)")
     success = _success_schema(op) or {}
-    if success.get("type") == "array" and (op.get("values_of") or (design["service"].get("pagination") == "cursor"
-                                           and op.get("paginated"))):
-        out.append(f"{name}: bare JSON array of values or of cursor pages")
+    if success.get("type") == "array" and design["service"].get("pagination") == "cursor" and op.get("paginated"):
+        out.append(f"{name}: bare JSON array of cursor pages (the next cursor has nowhere to go)")
     return out
 
 
