@@ -148,18 +148,23 @@ def as_text(conn, user, request):
 '''
 
 
-def test_a_handler_answers_the_contracts_text(tmp_path: Path) -> None:
+def _text_service(tmp_path: Path, module: str, handlers: str) -> Path:
+    """The counters with a badge (text/html) and a text/plain value, answered by ``module``'s handlers."""
     folder = tmp_path / "bp"
     folder.mkdir()
     (folder / "openapi.yaml").write_text(TEXT_CONTRACT)
-    (folder / "counters.blueprint.yaml").write_text(BLUEPRINT + """\
-  counterBadge: {operation: custom, handler: "counter_rules:badge", entity: Counter}
-  counterText: {operation: custom, handler: "counter_rules:as_text", entity: Counter}
+    (folder / "counters.blueprint.yaml").write_text(BLUEPRINT + f"""\
+  counterBadge: {{operation: custom, handler: "{module}:badge", entity: Counter}}
+  counterText: {{operation: custom, handler: "{module}:as_text", entity: Counter}}
 """)
-    (folder / "counter_rules.py").write_text(TEXT_HANDLER)
-    result = generate_service(folder / "counters.blueprint.yaml", tmp_path / "service")
-    assert result.stubs == []
-    for url in start_service(result.out_dir, tmp_path, service_env(tmp_path)):
+    (folder / "counter_rules.py").write_text(handlers)
+    return generate_service(folder / "counters.blueprint.yaml", tmp_path / "service").out_dir
+
+
+def test_a_handler_answers_the_contracts_text(tmp_path: Path) -> None:
+    project = _text_service(tmp_path, "counter_rules", TEXT_HANDLER)
+    assert "def badge(" in (project / "app/custom/counter_rules.py").read_text()  # the example's own code
+    for url in start_service(project, tmp_path, service_env(tmp_path)):
         with httpx.Client(base_url=f"{url}/v1") as client:
             assert client.post("/counters", json={"name": "hits"}).status_code == 201
             badge = client.get("/counters/hits/badge")
@@ -172,16 +177,7 @@ def test_a_handler_answers_the_contracts_text(tmp_path: Path) -> None:
 
 
 def test_a_text_handler_stub_says_what_to_return(tmp_path: Path) -> None:
-    folder = tmp_path / "bp"
-    folder.mkdir()
-    (folder / "openapi.yaml").write_text(TEXT_CONTRACT)
-    (folder / "counters.blueprint.yaml").write_text(BLUEPRINT + """\
-  counterBadge: {operation: custom, handler: "badges:badge", entity: Counter}
-  counterText: {operation: custom, handler: "badges:as_text", entity: Counter}
-""")
-    (folder / "counter_rules.py").write_text(HANDLER)
-    result = generate_service(folder / "counters.blueprint.yaml", tmp_path / "service")
-    stub = (result.out_dir / "app/custom/badges.py").read_text()
+    stub = (_text_service(tmp_path, "badges", HANDLER) / "app/custom/badges.py").read_text()
     assert "def badge(conn: Connection, user: Principal | None, request: CounterBadgeRequest) -> str:" in stub
     assert "escape every value you\n    did not write yourself (markupsafe.escape)" in stub
     assert "Return the text of the 200 response (text/plain) as a str." in stub
