@@ -27,7 +27,7 @@ from backend_agent.design.naming import json_key
 from backend_agent.design.openapi import build_openapi
 from backend_agent.design.operations import behaviours, build_operations, compute_paths, route_order
 from backend_agent.design.own_wire import add_wire
-from backend_agent.design.page_templates import check_page_template
+from backend_agent.design.page_templates import check_page_template, page_values
 from backend_agent.design.schemas import build_schemas, error_schema
 from backend_agent.design.tables import build_tables
 from backend_agent.errors import BlueprintError, Location, Problem
@@ -229,9 +229,7 @@ def _templates(bp: Blueprint, operations: list[OperationDesign],
                            "blueprint", f"create templates/{op.template} (it sees {sees})"))
         else:
             texts[op.template] = file.read_text(encoding="utf-8")
-            entity = entities[op.entity]
-            view = entity.views.get(op.view or entity.default_view) or entity.views[entity.default_view]
-            for problem in check_page_template(texts[op.template], [f.name for f in view.fields],
+            for problem in check_page_template(texts[op.template], page_values(entities[op.entity], op.view),
                                                list_page=op.kind == "list"):
                 issues.append((f"templates/{op.template}:{problem.line}: {problem.message}", origin,
                                problem.expected, problem.hint))

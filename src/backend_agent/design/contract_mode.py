@@ -22,7 +22,7 @@ from backend_agent.design.model import (
     WireBody,
     WireDesign,
 )
-from backend_agent.design.page_templates import check_page_template
+from backend_agent.design.page_templates import check_page_template, page_values
 from backend_agent.design.semantics import caller_design, caller_problem, existing_design
 from backend_agent.design.wire import Annotator, WireProblem, clone, fits, members
 
@@ -416,7 +416,8 @@ class _Binder:
                                      "(rendered with `row` or `rows`, autoescaped)")
                     else:
                         self.read_template(binding.template, body.content_type, f"{origin}.template",
-                                           self.page_values(ename, op) if ename else [], list_page=op.response_list)
+                                           page_values(self.entities[ename], op.view) if ename else [],
+                                           list_page=op.response_list)
                     schema = {**(schema or {"type": "string"}), "x-source": f"template:{binding.template}"}
                 found = op.existing is not None and status == op.existing.status != op.status_code
                 responses.append(WireBody(body.content_type, schema, status=status,
@@ -457,12 +458,6 @@ class _Binder:
         self.result.problems.extend(ann.problems)
         self.result.cautions.extend(ann.cautions)
         return WireDesign(request=request, responses=responses)
-
-    def page_values(self, ename: str, op: OperationDesign) -> list[str]:
-        """The names a page template of ``op`` may read: the fields of the view its rows are built with."""
-        entity = self.entities[ename]
-        view = entity.views.get(op.view or entity.default_view) or entity.views[entity.default_view]
-        return [f.name for f in view.fields]
 
     def read_template(self, name: str, content_type: str, origin: str, available: list[str], *,
                       list_page: bool) -> None:

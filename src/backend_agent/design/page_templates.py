@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
 from backend_agent.blueprint.types import did_you_mean
+from backend_agent.design.model import EntityDesign
 
 # dict methods a template may call on a row (``row.items()``)
 _DICT_METHODS = frozenset({"items", "keys", "values", "get"})
@@ -23,6 +24,12 @@ class TemplateProblem:
     message: str
     expected: str
     hint: str | None = None
+
+
+def page_values(entity: EntityDesign, view: str | None) -> list[str]:
+    """The names a page template may read: the fields of the view its rows are built with."""
+    chosen = entity.views.get(view or entity.default_view) or entity.views[entity.default_view]
+    return [f.name for f in chosen.fields]
 
 
 def check_page_template(text: str, available: list[str], *, list_page: bool) -> list[TemplateProblem]:
@@ -70,4 +77,4 @@ def _is_name(node: nodes.Node, variable: str) -> bool:
     return isinstance(node, nodes.Name) and node.name == variable
 
 
-__all__ = ["TemplateProblem", "check_page_template"]
+__all__ = ["TemplateProblem", "check_page_template", "page_values"]

@@ -277,8 +277,9 @@ class Annotator:
             path = f"{where}.{key}" if where else key
             member = self.member(ename, key, top)
             if member is None:
-                if snake(key) in ("token", "refresh_token") and snake(key) in self.extras:
-                    sub["x-source"] = snake(key)  # refreshToken in a camelCase contract
+                issued = snake(key)  # refreshToken in a camelCase contract
+                if issued in ("token", "refresh_token") and issued in self.extras:
+                    sub["x-source"] = issued
                     continue
                 if _constant(sub):
                     continue
@@ -357,8 +358,9 @@ class Annotator:
         types = json_types(sub) or set()
         if _constant(sub):
             return True
-        if snake(key) in ("token", "refresh_token", "access_token", "token_type") and snake(key) in self.extras:
-            sub["x-source"] = snake(key)  # accessToken in a camelCase contract
+        issued = snake(key)  # accessToken in a camelCase contract
+        if issued in ("token", "refresh_token", "access_token", "token_type") and issued in self.extras:
+            sub["x-source"] = issued
             return True
         if self.list_op and "integer" in types:
             sub["x-source"] = "total"

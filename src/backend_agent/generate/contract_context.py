@@ -132,8 +132,8 @@ def _typed_handler(op: Json) -> None:
         return
     pascal = "".join(part[:1].upper() + part[1:] for part in op["operation_id"].replace("-", "_").split("_"))
     op["_request_class"] = f"{pascal}Request"
-    success: Json = next((r for r in (op.get("wire") or {}).get("responses", []) if r.get("outcome") == "success"), {})
-    op["_text_answer"] = success.get("content_type") if success.get("content_type") in TEXT_CONTENT else None
+    content = _success_response(op).get("content_type")
+    op["_text_answer"] = content if content in TEXT_CONTENT else None
     op["summary"] = op.get("summary") or f"{op['operation_id']}, answered by {op['handler']}"
     if (op.get("wire") or {}).get("request"):
         op["request_schema"] = op.get("request_schema") or f"{pascal}Body"
@@ -149,12 +149,14 @@ def _body_select(op: Json) -> None:
         op["_body_select"] = selects
 
 
+def _success_response(op: Json) -> Json:
+    """The operation's success entry of ``wire.responses`` ({} when it has none)."""
+    return next((r for r in (op.get("wire") or {}).get("responses", []) if r.get("outcome") == "success"), {})
+
+
 def _success_schema(op: Json) -> Json | None:
-    for response in (op.get("wire") or {}).get("responses", []):
-        if response.get("outcome") == "success":
-            schema = response.get("schema")
-            return schema if isinstance(schema, dict) else None
-    return None
+    schema = _success_response(op).get("schema")
+    return schema if isinstance(schema, dict) else None
 
 
 def _keys_by_annotation(schema: Json | None, annotation: str) -> dict[str, str]:
