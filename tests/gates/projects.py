@@ -2,6 +2,7 @@
 
 build(tmp_path)                  the clean project
 build(tmp_path, "bola")          GET /api/projects/{project_id} returns any user's project
+build(tmp_path, "list-shape")    GET /api/tags answers each tag's id as a string (only a non-empty list shows it)
 build(tmp_path, "open-endpoint") GET /api/tags is documented as secured but needs no token
 build(tmp_path, "server-error")  GET /api/tasks/{task_id} answers 500 for an unknown integer id
 build(tmp_path, "slow")          GET /api/projects takes ~250 ms, missing the p95 threshold
@@ -42,6 +43,20 @@ def _bola(project: Path) -> None:
         '        raise HTTPException(status_code=404, detail="Project not found")\n'
         "    return ProjectPublic.model_validate(project)",
     )
+
+
+def _list_shape(project: Path) -> None:
+    rel = "app/api/routes/tags.py"
+    replace(
+        project,
+        rel,
+        "    items = [TagPublic.model_validate(row) for row in rows]\n"
+        "    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)",
+        "    # defect: the rows bypass the response model, and their ids go out as strings\n"
+        "    items = [{**TagPublic.model_validate(row).model_dump(mode=\"json\"), \"id\": str(row.id)} for row in rows]\n"
+        "    return JSONResponse({\"items\": items, \"total\": total, \"limit\": paging.limit, \"offset\": paging.offset})",
+    )
+    replace(project, rel, "from fastapi import APIRouter", "from fastapi.responses import JSONResponse\nfrom fastapi import APIRouter")
 
 
 def _open_endpoint(project: Path) -> None:
@@ -122,6 +137,7 @@ def _sqli(project: Path) -> None:
 
 DEFECTS: dict[str, Callable[[Path], None]] = {
     "bola": _bola,
+    "list-shape": _list_shape,
     "open-endpoint": _open_endpoint,
     "server-error": _server_error,
     "slow": _slow,

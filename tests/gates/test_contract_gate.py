@@ -179,3 +179,23 @@ def test_nul_bytes_are_left_out_of_generated_strings_when_the_project_says_so() 
     assert "--generation-allow-x00" not in default
     off = st_command("st", service, allow_x00=False, **common)
     assert off[off.index("--generation-allow-x00") + 1] == "false"
+
+
+@pytest.mark.slow
+def test_lists_are_fuzzed_with_rows_in_them(tmp_path: Path) -> None:
+    """A list whose rows break the schema passes while it is empty: the gate creates rows through the
+    API before the fuzzer starts, so the failing answer already holds the seeded rows (their marker)."""
+    options = {"max_examples": 5, "phases": ["coverage"], "boundaries": False}
+    result = ContractGate().run(target(build(tmp_path, "list-shape"), fast=True, contract=options))
+    assert result.status == "fail"
+    [violation] = [f for f in result.findings if (f.rule, f.operation) == ("contract:ST108", "GET /api/tags")]
+    seeded = result.evidence["seeded"]
+    assert seeded["rows"] >= 2 and not seeded["refused"], seeded
+    assert seeded["markers"][0] in violation.message
+
+
+@pytest.mark.slow
+def test_seeding_can_be_switched_off(tmp_path: Path) -> None:
+    options = {"max_examples": 5, "phases": ["examples"], "boundaries": False, "seed_rows": 0}
+    result = ContractGate().run(target(build(tmp_path), fast=True, contract=options))
+    assert result.evidence["seeded"] == {"rows": 0, "markers": [], "refused": []}

@@ -255,9 +255,15 @@ class Seeded:
     """Rows one user created: collection path template -> id, and the requests made."""
 
     tag: str
+    made: int = 0  # creates answered 2xx, whether or not their row's key could be read
     created: dict[str, Any] = field(default_factory=dict)
     bodies: dict[str, Any] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # creates answered otherwise, or not at all
+    unaddressed: list[str] = field(default_factory=list)  # rows made whose key the answer does not show
+
+    @property
+    def failures(self) -> list[str]:
+        return [*self.refused, *self.unaddressed]
 
 
 # Auth actions that are POSTs but create nothing, and some end the caller's session (a seeded logout
@@ -299,15 +305,19 @@ def seed(client: httpx.Client, doc: dict[str, Any], user: ApiUser, auth: AuthOpe
         try:
             response = client.post(path, json=body, headers=user.headers)
         except httpx.HTTPError as exc:
-            result.failures.append(f"{op.label}: {exc}")
+            result.refused.append(f"{op.label}: {exc}")
             continue
+        if response.status_code >= 300:
+            result.refused.append(f"{op.label}: {response.status_code}")
+            continue
+        result.made += 1
         payload = _json(response)
-        key = row_key(doc, op.path, payload) if response.status_code < 300 else None
+        key = row_key(doc, op.path, payload)
         if key is not None and isinstance(payload, dict):
             result.created[op.path] = key
             result.bodies[op.path] = payload
         else:
-            result.failures.append(f"{op.label}: {response.status_code}")
+            result.unaddressed.append(f"{op.label}: {response.status_code} without a key to address the row by")
     return result
 
 

@@ -84,6 +84,11 @@ class ContractOptions(_ServiceOptions):
     boundaries: bool | None = Field(
         None, description="Send bounds and just-beyond values of every GET parameter (default: on)."
     )
+    seed_rows: int | None = Field(
+        None, ge=0, le=20,
+        description="Rows created per collection through the API before fuzzing, so that lists are checked "
+        "with rows in them (default: 2; 0: none).",
+    )
     allow_x00: bool | None = Field(
         None,
         description="Generate strings holding NUL (default: on). Off for a service whose database cannot store "

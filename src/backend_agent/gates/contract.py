@@ -1,7 +1,8 @@
 """contract gate: schemathesis against the live service's OpenAPI, as a signed-in test user.
 
 All checks, bounded examples (fewer with ``--fast``), every phase including the stateful one.
-Any server error, schema violation or undocumented status is a finding naming the operation and
+Before the fuzzer starts, the gate creates a few rows through the API's own creates: a list checked
+while it is empty proves nothing about the shape of its rows. Any server error, schema violation or undocumented status is a finding naming the operation and
 the failed check; the JUnit report is the source, the console output the fallback evidence.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from backend_agent.gates._apiclient import AuthSetupError, sign_up
+from backend_agent.gates._apiclient import ApiUser, AuthSetupError, find_auth_operations, seed, sign_up
 from backend_agent.gates._boundaries import probe_boundaries
 from backend_agent.gates._openapi import has_auth, operations
 from backend_agent.gates._proc import find_tool, install_hint, run_process
@@ -30,6 +31,7 @@ ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # which reliably reaches unknown ids and limits) and drops random fuzzing, whose finds vary by seed.
 FAST_PHASES = ("examples", "coverage", "stateful")
 FAST_EXAMPLES = 15
+SEED_ROWS = 2  # rows created per collection before fuzzing: a list of two shows its rows and their order
 # schemathesis's own positive_data_acceptance defaults: what a schema-valid request may be answered with.
 ACCEPTED_BY_DEFAULT = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
 
@@ -258,6 +260,7 @@ class ContractGate(Gate):
             )
         headers: dict[str, str] = {}
         evidence: dict[str, Any] = {"openapi_url": service.openapi_url, "max_examples": examples}
+        user = ApiUser(username="contract", password="", email="", token=None)
         if has_auth(service.openapi):
             try:
                 with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
@@ -284,6 +287,7 @@ class ContractGate(Gate):
             headers = user.headers
             evidence["test_user"] = user.username
             note(f"signed in test user {user.username}")
+        evidence["seeded"] = self._seed(target, service, user)
         st = _st_binary()
         if st is None:
             return GateResult(gate=NAME, status="skip", summary=install_hint("schemathesis"))
@@ -349,6 +353,28 @@ class ContractGate(Gate):
             evidence=evidence,
         )
 
+
+    def _seed(self, target: Target, service: RunningService, user: ApiUser) -> dict[str, Any]:
+        """Rows in every list before the fuzzer reads it, made by the API's creates as the test user."""
+        rounds = int(option(target, NAME, "seed_rows", SEED_ROWS))
+        auth = find_auth_operations(service.openapi, option(target, NAME, "auth"))
+        created = 0
+        failures: list[str] = []
+        markers: list[str] = []
+        with httpx.Client(base_url=service.base_url, timeout=15.0, trust_env=False) as client:
+            for _ in range(max(rounds, 0)):
+                try:
+                    seeded = seed(client, service.openapi, user, auth)
+                except httpx.HTTPError as exc:
+                    failures.append(str(exc))
+                    break
+                created += seeded.made
+                markers.append(seeded.tag)
+                failures += seeded.refused
+        if rounds > 0:
+            note(f"created {created} row(s) before fuzzing ({len(failures)} create(s) refused)")
+        # A refused create is no finding here: the fuzzer tries every create itself and judges it.
+        return {"rows": created, "markers": markers, "refused": sorted(set(failures))}
 
     def _boundaries(
         self, target: Target, service: RunningService, headers: dict[str, str], found: list[Finding],
