@@ -103,7 +103,7 @@ def deploy_context(design: dict[str, Any]) -> DeployContext:
         "LOG_LEVEL": "INFO",
         "WEB_CONCURRENCY": "2",
         "PORT": "8000",
-        "DB_POOL_SIZE": "8",
+        "DB_POOL_SIZE": "3",
         "PUBLIC_URL": f"https://{name}.example.com",
     }
     # The service refuses to start outside development without a strong secret, auth or not.
