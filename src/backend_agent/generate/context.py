@@ -320,6 +320,7 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
         "auth_ops": auth_ops,
         "auth_refresh_op": next((op for op in auth_ops if op["kind"] == "refresh"), None),
         "auth_body_models": sorted({op["body_model"] for op in auth_ops if op["body_model"]}),
+        "form_bodies": any(op["form_body"] for e in entity_plans for op in e["operations"]),
         "at_rest": at_rest_context(design),
         "cli": cli_plan(design),
     }
@@ -524,6 +525,7 @@ def _write_plan(design: Json, entity: Json, plan: Json) -> None:
     plan["page_renderers"] = sorted({"render_rows" if op["kind"] in LIST_KINDS else "render_row"
                                      for op in ops if op["text_template"]})
     plan["body_models"] = sorted({op["body_model"] for op in ops if op["body_model"] and op["kind"] not in AUTH_KINDS})
+    plan["form_bodies"] = any(op["form_body"] for op in ops if op["kind"] not in AUTH_KINDS)
     plan["custom_imports"] = sorted({op["handler"].split(":")[0] for op in plan["operations"] if op.get("handler")})
     for op in plan["operations"]:
         if op.get("handler"):
@@ -621,6 +623,10 @@ def _operation_plan(design: Json, entity: Json, op: Json, planner: DocumentPlann
     optional = out["body_model"] and "requestBody" in documented and not documented["requestBody"].get("required")
     out["body_annotation"] = (f"Annotated[{out['body_model']}, Body(default_factory={out['body_model']})]"
                               if optional else out["body_model"])
+    out["form_body"] = bool(out["body_model"]) and ((op.get("wire") or {}).get("request") or {}).get(
+        "content_type") == "application/x-www-form-urlencoded"
+    if out["form_body"]:  # HTML form fields, read into the same model (app/core/forms.py)
+        out["body_annotation"] = f"Annotated[{out['body_model']}, Depends(form_body({out['body_model']}))]"
     out["key_clauses"], out["parent"] = _key_clauses(design, entity, op)
     out["filter_clauses"] = [_filter_clause(design, entity, f) for f in op.get("filters", [])]
     out["sort_columns"] = {name: _column_of(entity, name) for name in op.get("sort", [])}

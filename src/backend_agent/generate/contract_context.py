@@ -44,6 +44,9 @@ SERVED_KINDS = frozenset({
 SERVED_CONTENT = (None, "application/json")
 # text bodies: a Jinja2 template (design.json ``templates``) renders the row; errors are the message
 TEXT_CONTENT = ("text/html", "text/plain")
+# request bodies: JSON, or HTML form fields read into the same model (app/core/forms.py)
+FORM_CONTENT = "application/x-www-form-urlencoded"
+SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean", "null"})
 
 
 def prepare_contract_design(design: Json, blueprint: Path | str, openapi: Json | None = None) -> Json:
@@ -93,14 +96,43 @@ def _unserved(design: Json, op: Json) -> list[str]:
         if content not in SERVED_CONTENT and not json_error and not _served_text(op, response):
             out.append(f"{name}: {response['status']} answers {content}")
     request = wire.get("request")
-    if request and request.get("content_type") != "application/json":
+    if request and request.get("content_type") not in ("application/json", FORM_CONTENT):
         out.append(f"{name}: request body {request.get('content_type')}")
+    elif request and request.get("content_type") == FORM_CONTENT and (nested := _not_form_fields(request.get("schema"))):
+        out.append(f"{name}: form body with {nested} (form fields are flat: strings, numbers, booleans and "
+                   "repeated keys for arrays of them; send JSON for nested data)")
     if request and op["kind"] != "custom" and _has_target(request.get("schema"), ("param:",)):
         out.append(f"{name}: request passes handler parameters (x-target param:)")
     success = _success_schema(op) or {}
     if success.get("type") == "array" and design["service"].get("pagination") == "cursor" and op.get("paginated"):
         out.append(f"{name}: bare JSON array of cursor pages (the next cursor has nowhere to go)")
     return out
+
+
+def _not_form_fields(schema: Any) -> str | None:
+    """What in a request schema a urlencoded form cannot carry, or None when every property can."""
+    if not isinstance(schema, dict) or _types(schema) - {"object"}:
+        return "a body that is not an object"
+    if schema.get("additionalProperties") not in (None, False):
+        return "free-form properties"
+    for key, prop in (schema.get("properties") or {}).items():
+        kinds = _types(prop) if isinstance(prop, dict) else {"object"}
+        if kinds == {"array"} or kinds == {"array", "null"}:
+            kinds = _types(prop.get("items") or {})
+        if not kinds <= SCALAR_TYPES:
+            return f"property {key!r} of type {'/'.join(sorted(kinds)) or 'any'}"
+    return None
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a schema allows (``type``, or those of its ``anyOf``/``oneOf`` options)."""
+    if "type" in schema:
+        declared = schema["type"]
+        return set(declared) if isinstance(declared, list) else {str(declared)}
+    if "enum" in schema or "const" in schema:
+        return {"string"}  # values of a closed set, which a form sends as text
+    options = [o for key in ("anyOf", "oneOf") for o in schema.get(key, []) if isinstance(o, dict)]
+    return {t for option in options for t in _types(option)} if options else set()
 
 
 def _has_target(schema: Any, prefixes: tuple[str, ...]) -> bool:

@@ -44,13 +44,16 @@ class SchemaTranslator:
     # -- public ----------------------------------------------------------------------------------------
 
     def request_model(self, op: Json) -> str | None:
-        """The class name of the model validating ``op``'s JSON body (defined on the way)."""
+        """The class name of the model validating ``op``'s body (defined on the way): a JSON body, or the
+        fields of an HTML form (app/core/forms.py reads them into the same kind of model)."""
         path_item = self.openapi.get("paths", {}).get(op["path"], {})
         operation = path_item.get(op["method"].lower(), {})
         body = operation.get("requestBody")
         if not body:
             return None
-        schema = body.get("content", {}).get("application/json", {}).get("schema")
+        content = body.get("content", {})
+        media = content.get("application/json") or content.get("application/x-www-form-urlencoded") or {}
+        schema = media.get("schema")
         if schema is None:
             return None
         return self._class_for(schema, _pascal(op["operation_id"]) + "Body")

@@ -170,7 +170,8 @@ def operation_plans(design: Json, openapi: Json) -> list[Json]:
                            "factory": f"make_{snake(owner)}", "table": identifier(target["table"]),
                            "column": column})
         body, refs = _body(openapi, op, design)
-        null_cases = _null_cases(op, openapi) if body else []
+        form = ((op.get("wire") or {}).get("request") or {}).get("content_type") == "application/x-www-form-urlencoded"
+        null_cases = _null_cases(op, openapi) if body and not form else []  # a form has no null to send
         for param in params:
             if param["own"]:
                 parent_entities = {p["entity"] for p in params if not p["own"]}

@@ -22,8 +22,11 @@ JSON_BODY = """      operationId: addRecipe
 
 
 @pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    ("recipes", JSON_BODY, JSON_BODY.replace("application/json", "application/xml"),
+     "addRecipe (POST /api/recipes): request body application/xml"),
+    # a form is served when its fields are flat; this one wraps them in a "recipe" object
     ("recipes", JSON_BODY, JSON_BODY.replace("application/json", "application/x-www-form-urlencoded"),
-     "addRecipe (POST /api/recipes): request body application/x-www-form-urlencoded"),
+     "addRecipe (POST /api/recipes): form body with property 'recipe' of type object (form fields are flat"),
 ])
 def test_unserved_contract_constructs_are_refused_by_operation(tmp_path: Path, name: str, old: str, new: str,
                                                                expected: str) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 _tmp = Path(tempfile.mkdtemp(prefix="service-tests-"))
@@ -36,11 +39,49 @@ def database() -> Iterator[None]:
     command.downgrade(_alembic(), "base")
 
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+class ContractClient(TestClient):
+    """A test client that sends a body the way its operation's contract takes it.
+
+    Tests pass every body as ``json=``; an operation whose request body is HTML form fields gets them
+    as a form instead (a list as a repeated key, a None value left out, as a browser would).
+    """
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.form_routes = form_routes(app.openapi())
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        body = kwargs.get("json")
+        if isinstance(body, dict) and takes_form(self.form_routes, method, httpx.URL(str(url)).path):
+            del kwargs["json"]
+            kwargs["data"] = {key: value for key, value in body.items() if value is not None}
+        return super().request(method, url, **kwargs)
+
+
+def form_routes(contract: dict[str, Any]) -> list[tuple[str, re.Pattern[str]]]:
+    """(METHOD, path pattern) of each operation whose request body is a form."""
+    routes = []
+    for path, item in contract.get("paths", {}).items():
+        for method, operation in item.items():
+            content = (operation.get("requestBody") or {}).get("content", {}) if isinstance(operation, dict) else {}
+            if FORM_MEDIA_TYPE in content and "application/json" not in content:
+                pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))
+                routes.append((method.upper(), re.compile(pattern)))
+    return routes
+
+
+def takes_form(routes: list[tuple[str, re.Pattern[str]]], method: str, path: str) -> bool:
+    return any(method.upper() == verb and pattern.fullmatch(path) for verb, pattern in routes)
+
+
 @pytest.fixture(scope="session")
 def client(database: None) -> Iterator[TestClient]:
     from app.main import app
 
-    with TestClient(app) as test_client:
+    with ContractClient(app) as test_client:
         yield test_client
 
 
