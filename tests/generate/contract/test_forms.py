@@ -46,6 +46,8 @@ paths:
                 copies: {type: integer, minimum: 1, maximum: 5}
                 note: {type: string, maxLength: 200}
                 topics: {type: array, maxItems: 5, items: {type: string, minLength: 1, maxLength: 20}}
+                priority: {type: [integer, "null"], minimum: 1, maximum: 3}
+                budget: {type: number, minimum: 0}
       responses:
         '201':
           description: subscribed
@@ -66,7 +68,7 @@ components:
   schemas:
     Subscription:
       type: object
-      required: [id, email, weekly, copies, note, topics]
+      required: [id, email, weekly, copies, note, topics, priority, budget]
       properties:
         id: {type: integer}
         email: {type: string}
@@ -74,6 +76,8 @@ components:
         copies: {type: integer}
         note: {type: string}
         topics: {type: array, items: {type: string}}
+        priority: {type: [integer, "null"]}
+        budget: {type: number}
     Error:
       type: object
       required: [message]
@@ -91,6 +95,8 @@ entities:
       copies: {type: int, required: true, default: 1, min: 1, max: 5}
       note: {type: string, required: true, default: "", max_length: 200}
       topics: {type: list, of: string, max_items: 5, item: {min_length: 1, max_length: 20}, required: true, default: []}
+      priority: {type: int, min: 1, max: 3}
+      budget: {type: float, required: true, default: 0, min: 0}
     api:
       operations:
         list: {public: true, paginate: false}
@@ -112,13 +118,14 @@ def newsletter(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_form_creates_a_row_with_typed_values(newsletter: Path, tmp_path: Path) -> None:
     for url in start_service(newsletter, tmp_path, service_env(tmp_path)):
         made = httpx.post(f"{url}/subscriptions", data={"email": "ada@example.com", "weekly": "true", "copies": "3",
-                                                        "note": "", "topics": ["rust", "sql"]})
+                                                        "note": "", "topics": ["rust", "sql"], "priority": "2",
+                                                        "budget": "12.5e1"})
         assert made.status_code == 201, made.text
         assert made.json() == {"id": 1, "email": "ada@example.com", "weekly": True, "copies": 3, "note": "",
-                               "topics": ["rust", "sql"]}
-        defaults = httpx.post(f"{url}/subscriptions", data={"email": "bob@example.com"})
+                               "topics": ["rust", "sql"], "priority": 2, "budget": 125}
+        defaults = httpx.post(f"{url}/subscriptions", data={"email": "bob@example.com", "priority": ""})
         assert defaults.json() == {"id": 2, "email": "bob@example.com", "weekly": False, "copies": 1, "note": "",
-                                   "topics": []}
+                                   "topics": [], "priority": None, "budget": 0}
         taken = httpx.post(f"{url}/subscriptions", data={"email": "ada@example.com"})
         assert taken.status_code == 409 and set(taken.json()) == {"message"}
         assert [row["email"] for row in httpx.get(f"{url}/subscriptions").json()] == ["ada@example.com",
@@ -134,6 +141,9 @@ BAD_FORMS = [
     {"email": "c@example.com", "copies": "1_0"},  # Python's int() would take it; JSON's syntax does not
     {"email": "c@example.com", "copies": "9" * 40},
     {"email": "c@example.com", "weekly": "yes"},
+    {"email": "c@example.com", "budget": "nan"},
+    {"email": "c@example.com", "budget": "1e999"},
+    {"email": "c@example.com", "budget": "-1"},
     {"email": "c@example.com", "topics": ["a", "b", "c", "d", "e", "f"]},  # maxItems 5
     {"email": "c@example.com", "topics": [""]},  # items have minLength 1
 ]
