@@ -158,6 +158,11 @@ def test_business_rule_refusal_fails_unless_the_project_accepts_its_status(tmp_p
     assert ("contract:ST202", "POST /api/tags") in {(f.rule, f.operation) for f in refused.findings}, [
         (f.rule, f.operation) for f in refused.findings
     ]
+    # checks switched off for another operation leave this one's checks on (the config file enables them)
+    elsewhere = {**options, "disable_checks_for": {"tags-list_tags": ["negative_data_rejection"]}}
+    still_refused = ContractGate().run(target(project, fast=True, contract=elsewhere))
+    assert ("contract:ST202", "POST /api/tags") in {(f.rule, f.operation) for f in still_refused.findings}
+    assert "--checks" not in still_refused.evidence["command"]
     accepted = ContractGate().run(
         target(project, fast=True, contract={**options, "accept_statuses": {"tags-create_tag": [422]}})
     )
@@ -179,6 +184,10 @@ def test_nul_bytes_are_left_out_of_generated_strings_when_the_project_says_so() 
     assert "--generation-allow-x00" not in default
     off = st_command("st", service, allow_x00=False, **common)
     assert off[off.index("--generation-allow-x00") + 1] == "false"
+    # checks a project switches off (disable_checks) are left out the same way
+    assert "--exclude-checks" not in default
+    excluded = st_command("st", service, excluded_checks=("ensure_resource_availability",), **common)
+    assert excluded[excluded.index("--exclude-checks") + 1] == "ensure_resource_availability"
 
 
 @pytest.mark.slow

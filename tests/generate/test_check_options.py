@@ -13,6 +13,7 @@ from backend_agent.generate import generate_service
 from backend_agent.generate.check_options import (
     MIN_FUZZ_CASES,
     contract_accept_statuses,
+    contract_disabled_checks,
     contract_max_examples,
     shared_operations,
 )
@@ -49,6 +50,14 @@ def test_the_generated_pyproject_gives_the_contract_gate_valid_accept_statuses(t
     options = ContractOptions.model_validate(contract)
     assert options.accept_statuses == {"auth_register": [422], "auth_update_me": [422]}
     assert options.max_examples == contract_max_examples(_resolved(EXAMPLES / "conduit.blueprint.yaml"))
+    assert options.disable_checks == ["ensure_resource_availability"]
+
+
+def test_only_a_key_that_moves_on_update_switches_off_the_lost_resource_check() -> None:
+    """conduit's slug is derived from the title on every update: a row created under one slug moves."""
+    assert contract_disabled_checks(_resolved(EXAMPLES / "conduit.blueprint.yaml")) == ["ensure_resource_availability"]
+    for fixed in ("orders.blueprint.yaml", "inventory.blueprint.yaml", "forum/forum.blueprint.yaml"):
+        assert contract_disabled_checks(_resolved(EXAMPLES / fixed)) == [], fixed
 
 
 def test_a_small_service_is_fuzzed_with_as_many_examples_as_a_large_one() -> None:

@@ -125,12 +125,15 @@ def _fill(doc: dict[str, Any], schema: dict[str, Any], user: ApiUser, *, prefer_
     return values
 
 
-def _post(
-    client: httpx.Client, op: Operation, body: dict[str, Any], headers: dict[str, str]
+def post_body(
+    client: httpx.Client, op: Operation, body: Any, headers: dict[str, str], path: str | None = None
 ) -> httpx.Response:
-    if op.body_media and "form" in op.body_media:
-        return client.post(op.path, data=body, headers=headers)
-    return client.post(op.path, json=body, headers=headers)
+    """POST ``body`` to ``path`` (the operation's own by default) the way the operation takes it:
+    form fields (None values left out) or JSON."""
+    if op.body_media and "form" in op.body_media and isinstance(body, dict):
+        fields = {key: value for key, value in body.items() if value is not None}
+        return client.post(path or op.path, data=fields, headers=headers)
+    return client.post(path or op.path, json=body, headers=headers)
 
 
 def _token_in(payload: Any) -> str | None:
@@ -179,7 +182,7 @@ def sign_up(
     has_username = any(k.lower() in ("username", "user_name", "login", "handle") for k in register_fields)
     if auth.register is not None:
         body = _credential_fields(doc, auth.register, user, prefer_email=False)
-        response = _post(client, auth.register, body, {})
+        response = post_body(client, auth.register, body, {})
         if response.status_code >= 300:
             raise AuthSetupError(
                 f"registering a test user via {auth.register.label} answered {response.status_code}: "
@@ -189,7 +192,7 @@ def sign_up(
         user.token = _token_in(_json(response))
     if auth.login is not None:
         body = _credential_fields(doc, auth.login, user, prefer_email=not has_username)
-        response = _post(client, auth.login, body, {})
+        response = post_body(client, auth.login, body, {})
         if response.status_code >= 300:
             raise AuthSetupError(
                 f"signing in the test user via {auth.login.label} answered {response.status_code}: "
@@ -303,7 +306,7 @@ def seed(client: httpx.Client, doc: dict[str, Any], user: ApiUser, auth: AuthOpe
             continue
         body = sample(doc, op.body_schema, tag=result.tag) if op.body_schema else None
         try:
-            response = client.post(path, json=body, headers=user.headers)
+            response = post_body(client, op, body, user.headers, path)
         except httpx.HTTPError as exc:
             result.refused.append(f"{op.label}: {exc}")
             continue
@@ -328,6 +331,7 @@ __all__ = [
     "Seeded",
     "creatable",
     "find_auth_operations",
+    "post_body",
     "row_key",
     "seed",
     "sign_up",

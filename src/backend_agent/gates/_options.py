@@ -84,6 +84,15 @@ class ContractOptions(_ServiceOptions):
     boundaries: bool | None = Field(
         None, description="Send bounds and just-beyond values of every GET parameter (default: on)."
     )
+    disable_checks: list[Annotated[str, Field(pattern=r"^[a-z_]+$")]] | None = Field(
+        None,
+        description="Schemathesis checks to switch off (their names, e.g. ensure_resource_availability), with "
+        "the reason in a comment beside the option.",
+    )
+    disable_checks_for: dict[str, list[Annotated[str, Field(pattern=r"^[a-z_]+$")]]] | None = Field(
+        None,
+        description="The same for single operations: operationId -> schemathesis checks to switch off there.",
+    )
     seed_rows: int | None = Field(
         None, ge=0, le=20,
         description="Rows created per collection through the API before fuzzing, so that lists are checked "

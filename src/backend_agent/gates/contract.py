@@ -156,27 +156,38 @@ def summary_counts(output: str) -> dict[str, Any]:
     return metrics
 
 
-def schemathesis_config(accept: list[int] | dict[str, list[int]] | None) -> str | None:
-    """A schemathesis.toml that also counts ``accept`` statuses as accepting a schema-valid request.
+def schemathesis_config(
+    accept: list[int] | dict[str, list[int]] | None, disabled: dict[str, list[str]] | None = None
+) -> str | None:
+    """A schemathesis.toml for the project's per-operation options; None when there is nothing to add.
 
-    Those are the statuses a project answers a well-formed request with when a business rule refuses
-    it (a uniqueness conflict answered with 422, say): its ``accept_statuses`` option, for every
-    operation (a list) or per operationId (a table). None when there is nothing to add.
+    ``accept``: the statuses a project answers a well-formed request with when a business rule refuses
+    it (a uniqueness conflict answered with 422, say), for every operation (a list) or per operationId
+    (a table); they count as accepting a schema-valid request. ``disabled``: operationId -> schemathesis
+    checks the project switches off for that operation (its ``disable_checks_for`` option).
     """
-    if not accept:
-        return None
 
     def statuses(extra: list[int]) -> str:
         merged = [*ACCEPTED_BY_DEFAULT, *(str(code) for code in sorted(set(extra)) if str(code) not in ACCEPTED_BY_DEFAULT)]
         return "[" + ", ".join(f'"{code}"' for code in merged) + "]"
 
+    blocks: list[str] = ["[checks]\nenabled = true\n"] if any((disabled or {}).values()) else []
     if isinstance(accept, list):
-        return f"[checks.positive_data_acceptance]\nexpected-statuses = {statuses(accept)}\n"
-    blocks = [
-        f'[[operations]]\ninclude-operation-id = "{operation_id}"\n'
-        f"checks.positive_data_acceptance.expected-statuses = {statuses(codes)}\n"
-        for operation_id, codes in sorted(accept.items())
-        if codes and re.fullmatch(r"[\w.\-]+", operation_id)
+        if accept:
+            blocks.append(f"[checks.positive_data_acceptance]\nexpected-statuses = {statuses(accept)}\n")
+        accept = {}
+    per_operation: dict[str, list[str]] = {}
+    for operation_id, codes in (accept or {}).items():
+        if codes:
+            per_operation.setdefault(operation_id, []).append(
+                f"checks.positive_data_acceptance.expected-statuses = {statuses(codes)}")
+    for operation_id, checks in (disabled or {}).items():
+        per_operation.setdefault(operation_id, []).extend(
+            f"checks.{check}.enabled = false" for check in sorted(set(checks)) if re.fullmatch(r"[a-z_]+", check))
+    blocks += [
+        f'[[operations]]\ninclude-operation-id = "{operation_id}"\n' + "".join(line + "\n" for line in lines)
+        for operation_id, lines in sorted(per_operation.items())
+        if lines and re.fullmatch(r"[\w.\-]+", operation_id)
     ]
     return "\n".join(blocks) or None
 
@@ -192,14 +203,19 @@ def st_command(
     phases: tuple[str, ...] = ALL_PHASES,
     config_file: Path | None = None,
     allow_x00: bool = True,
+    excluded_checks: tuple[str, ...] = (),
+    per_operation_checks: bool = False,
 ) -> list[str]:
+    """The schemathesis command line. Every check runs: named on the command line (``--checks all``),
+    or, when the config file switches some off for single operations, enabled by the file itself
+    (a check named on the command line would override the file's per-operation ``enabled = false``)."""
     if service.openapi_url is None:
         raise ValueError("the service has no OpenAPI URL")
     # An explicit config file, even an empty one, also keeps a schemathesis.toml of the caller's out.
     cmd = [
         st, *(["--config-file", str(config_file)] if config_file else []), "run", service.openapi_url,
         "--origin", service.base_url,
-        "--checks", "all",
+        *([] if per_operation_checks else ["--checks", "all"]),
         "--phases", ",".join(phases),
         "--max-examples", str(examples),
         "--report", "junit", "--report-junit-path", str(junit),
@@ -210,6 +226,8 @@ def st_command(
     ]  # fmt: skip
     if not allow_x00:
         cmd += ["--generation-allow-x00", "false"]
+    if excluded_checks:
+        cmd += ["--exclude-checks", ",".join(excluded_checks)]
     if max_time_s:
         cmd += ["--max-time", str(max_time_s)]
     for name, value in headers.items():
@@ -295,7 +313,9 @@ class ContractGate(Gate):
         with tempfile.TemporaryDirectory(prefix="ba-contract-") as tmp:
             junit = Path(tmp) / "junit.xml"
             config_file = Path(tmp) / "schemathesis.toml"
-            config_text = schemathesis_config(option(target, NAME, "accept_statuses"))
+            config_text = schemathesis_config(
+                option(target, NAME, "accept_statuses"), option(target, NAME, "disable_checks_for")
+            )
             config_file.write_text(config_text or "", encoding="utf-8")
             if config_text:
                 evidence["schemathesis_config"] = config_text
@@ -304,6 +324,8 @@ class ContractGate(Gate):
                 st, service, examples=examples, junit=junit, headers=headers,
                 max_time_s=int(max_time) if max_time else None, phases=tuple(phases), config_file=config_file,
                 allow_x00=bool(option(target, NAME, "allow_x00", True)),
+                excluded_checks=tuple(option(target, NAME, "disable_checks", None) or ()),
+                per_operation_checks=bool(option(target, NAME, "disable_checks_for", None)),
             )  # fmt: skip
             proc = run_process(cmd, cwd=tmp, timeout_s=self.timeout_s - 30, env={"NO_COLOR": "1"})
             note(f"schemathesis finished in {proc.duration_s:.1f} s (exit {proc.returncode})")

@@ -13,7 +13,14 @@ from typing import Any
 
 import httpx
 
-from backend_agent.gates._apiclient import ApiUser, AuthSetupError, find_auth_operations, seed, sign_up
+from backend_agent.gates._apiclient import (
+    ApiUser,
+    AuthSetupError,
+    find_auth_operations,
+    post_body,
+    seed,
+    sign_up,
+)
 from backend_agent.gates._loadtools import MARK, LoadRequest, OpStats, run_locust, run_wrk
 from backend_agent.gates._openapi import Operation, fill_path, has_auth, operations, param_sample, sample
 from backend_agent.gates._probekit import TolerantTransport
@@ -159,9 +166,7 @@ class LoadGate(Gate):
                 for _ in range(20):  # some rows so list reads do real work
                     for op_path in list(created)[:1]:
                         op = next(o for o in operations(doc) if o.method == "POST" and o.path == op_path)
-                        client.post(
-                            op_path, json=sample(doc, op.body_schema, tag=seeded.tag), headers=headers
-                        )
+                        post_body(client, op, sample(doc, op.body_schema, tag=seeded.tag), headers, op_path)
         return created, headers
 
     def _load(self, target: Target, service: RunningService) -> GateResult:

@@ -58,6 +58,43 @@ def contract_accept_statuses(design: dict[str, Any]) -> dict[str, list[int]]:
     return accept
 
 
+def contract_disabled_checks(design: dict[str, Any]) -> list[str]:
+    """Schemathesis checks whose premise the design breaks on purpose.
+
+    ``ensure_resource_availability`` expects a created row to stay at the URL its POST answer points
+    to. A lookup key derived from another field on every update (the RealWorld slug follows the title)
+    moves the row when that field changes, and the fuzzer's next read under the old key is a 404 it
+    reports as a lost resource.
+    """
+    moving = [entity["name"] for entity in design.get("entities", {}).values()
+              for field in entity.get("fields", [])
+              if field["name"] == entity.get("lookup") and field.get("derive_on_update")]
+    return ["ensure_resource_availability"] if moving else []
+
+
+def contract_disabled_checks_for(design: dict[str, Any]) -> dict[str, list[str]]:
+    """operationId -> schemathesis checks to leave out for that operation.
+
+    A form sends an array as its key repeated, so a one-item array and a single value are the same
+    form: schemathesis's negative case "a string where the array goes" is a valid one-item array
+    there, which ``negative_data_rejection`` would report as invalid data accepted.
+    """
+    disabled: dict[str, list[str]] = {}
+    for op in design.get("operations", []):
+        request = (op.get("wire") or {}).get("request") or {}
+        if request.get("content_type") != "application/x-www-form-urlencoded":
+            continue
+        properties = (request.get("schema") or {}).get("properties") or {}
+        if any(isinstance(p, dict) and "array" in _types_of(p) for p in properties.values()):
+            disabled[op["operation_id"]] = ["negative_data_rejection"]
+    return disabled
+
+
+def _types_of(schema: dict[str, Any]) -> list[str]:
+    declared = schema.get("type")
+    return list(declared) if isinstance(declared, list) else [str(declared)]
+
+
 _AUTH_KINDS = ("register", "login", "me", "update_me", "refresh", "logout", "verify_email",
                "request_password_reset", "reset_password")
 

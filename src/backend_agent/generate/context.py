@@ -350,11 +350,15 @@ def build_context(design: Json, openapi: Json) -> tuple[Json, list[Json]]:
     context["test_success"] = success_statuses(design)
     from backend_agent.generate.check_options import (
         contract_accept_statuses,
+        contract_disabled_checks,
+        contract_disabled_checks_for,
         contract_max_examples,
         shared_operations,
     )
 
     context["contract_accept_statuses"] = contract_accept_statuses(design)
+    context["contract_disabled_checks"] = contract_disabled_checks(design)
+    context["contract_disabled_checks_for"] = contract_disabled_checks_for(design)
     context["contract_max_examples"] = contract_max_examples(design)
     context["shared_operations"] = shared_operations(design)
     from backend_agent.generate.aggregate_tests import aggregate_test_plans
