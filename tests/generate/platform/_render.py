@@ -32,7 +32,9 @@ def render_core(out_dir: Path, design_json: dict[str, Any]) -> Path:
     env.filters["pyrepr"] = lambda value: pprint.pformat(value, width=100, sort_dicts=False)
     env.filters["tojson"] = json.dumps
     context = {"design": design_json, "service": design_json["service"], "auth": design_json["auth"],
-               "openapi": {}, "project": design_json["service"]["name"]}
+               "openapi": {}, "project": design_json["service"]["name"],
+               # the platform designs take no HTML form bodies, so app/core/forms.py renders empty
+               "form_bodies": False}
     core = out_dir / "app" / "core"
     core.mkdir(parents=True, exist_ok=True)
     (out_dir / "app" / "__init__.py").write_text("")
